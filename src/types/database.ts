@@ -1,0 +1,681 @@
+export type Json =
+  | string
+  | number
+  | boolean
+  | null
+  | { [key: string]: Json | undefined }
+  | Json[]
+
+export type Database = {
+  public: {
+    Tables: {
+      calendar_closed_days: {
+        Row: {
+          calendar: string
+          day: string
+          kind: string
+          name: string
+        }
+        Insert: {
+          calendar: string
+          day: string
+          kind: string
+          name: string
+        }
+        Update: {
+          calendar?: string
+          day?: string
+          kind?: string
+          name?: string
+        }
+        Relationships: []
+      }
+      client_members: {
+        Row: {
+          client_id: string
+          created_at: string
+          role: Database["public"]["Enums"]["member_role"]
+          user_id: string
+        }
+        Insert: {
+          client_id: string
+          created_at?: string
+          role: Database["public"]["Enums"]["member_role"]
+          user_id: string
+        }
+        Update: {
+          client_id?: string
+          created_at?: string
+          role?: Database["public"]["Enums"]["member_role"]
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "client_members_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      clients: {
+        Row: {
+          created_at: string
+          id: string
+          name: string
+          sending_paused_until: string | null
+          whatsapp_number: string | null
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          name: string
+          sending_paused_until?: string | null
+          whatsapp_number?: string | null
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          name?: string
+          sending_paused_until?: string | null
+          whatsapp_number?: string | null
+        }
+        Relationships: []
+      }
+      leads: {
+        Row: {
+          client_id: string
+          created_at: string
+          email: string | null
+          id: string
+          last_contacted_at: string | null
+          name: string
+          opted_out_at: string | null
+          phone: string
+          updated_at: string
+        }
+        Insert: {
+          client_id: string
+          created_at?: string
+          email?: string | null
+          id?: string
+          last_contacted_at?: string | null
+          name: string
+          opted_out_at?: string | null
+          phone: string
+          updated_at?: string
+        }
+        Update: {
+          client_id?: string
+          created_at?: string
+          email?: string | null
+          id?: string
+          last_contacted_at?: string | null
+          name?: string
+          opted_out_at?: string | null
+          phone?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "leads_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      queue_audit_log: {
+        Row: {
+          action: string
+          actor_id: string | null
+          client_id: string
+          created_at: string
+          details: NonNullable<Json>
+          from_status: Database["public"]["Enums"]["queue_item_status"] | null
+          id: number
+          queue_item_id: string | null
+          to_status: Database["public"]["Enums"]["queue_item_status"] | null
+          user_id: string | null
+        }
+        Insert: {
+          action: string
+          actor_id?: string | null
+          client_id: string
+          created_at?: string
+          details?: NonNullable<Json>
+          from_status?: Database["public"]["Enums"]["queue_item_status"] | null
+          id?: never
+          queue_item_id?: string | null
+          to_status?: Database["public"]["Enums"]["queue_item_status"] | null
+          user_id?: string | null
+        }
+        Update: {
+          action?: string
+          actor_id?: string | null
+          client_id?: string
+          created_at?: string
+          details?: NonNullable<Json>
+          from_status?: Database["public"]["Enums"]["queue_item_status"] | null
+          id?: never
+          queue_item_id?: string | null
+          to_status?: Database["public"]["Enums"]["queue_item_status"] | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "queue_audit_log_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      queue_performance_metrics: {
+        Row: {
+          cancelled: number
+          client_id: string
+          failed: number
+          hour: string
+          latency_ms_sum: number
+          queued: number
+          retried: number
+          sent: number
+          user_id: string
+        }
+        Insert: {
+          cancelled?: number
+          client_id: string
+          failed?: number
+          hour: string
+          latency_ms_sum?: number
+          queued?: number
+          retried?: number
+          sent?: number
+          user_id: string
+        }
+        Update: {
+          cancelled?: number
+          client_id?: string
+          failed?: number
+          hour?: string
+          latency_ms_sum?: number
+          queued?: number
+          retried?: number
+          sent?: number
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "queue_performance_metrics_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      user_queue_settings: {
+        Row: {
+          batch_size: number
+          business_hours: NonNullable<Json>
+          client_id: string
+          closed_dates: string[]
+          created_at: string
+          daily_target: number
+          erev_chag_end: string
+          holiday_calendar: string
+          last_processor_run_at: string | null
+          max_capacity: number
+          processing_delay_ms: number
+          processing_state: Database["public"]["Enums"]["processing_state"]
+          rate_limit_per_hour: number
+          retention_days: number
+          short_erev_chag: boolean
+          timezone: string
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          batch_size?: number
+          business_hours?: NonNullable<Json>
+          client_id: string
+          closed_dates?: string[]
+          created_at?: string
+          daily_target?: number
+          erev_chag_end?: string
+          holiday_calendar?: string
+          last_processor_run_at?: string | null
+          max_capacity?: number
+          processing_delay_ms?: number
+          processing_state?: Database["public"]["Enums"]["processing_state"]
+          rate_limit_per_hour?: number
+          retention_days?: number
+          short_erev_chag?: boolean
+          timezone?: string
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          batch_size?: number
+          business_hours?: NonNullable<Json>
+          client_id?: string
+          closed_dates?: string[]
+          created_at?: string
+          daily_target?: number
+          erev_chag_end?: string
+          holiday_calendar?: string
+          last_processor_run_at?: string | null
+          max_capacity?: number
+          processing_delay_ms?: number
+          processing_state?: Database["public"]["Enums"]["processing_state"]
+          rate_limit_per_hour?: number
+          retention_days?: number
+          short_erev_chag?: boolean
+          timezone?: string
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "user_queue_settings_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      whatsapp_message_queue: {
+        Row: {
+          agent_conversation_id: string | null
+          agent_trigger_id: string | null
+          attempts: number
+          client_id: string
+          created_at: string
+          error_code: string | null
+          id: string
+          last_error: string | null
+          lead_id: string
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          message_template: string
+          message_variables: NonNullable<Json>
+          next_attempt_at: string | null
+          priority: Database["public"]["Enums"]["queue_priority"]
+          processed_at: string | null
+          queued_at: string
+          scheduled_for: string
+          status: Database["public"]["Enums"]["queue_item_status"]
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          agent_conversation_id?: string | null
+          agent_trigger_id?: string | null
+          attempts?: number
+          client_id: string
+          created_at?: string
+          error_code?: string | null
+          id?: string
+          last_error?: string | null
+          lead_id: string
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
+          message_template?: string
+          message_variables?: NonNullable<Json>
+          next_attempt_at?: string | null
+          priority?: Database["public"]["Enums"]["queue_priority"]
+          processed_at?: string | null
+          queued_at?: string
+          scheduled_for?: string
+          status?: Database["public"]["Enums"]["queue_item_status"]
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          agent_conversation_id?: string | null
+          agent_trigger_id?: string | null
+          attempts?: number
+          client_id?: string
+          created_at?: string
+          error_code?: string | null
+          id?: string
+          last_error?: string | null
+          lead_id?: string
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
+          message_template?: string
+          message_variables?: NonNullable<Json>
+          next_attempt_at?: string | null
+          priority?: Database["public"]["Enums"]["queue_priority"]
+          processed_at?: string | null
+          queued_at?: string
+          scheduled_for?: string
+          status?: Database["public"]["Enums"]["queue_item_status"]
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "queue_lead_of_client_fkey"
+            columns: ["lead_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "leads"
+            referencedColumns: ["id", "client_id"]
+          },
+          {
+            foreignKeyName: "whatsapp_message_queue_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+    }
+    Views: {
+      [_ in never]: never
+    }
+    Functions: {
+      cancel_queue_items: { Args: { ids: string[] }; Returns: number }
+      claim_queue_batch: {
+        Args: {
+          for_user?: string
+          lease_seconds?: number
+          max_items: number
+          worker_id: string
+        }
+        Returns: {
+          agent_conversation_id: string | null
+          agent_trigger_id: string | null
+          attempts: number
+          client_id: string
+          created_at: string
+          error_code: string | null
+          id: string
+          last_error: string | null
+          lead_id: string
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          message_template: string
+          message_variables: NonNullable<Json>
+          next_attempt_at: string | null
+          priority: Database["public"]["Enums"]["queue_priority"]
+          processed_at: string | null
+          queued_at: string
+          scheduled_for: string
+          status: Database["public"]["Enums"]["queue_item_status"]
+          updated_at: string
+          user_id: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "whatsapp_message_queue"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      complete_queue_item: {
+        Args: { agent_trigger_id: string; item_id: string; worker_id: string }
+        Returns: undefined
+      }
+      enqueue_leads: {
+        Args: {
+          lead_ids: string[]
+          message_template?: string
+          message_variables?: Json
+          priority?: Database["public"]["Enums"]["queue_priority"]
+          scheduled_for?: string
+        }
+        Returns: Json
+      }
+      fail_queue_item: {
+        Args: {
+          error_code: string
+          error_message: string
+          item_id: string
+          retry_after_seconds?: number
+          retryable: boolean
+          worker_id: string
+        }
+        Returns: Database["public"]["Enums"]["queue_item_status"]
+      }
+      purge_expired_queue_items: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
+      queue_alerts: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          code: string
+          message: string
+          severity: string
+          threshold: number
+          user_id: string
+          value: number
+        }[]
+      }
+      queue_hourly_throughput: {
+        Args: { hours?: number }
+        Returns: {
+          avg_latency_ms: number
+          failed: number
+          hour: string
+          queued: number
+          retried: number
+          sent: number
+        }[]
+      }
+      queue_status: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          depth: number
+          due_now: number
+          failed_24h: number
+          last_processor_run_at: string
+          oldest_pending_seconds: number
+          processing: number
+          processing_state: Database["public"]["Enums"]["processing_state"]
+          queued: number
+          sending_paused_until: string
+          sent_24h: number
+          success_rate: number
+        }[]
+      }
+      queue_user_performance: {
+        Args: { days?: number }
+        Returns: {
+          avg_latency_ms: number
+          email: string
+          failed: number
+          retried: number
+          sent: number
+          success_rate: number
+          total_queued: number
+          user_id: string
+        }[]
+      }
+      record_agent_outcome: {
+        Args: {
+          conversation_id?: string
+          delivery_error_code?: string
+          delivery_error_message?: string
+          item_id: string
+        }
+        Returns: Database["public"]["Enums"]["queue_item_status"]
+      }
+      retry_queue_items: { Args: { ids: string[] }; Returns: number }
+      set_processing_state: {
+        Args: { state: Database["public"]["Enums"]["processing_state"] }
+        Returns: Database["public"]["Enums"]["processing_state"]
+      }
+      start_queue_item: {
+        Args: { item_id: string; worker_id: string }
+        Returns: boolean
+      }
+      take_rate_tokens: {
+        Args: { bucket: string; per_hour: number; wanted: number }
+        Returns: number
+      }
+    }
+    Enums: {
+      member_role: "admin" | "manager"
+      processing_state: "running" | "paused"
+      queue_item_status:
+        | "pending"
+        | "queued"
+        | "processing"
+        | "sent"
+        | "failed"
+        | "cancelled"
+      queue_priority: "low" | "normal" | "high" | "immediate"
+    }
+    CompositeTypes: {
+      [_ in never]: never
+    }
+  }
+}
+
+type DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">]
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+        DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+      DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])[TableName] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])
+    ? (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+        Row: infer R
+      }
+      ? R
+      : never
+    : never
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Insert: infer I
+      }
+      ? I
+      : never
+    : never
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Update: infer U
+      }
+      ? U
+      : never
+    : never
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends (DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never) = never,
+> = DefaultSchemaEnumNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+    ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+    : never
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends (PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never) = never,
+> = PublicCompositeTypeNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+    ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+    : never
+
+export const Constants = {
+  public: {
+    Enums: {
+      member_role: ["admin", "manager"],
+      processing_state: ["running", "paused"],
+      queue_item_status: [
+        "pending",
+        "queued",
+        "processing",
+        "sent",
+        "failed",
+        "cancelled",
+      ],
+      queue_priority: ["low", "normal", "high", "immediate"],
+    },
+  },
+} as const
+

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { databaseUrl } from '../../local-supabase/postgres.ts';
+import { recreateDatabase } from '../../local-supabase/migrate.ts';
+import type { SeedUser } from './seed.ts';
+
+export interface TestDatabase {
+  name: string;
+  /** Superuser connection string for this database. */
+  url: string;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A fresh copy of the migrated + seeded template, private to the calling test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = inject('pgServerUrl');
+  const name = `lq_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await recreateDatabase(serverUrl, name, inject('pgTemplate'));
+  const url = databaseUrl(serverUrl, name);
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  return {
+    name,
+    url,
+    pool,
+    close: async () => {
+      await pool.end();
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export type Actor = 'anon' | 'service_role' | SeedUser | { id: string; email?: string };
+
+export function claimsFor(actor: Actor): Record<string, unknown> {
+  if (actor === 'anon') return { role: 'anon' };
+  if (actor === 'service_role') return { role: 'service_role' };
+  return { role: 'authenticated', sub: actor.id, email: actor.email ?? null, aud: 'authenticated' };
+}
+
+/**
+ * Runs `work` in one transaction as PostgREST would for this caller: role switched, claims set.
+ * Rolls back unless `commit` is set, so a denied statement never leaks into the next test.
+ */
+export async function as<T>(
+  pool: pg.Pool,
+  actor: Actor,
+  work: (client: pg.PoolClient) => Promise<T>,
+  options: { commit?: boolean } = {},
+): Promise<T> {
+  const client = await pool.connect();
+  const claims = claimsFor(actor);
+  try {
+    await client.query('begin');
+    await client.query(
+      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
+      [String(claims.role), JSON.stringify(claims)],
+    );
+    const result = await work(client);
+    await client.query(options.commit ? 'commit' : 'rollback');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Postgres error code of a rejected promise (e.g. '42501'), or null when it resolved. */
+export async function sqlstate(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (error) {
+    return (error as { code?: string }).code ?? 'unknown';
+  }
+}
