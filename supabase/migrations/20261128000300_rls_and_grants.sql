@@ -29,7 +29,7 @@ grant execute on function private.admin_client_ids(), private.manager_client_ids
 -- Start from nothing: Supabase's default privileges grant everything in public to anon and authenticated.
 revoke all on public.clients, public.client_members, public.leads, public.whatsapp_message_queue,
   public.user_queue_settings, public.queue_performance_metrics, public.queue_audit_log, public.calendar_closed_days
-  from anon, authenticated, public;
+  from anon, authenticated, service_role, public;
 
 grant select, insert, update, delete on public.clients, public.client_members, public.leads, public.whatsapp_message_queue,
   public.user_queue_settings, public.queue_performance_metrics, public.calendar_closed_days to service_role;

@@ -7,6 +7,8 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  expired_ids uuid[];
+  pending_ids uuid[];
   candidate_ids uuid[];
 begin
   if worker_id is null or char_length(worker_id) not between 1 and 200 then
@@ -29,40 +31,42 @@ begin
         and (for_user is null or e.user_id = for_user)
       for update skip locked);
 
-  -- Two index-served candidate sets (expired leases, due pending items), each already in claim order;
-  -- rows locked here but not taken stay locked only until this transaction ends.
+  -- Two index-served candidate sets (expired leases, due pending items), each in claim order and
+  -- locked with SKIP LOCKED; rows locked here but not taken stay locked only until this transaction ends.
   if for_user is null then
-    select array_agg(c.id order by c.priority desc, c.scheduled_for, c.id) into candidate_ids
-    from (
-      (select e.id, e.priority, e.scheduled_for from public.whatsapp_message_queue e
-        where e.status in ('queued', 'processing') and e.locked_until < now()
-        order by e.priority desc, e.scheduled_for, e.id
-        limit max_items for update skip locked)
-      union all
-      (select p.id, p.priority, p.scheduled_for from public.whatsapp_message_queue p
-        where p.status = 'pending' and p.scheduled_for <= now()
-          and (p.next_attempt_at is null or p.next_attempt_at <= now())
-        order by p.priority desc, p.scheduled_for, p.id
-        limit max_items for update skip locked)
-      order by 2 desc, 3, 1
-      limit max_items
-    ) c;
+    select array_agg(e.id) into expired_ids from (
+      select x.id from public.whatsapp_message_queue x
+       where x.status in ('queued', 'processing') and x.locked_until < now()
+       order by x.priority desc, x.scheduled_for, x.id
+       limit max_items for update skip locked) e;
+    select array_agg(p.id) into pending_ids from (
+      select x.id from public.whatsapp_message_queue x
+       where x.status = 'pending' and x.scheduled_for <= now()
+         and (x.next_attempt_at is null or x.next_attempt_at <= now())
+       order by x.priority desc, x.scheduled_for, x.id
+       limit max_items for update skip locked) p;
   else
-    select array_agg(c.id order by c.priority desc, c.scheduled_for, c.id) into candidate_ids
-    from (
-      (select e.id, e.priority, e.scheduled_for from public.whatsapp_message_queue e
-        where e.status in ('queued', 'processing') and e.locked_until < now() and e.user_id = for_user
-        order by e.priority desc, e.scheduled_for, e.id
-        limit max_items for update skip locked)
-      union all
-      (select p.id, p.priority, p.scheduled_for from public.whatsapp_message_queue p
-        where p.status = 'pending' and p.user_id = for_user and p.scheduled_for <= now()
-          and (p.next_attempt_at is null or p.next_attempt_at <= now())
-        order by p.priority desc, p.scheduled_for, p.id
-        limit max_items for update skip locked)
-      order by 2 desc, 3, 1
-      limit max_items
-    ) c;
+    select array_agg(e.id) into expired_ids from (
+      select x.id from public.whatsapp_message_queue x
+       where x.status in ('queued', 'processing') and x.locked_until < now() and x.user_id = for_user
+       order by x.priority desc, x.scheduled_for, x.id
+       limit max_items for update skip locked) e;
+    select array_agg(p.id) into pending_ids from (
+      select x.id from public.whatsapp_message_queue x
+       where x.status = 'pending' and x.user_id = for_user and x.scheduled_for <= now()
+         and (x.next_attempt_at is null or x.next_attempt_at <= now())
+       order by x.priority desc, x.scheduled_for, x.id
+       limit max_items for update skip locked) p;
+  end if;
+
+  if expired_ids is null then
+    candidate_ids := pending_ids;
+  else
+    select array_agg(c.id) into candidate_ids from (
+      select x.id from public.whatsapp_message_queue x
+       where x.id = any (expired_ids || coalesce(pending_ids, '{}'))
+       order by x.priority desc, x.scheduled_for, x.id
+       limit max_items) c;
   end if;
 
   if candidate_ids is null then

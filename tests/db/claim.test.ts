@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createLeads, insertItems, statusOf } from './fixtures.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.close();
+});
+
+const PRIORITY_RANK: Record<string, number> = { immediate: 3, high: 2, normal: 1, low: 0 };
+
+interface Claimed {
+  id: string;
+  priority: string;
+  scheduled_for: Date;
+  attempts: number;
+  status: string;
+  locked_by: string;
+}
+
+/** Negative when `a` must be claimed before `b`: priority (immediate first), then scheduled_for, then id. */
+function claimOrder(a: Claimed, b: Claimed): number {
+  return (
+    PRIORITY_RANK[b.priority]! - PRIORITY_RANK[a.priority]! ||
+    a.scheduled_for.getTime() - b.scheduled_for.getTime() ||
+    (a.id < b.id ? -1 : 1)
+  );
+}
+
+async function claim(client: pg.Pool | pg.PoolClient, worker: string, max: number, lease = 300, forUser: string | null = null) {
+  const { rows } = await client.query<Claimed>('select * from public.claim_queue_batch($1, $2, $3, $4)', [worker, max, lease, forUser]);
+  return rows;
+}
+
+describe('claim_queue_batch', () => {
+  it('8 connections claiming in parallel from 5,000 due items claim each exactly once, in priority order per batch', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 5000, undefined, 'claim');
+    const priorities = ['low', 'normal', 'high', 'immediate'];
+    for (let i = 0; i < 4; i++) {
+      await insertItems(db.pool, leads.slice(i * 1250, (i + 1) * 1250), {
+        priority: priorities[i]!,
+        scheduledFor: `date_trunc('second', now() - make_interval(secs => ${i * 10} + random() * 100))`,
+      });
+    }
+    const pools = Array.from({ length: 8 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
+    const seen = new Map<string, string>();
+    try {
+      await Promise.all(
+        pools.map(async (pool, w) => {
+          for (;;) {
+            const batch = await claim(pool, `worker-${w}`, 25);
+            if (batch.length === 0) return;
+            for (let i = 1; i < batch.length; i++) {
+              const prev = batch[i - 1]!;
+              const cur = batch[i]!;
+              expect(claimOrder(prev, cur), `${prev.id} before ${cur.id}`).toBeLessThan(0);
+            }
+            for (const item of batch) {
+              expect(seen.has(item.id), `item ${item.id} claimed twice`).toBe(false);
+              seen.set(item.id, `worker-${w}`);
+              expect(item.status).toBe('queued');
+              expect(item.attempts).toBe(1);
+              expect(item.locked_by).toBe(`worker-${w}`);
+            }
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+    expect(seen.size).toBe(5000);
+    const { rows } = await db.pool.query<{ n: number }>(
+      "select count(*)::int n from public.whatsapp_message_queue where status = 'queued' and locked_until > now()",
+    );
+    expect(rows[0]!.n).toBe(5000);
+    expect(new Set(seen.values()).size).toBeGreaterThan(1);
+  });
+
+  it('takes immediate before high before normal before low, then earliest scheduled, then id', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 4, undefined, 'order');
+    const [low] = await insertItems(db.pool, [leads[0]!], { priority: 'low', scheduledFor: "now() - interval '1 hour'" });
+    const [normal] = await insertItems(db.pool, [leads[1]!], { priority: 'normal', scheduledFor: "now() - interval '2 minutes'" });
+    const [high] = await insertItems(db.pool, [leads[2]!], { priority: 'high', scheduledFor: "now() - interval '1 minute'" });
+    const [immediate] = await insertItems(db.pool, [leads[3]!], { priority: 'immediate', scheduledFor: 'now()' });
+    const batch = await claim(db.pool, 'w', 10);
+    expect(batch.map((b) => b.id)).toEqual([immediate, high, normal, low]);
+  });
+
+  it('leaves future items and items waiting for next_attempt_at alone', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 3, undefined, 'future');
+    const [future] = await insertItems(db.pool, [leads[0]!], { scheduledFor: "now() + interval '1 hour'" });
+    const [backingOff] = await insertItems(db.pool, [leads[1]!], { nextAttemptAt: "now() + interval '5 minutes'", attempts: 1 });
+    const [due] = await insertItems(db.pool, [leads[2]!], { nextAttemptAt: "now() - interval '1 second'", attempts: 1 });
+    const batch = await claim(db.pool, 'w', 10);
+    expect(batch.map((b) => b.id)).toEqual([due]);
+    expect(await statusOf(db.pool, future!)).toBe('pending');
+    expect(await statusOf(db.pool, backingOff!)).toBe('pending');
+  });
+
+  it('claims only the named admin’s items when for_user is given', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const demo = await createLeads(db.pool, 2, undefined, 'mine');
+    const other = await createLeads(db.pool, 2, '22222222-2222-4222-8222-222222222222', 'theirs');
+    await insertItems(db.pool, demo);
+    await insertItems(db.pool, other, {}, 'a0000000-0000-4000-8000-000000000003');
+    const batch = await claim(db.pool, 'w', 10, 300, 'a0000000-0000-4000-8000-000000000003');
+    expect(batch).toHaveLength(2);
+    expect(new Set(batch.map((b) => (b as unknown as { user_id: string }).user_id))).toEqual(
+      new Set(['a0000000-0000-4000-8000-000000000003']),
+    );
+  });
+
+  it('reclaims an expired lease with attempts + 1, and the worker that lost it is refused', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 1, undefined, 'lease');
+    const [first] = await claim(db.pool, 'dead-worker', 1, 300).then(async (b) => {
+      expect(b).toHaveLength(0);
+      await insertItems(db.pool, leads);
+      return claim(db.pool, 'dead-worker', 1, 300);
+    });
+    expect(first!.attempts).toBe(1);
+    expect((await db.pool.query('select public.start_queue_item($1, $2) ok', [first!.id, 'dead-worker'])).rows[0].ok).toBe(true);
+    // The worker dies mid-flight; its lease runs out.
+    await db.pool.query("update public.whatsapp_message_queue set locked_until = now() - interval '1 second' where id = $1", [first!.id]);
+    const [again] = await claim(db.pool, 'rescuer', 1);
+    expect(again!.id).toBe(first!.id);
+    expect(again!.attempts).toBe(2);
+    expect(again!.locked_by).toBe('rescuer');
+
+    const lost = await db.pool.query('select public.start_queue_item($1, $2) ok', [first!.id, 'dead-worker']);
+    expect(lost.rows[0].ok).toBe(false);
+    await expect(db.pool.query("select public.complete_queue_item($1, 'dead-worker', 't')", [first!.id])).rejects.toMatchObject({ code: 'LQ409' });
+    await expect(
+      db.pool.query("select public.fail_queue_item($1, 'dead-worker', 'x', 'http_500', true)", [first!.id]),
+    ).rejects.toMatchObject({ code: 'LQ409' });
+
+    expect((await db.pool.query("select public.start_queue_item($1, 'rescuer') ok", [first!.id])).rows[0].ok).toBe(true);
+    await db.pool.query("select public.complete_queue_item($1, 'rescuer', 'trigger-1')", [first!.id]);
+    expect(await statusOf(db.pool, first!.id)).toBe('sent');
+  });
+
+  it('fails an expired item that has no attempts left instead of reclaiming it', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 1, undefined, 'poison');
+    const [id] = await insertItems(db.pool, leads, {
+      status: 'processing', attempts: 3, maxAttempts: 3, lockedUntil: "now() - interval '1 minute'",
+    });
+    expect(await claim(db.pool, 'w', 5)).toHaveLength(0);
+    const { rows } = await db.pool.query('select status, error_code from public.whatsapp_message_queue where id = $1', [id]);
+    expect(rows[0]).toEqual({ status: 'failed', error_code: 'lease_expired' });
+  });
+
+  it('rejects nonsense arguments with 22023', async () => {
+    await expect(claim(db.pool, 'w', 0)).rejects.toMatchObject({ code: '22023' });
+    await expect(claim(db.pool, '', 5)).rejects.toMatchObject({ code: '22023' });
+    await expect(claim(db.pool, 'w', 5, 0)).rejects.toMatchObject({ code: '22023' });
+  });
+});

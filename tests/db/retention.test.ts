@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { USERS } from '../support/seed.ts';
+import { createLeads, insertItems } from './fixtures.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('purge_expired_queue_items', () => {
+  it('removes only finished items older than the admin’s retention_days', async () => {
+    await db.pool.query('update user_queue_settings set retention_days = 30 where user_id = $1', [USERS.demoAdmin.id]);
+    const leads = await createLeads(db.pool, 8, undefined, 'retention');
+    const old = "now() - interval '31 days'";
+    const recent = "now() - interval '29 days'";
+    const [oldSent] = await insertItems(db.pool, [leads[0]!], { status: 'sent', processedAt: old });
+    const [oldFailed] = await insertItems(db.pool, [leads[1]!], { status: 'failed', processedAt: old });
+    const [oldCancelled] = await insertItems(db.pool, [leads[2]!], { status: 'cancelled' });
+    await db.pool.query(`update whatsapp_message_queue set updated_at = ${old} where id = $1`, [oldCancelled]);
+    // The guard trigger stamps updated_at; set it back with the trigger off, as an old row would be.
+    await db.pool.query('alter table whatsapp_message_queue disable trigger whatsapp_message_queue_guard');
+    await db.pool.query(`update whatsapp_message_queue set updated_at = ${old} where id = $1`, [oldCancelled]);
+    await db.pool.query('alter table whatsapp_message_queue enable trigger whatsapp_message_queue_guard');
+    const [recentSent] = await insertItems(db.pool, [leads[3]!], { status: 'sent', processedAt: recent });
+    const [oldPending] = await insertItems(db.pool, [leads[4]!], { scheduledFor: old });
+    const [oldProcessing] = await insertItems(db.pool, [leads[5]!], { status: 'processing', scheduledFor: old });
+
+    const { rows } = await db.pool.query('select purge_expired_queue_items() n');
+    expect(rows[0].n).toBe(3);
+    const left = (await db.pool.query('select id from whatsapp_message_queue')).rows.map((r) => r.id);
+    expect(left).toEqual(expect.arrayContaining([recentSent, oldPending, oldProcessing]));
+    expect(left).not.toContain(oldSent);
+    expect(left).not.toContain(oldFailed);
+    expect(left).not.toContain(oldCancelled);
+  });
+});

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestDatabase, type Actor, type TestDatabase } from '../support/db.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
+import { createLeads, insertItems } from './fixtures.ts';
+
+// Every table × every command × every kind of caller, each cell asserted:
+// a number = allowed, affecting/seeing exactly that many rows; 'denied' = refused with 42501.
+type Outcome = number | 'denied';
+type ActorName = 'anon' | 'demoAdmin' | 'demoManager' | 'otherAdmin' | 'service_role';
+const ACTORS: Record<ActorName, Actor> = {
+  anon: 'anon',
+  demoAdmin: USERS.demoAdmin,
+  demoManager: USERS.demoManager,
+  otherAdmin: USERS.otherAdmin,
+  service_role: 'service_role',
+};
+
+let db: TestDatabase;
+const ids: Record<string, string> = {};
+const counts: Record<string, number> = {};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const [demoLead, demoSpare] = await createLeads(db.pool, 2, DEMO_CLIENT_ID, 'rls-demo');
+  const [otherLead, otherSpare] = await createLeads(db.pool, 2, OTHER_CLIENT_ID, 'rls-other');
+  Object.assign(ids, { demoLead, demoSpare, otherLead, otherSpare });
+  ids.demoItem = (await insertItems(db.pool, [demoLead!], {}, DEMO_ADMIN_ID))[0]!;
+  ids.otherItem = (await insertItems(db.pool, [otherLead!], {}, OTHER_ADMIN_ID))[0]!;
+  const q = async (sql: string) => Number((await db.pool.query(sql)).rows[0].n);
+  counts.demoLeads = await q(`select count(*) n from leads where client_id = '${DEMO_CLIENT_ID}'`);
+  counts.otherLeads = await q(`select count(*) n from leads where client_id = '${OTHER_CLIENT_ID}'`);
+  counts.allLeads = counts.demoLeads + counts.otherLeads;
+  counts.calendar = await q('select count(*) n from calendar_closed_days');
+  counts.demoAudit = await q(`select count(*) n from queue_audit_log where client_id = '${DEMO_CLIENT_ID}'`);
+  counts.otherAudit = await q(`select count(*) n from queue_audit_log where client_id = '${OTHER_CLIENT_ID}'`);
+  counts.demoMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${DEMO_CLIENT_ID}'`);
+  counts.otherMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${OTHER_CLIENT_ID}'`);
+  expect(counts.demoAudit).toBeGreaterThan(0);
+  expect(counts.demoMetrics).toBeGreaterThan(0);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+interface Cell {
+  sql: () => [string, unknown[]];
+  outcomes: Record<ActorName, () => Outcome>;
+}
+type Command = 'select' | 'insert' | 'update' | 'delete';
+
+const all = (outcome: Outcome, except: Partial<Record<ActorName, Outcome>> = {}) =>
+  Object.fromEntries(
+    (Object.keys(ACTORS) as ActorName[]).map((name) => [name, () => (name in except ? except[name]! : outcome)]),
+  ) as Record<ActorName, () => Outcome>;
+const dyn = (map: Record<ActorName, () => Outcome>) => map;
+
+const MATRIX: Record<string, Record<Command, Cell>> = {
+  clients: {
+    select: { sql: () => ['select id from clients', []], outcomes: all(1, { anon: 'denied', service_role: 2 }) },
+    insert: { sql: () => ["insert into clients (name) values ('Intruder')", []], outcomes: all('denied', { service_role: 1 }) },
+    update: { sql: () => ["update clients set name = name || '' where id = $1", [DEMO_CLIENT_ID]], outcomes: all('denied', { service_role: 1 }) },
+    delete: { sql: () => ['delete from clients where id = $1', [OTHER_CLIENT_ID]], outcomes: all('denied', { service_role: 1 }) },
+  },
+  client_members: {
+    select: {
+      sql: () => ['select user_id from client_members', []],
+      outcomes: all(2, { anon: 'denied', otherAdmin: 1, service_role: 3 }),
+    },
+    insert: {
+      sql: () => ["insert into client_members (client_id, user_id, role) values ($1, $2, 'admin')", [DEMO_CLIENT_ID, OTHER_ADMIN_ID]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: {
+      sql: () => ["update client_members set role = 'admin' where user_id = $1", [USERS.demoManager.id]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    delete: { sql: () => ['delete from client_members where user_id = $1', [DEMO_ADMIN_ID]], outcomes: all('denied', { service_role: 1 }) },
+  },
+  leads: {
+    select: {
+      sql: () => ['select id from leads', []],
+      outcomes: dyn({
+        anon: () => 'denied',
+        demoAdmin: () => counts.demoLeads!,
+        demoManager: () => counts.demoLeads!,
+        otherAdmin: () => counts.otherLeads!,
+        service_role: () => counts.allLeads!,
+      }),
+    },
+    insert: {
+      sql: () => ["insert into leads (client_id, name, phone) values ($1, 'New lead', '+972501234999')", [DEMO_CLIENT_ID]],
+      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+    },
+    update: {
+      sql: () => ["update leads set name = 'Renamed' where id = $1", [ids.demoSpare]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+    delete: {
+      sql: () => ['delete from leads where id = $1', [ids.demoSpare]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+  },
+  whatsapp_message_queue: {
+    select: {
+      sql: () => ['select id from whatsapp_message_queue', []],
+      outcomes: all(1, { anon: 'denied', service_role: 2 }),
+    },
+    insert: {
+      sql: () => [
+        'insert into whatsapp_message_queue (lead_id, client_id, user_id) values ($1, $2, $3)',
+        [ids.demoSpare, DEMO_CLIENT_ID, DEMO_ADMIN_ID],
+      ],
+      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+    },
+    update: {
+      sql: () => ["update whatsapp_message_queue set priority = 'high' where id = $1", [ids.demoItem]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+    delete: {
+      sql: () => ['delete from whatsapp_message_queue where id = $1', [ids.demoItem]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+  },
+  user_queue_settings: {
+    select: { sql: () => ['select user_id from user_queue_settings', []], outcomes: all(1, { anon: 'denied', service_role: 2 }) },
+    insert: {
+      sql: () => ['insert into user_queue_settings (user_id, client_id) values ($1, $2)', [USERS.demoManager.id, DEMO_CLIENT_ID]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: {
+      sql: () => ['update user_queue_settings set daily_target = 40 where user_id = $1', [DEMO_ADMIN_ID]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+    delete: { sql: () => ['delete from user_queue_settings where user_id = $1', [DEMO_ADMIN_ID]], outcomes: all('denied', { service_role: 1 }) },
+  },
+  queue_performance_metrics: {
+    select: {
+      sql: () => ['select hour from queue_performance_metrics', []],
+      outcomes: dyn({
+        anon: () => 'denied',
+        demoAdmin: () => counts.demoMetrics!,
+        demoManager: () => counts.demoMetrics!,
+        otherAdmin: () => counts.otherMetrics!,
+        service_role: () => counts.demoMetrics! + counts.otherMetrics!,
+      }),
+    },
+    insert: {
+      sql: () => [
+        "insert into queue_performance_metrics (user_id, client_id, hour, sent) values ($1, $2, date_trunc('hour', now()) - interval '5 hours', 99)",
+        [DEMO_ADMIN_ID, DEMO_CLIENT_ID],
+      ],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: {
+      sql: () => ['update queue_performance_metrics set sent = 999 where user_id = $1', [DEMO_ADMIN_ID]],
+      outcomes: dyn({ ...all('denied'), service_role: () => counts.demoMetrics! }),
+    },
+    delete: {
+      sql: () => ['delete from queue_performance_metrics where user_id = $1', [DEMO_ADMIN_ID]],
+      outcomes: dyn({ ...all('denied'), service_role: () => counts.demoMetrics! }),
+    },
+  },
+  queue_audit_log: {
+    select: {
+      sql: () => ['select id from queue_audit_log', []],
+      outcomes: dyn({
+        anon: () => 'denied',
+        demoAdmin: () => counts.demoAudit!,
+        demoManager: () => counts.demoAudit!,
+        otherAdmin: () => counts.otherAudit!,
+        service_role: () => counts.demoAudit! + counts.otherAudit!,
+      }),
+    },
+    insert: {
+      sql: () => ["insert into queue_audit_log (client_id, user_id, action) values ($1, $2, 'forged')", [DEMO_CLIENT_ID, DEMO_ADMIN_ID]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: { sql: () => ["update queue_audit_log set action = 'rewritten'", []], outcomes: all('denied') },
+    delete: { sql: () => ['delete from queue_audit_log', []], outcomes: all('denied') },
+  },
+  calendar_closed_days: {
+    select: { sql: () => ['select day from calendar_closed_days', []], outcomes: dyn({ ...all(0), anon: () => 'denied', demoAdmin: () => counts.calendar!, demoManager: () => counts.calendar!, otherAdmin: () => counts.calendar!, service_role: () => counts.calendar! }) },
+    insert: {
+      sql: () => ["insert into calendar_closed_days (calendar, day, name, kind) values ('IL', '2099-01-01', 'Fake', 'yom_tov')", []],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: {
+      sql: () => ["update calendar_closed_days set name = name where day = '2024-10-12'", []],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    delete: { sql: () => ["delete from calendar_closed_days where day = '2024-10-12'", []], outcomes: all('denied', { service_role: 1 }) },
+  },
+};
+
+async function run(actor: Actor, sql: string, params: unknown[]): Promise<Outcome> {
+  try {
+    return await as(db.pool, actor, async (client) => (await client.query(sql, params)).rowCount ?? 0);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === '42501') return 'denied';
+    throw error;
+  }
+}
+
+describe('RLS matrix: who may do what, enforced by Postgres', () => {
+  for (const [table, commands] of Object.entries(MATRIX)) {
+    for (const [command, cell] of Object.entries(commands)) {
+      for (const actorName of Object.keys(ACTORS) as ActorName[]) {
+        it(`${table} ${command} as ${actorName}`, async () => {
+          const [sql, params] = cell.sql();
+          const expected = cell.outcomes[actorName]();
+          expect(await run(ACTORS[actorName], sql, params)).toBe(expected);
+        });
+      }
+    }
+  }
+
+  it('every table in public and private has RLS enabled', async () => {
+    const { rows } = await db.pool.query(`
+      select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'p') and n.nspname in ('public', 'private') and not c.relrowsecurity`);
+    expect(rows).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { listMigrations } from '../../local-supabase/migrate.ts';
+import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
+import { DEMO_CLIENT_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const EXPOSED = ['public'];
+
+describe('schema hygiene', () => {
+  it('has no table without RLS in an exposed or private schema', async () => {
+    const { rows } = await db.pool.query(`
+      select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'p') and n.nspname in ('public', 'private') and not c.relrowsecurity`);
+    expect(rows).toEqual([]);
+  });
+
+  it('has no function of ours without a fixed search_path', async () => {
+    const { rows } = await db.pool.query(`
+      select p.oid::regprocedure::text as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private')
+         and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%')`);
+    expect(rows).toEqual([]);
+  });
+
+  it('has no view without security_invoker', async () => {
+    const { rows } = await db.pool.query(`
+      select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind = 'v' and n.nspname = any($1)
+         and not coalesce(c.reloptions @> array['security_invoker=on'] or c.reloptions @> array['security_invoker=true'], false)`, [EXPOSED]);
+    expect(rows).toEqual([]);
+  });
+
+  it('has no security definer function in an exposed schema that anon or authenticated may call', async () => {
+    const { rows } = await db.pool.query(`
+      select p.oid::regprocedure::text as fn, r.rolname from pg_proc p
+        join pg_namespace n on n.oid = p.pronamespace
+        cross join (values ('anon'), ('authenticated')) r(rolname)
+       where p.prosecdef and n.nspname = any($1) and has_function_privilege(r.rolname, p.oid, 'execute')`, [EXPOSED]);
+    expect(rows).toEqual([]);
+  });
+
+  it('keeps one policy per command, always to authenticated', async () => {
+    const { rows } = await db.pool.query(`select tablename, policyname, cmd, roles::text[] as roles from pg_policies where schemaname = 'public'`);
+    expect(rows.filter((r) => r.cmd === 'ALL')).toEqual([]);
+    expect(rows.filter((r) => r.roles.join() !== 'authenticated')).toEqual([]);
+    const perCommand = new Map<string, number>();
+    for (const r of rows) perCommand.set(`${r.tablename}:${r.cmd}`, (perCommand.get(`${r.tablename}:${r.cmd}`) ?? 0) + 1);
+    expect([...perCommand].filter(([, n]) => n > 1)).toEqual([]);
+  });
+
+  it('orders the enums by meaning', async () => {
+    const { rows } = await db.pool.query(`
+      select (select array_agg(e::text order by e) from unnest(enum_range(null::queue_priority)) e) as priorities,
+             (select array_agg(e::text order by e) from unnest(enum_range(null::queue_item_status)) e) as statuses`);
+    expect(rows[0].priorities).toEqual(['low', 'normal', 'high', 'immediate']);
+    expect(rows[0].statuses).toEqual(['pending', 'queued', 'processing', 'sent', 'failed', 'cancelled']);
+  });
+
+  it('records every migration as the Supabase CLI does', async () => {
+    const { rows } = await db.pool.query('select version from supabase_migrations.schema_migrations order by version');
+    expect(rows.map((r) => r.version)).toEqual((await listMigrations()).map((m) => m.version));
+  });
+
+  it('puts the queue and settings in the realtime publication', async () => {
+    const { rows } = await db.pool.query("select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1");
+    expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['user_queue_settings', 'whatsapp_message_queue']));
+  });
+
+  it('src/types/database.ts matches the live schema (run `npm run db:types` when this fails)', async () => {
+    const committed = await readFile(TYPES_FILE, 'utf8');
+    expect(await generateTypes(db.url)).toBe(committed);
+  });
+});
+
+describe('seed', () => {
+  it('has the demo users, clients, leads with valid numbers, settings with the spec defaults and an empty queue', async () => {
+    const users = (await db.pool.query('select email from auth.users order by email')).rows.map((r) => r.email);
+    expect(users).toEqual(['manager@test.test', 'other@test.test', 'test@test.test']);
+    const password = await db.pool.query(
+      "select count(*)::int n from auth.users where encrypted_password = extensions.crypt('testtesttest', encrypted_password)");
+    expect(password.rows[0].n).toBe(3);
+    const leads = (await db.pool.query('select client_id, count(*)::int n from leads group by 1')).rows;
+    expect(Object.fromEntries(leads.map((r) => [r.client_id, r.n]))).toEqual({ [DEMO_CLIENT_ID]: 60, [OTHER_CLIENT_ID]: 10 });
+    const phones = await db.pool.query("select count(*)::int n from leads where phone !~ '^\\+9725[0-9]{8}$'");
+    expect(phones.rows[0].n).toBe(0);
+    const settings = (await db.pool.query('select daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, timezone from user_queue_settings')).rows;
+    expect(settings).toHaveLength(2);
+    for (const s of settings) {
+      expect(s).toEqual({ daily_target: 45, max_capacity: 200, batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000, timezone: 'Asia/Jerusalem' });
+    }
+    expect((await db.pool.query('select count(*)::int n from whatsapp_message_queue')).rows[0].n).toBe(0);
+  });
+});
