@@ -512,6 +512,10 @@ export type Database = {
         }
         Returns: Database["public"]["Enums"]["queue_item_status"]
       }
+      release_queue_items: {
+        Args: { ids: string[]; worker_id: string }
+        Returns: number
+      }
       retry_queue_items: { Args: { ids: string[] }; Returns: number }
       set_processing_state: {
         Args: { state: Database["public"]["Enums"]["processing_state"] }

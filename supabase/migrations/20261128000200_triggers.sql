@@ -120,6 +120,7 @@ begin
            when n.status = 'failed' then 'failed'
            when n.status = 'cancelled' then 'cancelled'
            when n.status = 'pending' and o.status = 'failed' then 'retried'
+           when n.status = 'pending' and o.status = 'queued' and n.attempts < o.attempts then 'released'
            when n.status = 'pending' then 'retry_scheduled'
            else 'updated'
          end,
@@ -140,7 +141,7 @@ begin
          -- A delivery failure reported after 'sent' moves the item from sent to failed in the same hour.
          count(*) filter (where n.status = 'sent') - count(*) filter (where o.status = 'sent'),
          count(*) filter (where n.status = 'failed'),
-         count(*) filter (where n.status = 'pending'),
+         count(*) filter (where n.status = 'pending' and o.status in ('queued', 'processing') and n.attempts >= o.attempts),
          count(*) filter (where n.status = 'cancelled'),
          coalesce(sum((extract(epoch from n.processed_at - n.queued_at) * 1000)::bigint) filter (where n.status = 'sent'), 0)
            - coalesce(sum((extract(epoch from o.processed_at - o.queued_at) * 1000)::bigint) filter (where o.status = 'sent'), 0)

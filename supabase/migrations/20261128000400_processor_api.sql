@@ -122,6 +122,21 @@ begin
 end
 $$;
 
+-- Hands claimed but unstarted items back (the run is out of time, or the client was paused):
+-- queued -> pending without spending the attempt the claim counted. Returns how many went back.
+create function public.release_queue_items(ids uuid[], worker_id text) returns integer
+language sql
+set search_path = ''
+as $$
+  with released as (
+    update public.whatsapp_message_queue q
+       set status = 'pending', locked_by = null, locked_until = null, attempts = greatest(q.attempts - 1, 0)
+     where q.id = any (ids) and q.status = 'queued' and q.locked_by = worker_id
+    returning 1
+  )
+  select count(*)::integer from released
+$$;
+
 -- Backoff: attempt n waits a random time in [base/2, base] with base = 30 s * 2^(n-1), capped at one hour,
 -- so delays grow with attempts; never sooner than the server's Retry-After.
 create function private.backoff_seconds(attempt integer) returns double precision
@@ -257,6 +272,7 @@ $$;
 revoke all on function
   public.claim_queue_batch(text, integer, integer, uuid),
   public.start_queue_item(uuid, text),
+  public.release_queue_items(uuid[], text),
   public.complete_queue_item(uuid, text, text),
   public.fail_queue_item(uuid, text, text, text, boolean, integer),
   public.record_agent_outcome(uuid, text, text, text),
@@ -266,6 +282,7 @@ revoke all on function
 grant execute on function
   public.claim_queue_batch(text, integer, integer, uuid),
   public.start_queue_item(uuid, text),
+  public.release_queue_items(uuid[], text),
   public.complete_queue_item(uuid, text, text),
   public.fail_queue_item(uuid, text, text, text, boolean, integer),
   public.record_agent_outcome(uuid, text, text, text),

@@ -163,3 +163,24 @@ describe('claim_queue_batch', () => {
     await expect(claim(db.pool, 'w', 5, 0)).rejects.toMatchObject({ code: '22023' });
   });
 });
+
+describe('release_queue_items', () => {
+  it('gives claimed but unstarted items back without spending their attempt, only for the lease holder', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 2, undefined, 'release');
+    await insertItems(db.pool, leads);
+    const batch = await claim(db.pool, 'w', 2);
+    const ids = batch.map((b) => b.id);
+    expect((await db.pool.query("select release_queue_items($1, 'intruder') n", [ids])).rows[0].n).toBe(0);
+    expect((await db.pool.query("select release_queue_items($1, 'w') n", [ids])).rows[0].n).toBe(2);
+    const { rows } = await db.pool.query('select status, attempts, locked_by from whatsapp_message_queue where id = any($1)', [ids]);
+    expect(rows).toEqual([
+      { status: 'pending', attempts: 0, locked_by: null },
+      { status: 'pending', attempts: 0, locked_by: null },
+    ]);
+    const retried = await db.pool.query("select coalesce(sum(retried), 0)::int n from queue_performance_metrics");
+    expect(retried.rows[0].n).toBe(0);
+    const actions = await db.pool.query("select count(*)::int n from queue_audit_log where action = 'released' and queue_item_id = any($1)", [ids]);
+    expect(actions.rows[0].n).toBe(2);
+  });
+});

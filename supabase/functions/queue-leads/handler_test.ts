@@ -1,0 +1,24 @@
+import assert from '../_shared/testAssert.ts';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { handleQueueLeads } from './handler.ts';
+
+const unused = {} as SupabaseClient;
+const deps = {
+  clock: () => new Date('2026-01-05T10:00:00Z'),
+  userClient: () => unused,
+  service: unused,
+  takeTokens: () => Promise.resolve(1),
+  queueOperationsPerHour: 60,
+};
+
+Deno.test('queue-leads answers the CORS preflight', async () => {
+  const response = await handleQueueLeads(new Request('http://x/queue-leads', { method: 'OPTIONS' }), deps);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('access-control-allow-origin'), '*');
+});
+
+Deno.test('queue-leads without a session is 401 with a JSON error', async () => {
+  const response = await handleQueueLeads(new Request('http://x/queue-leads', { method: 'POST', body: '{}' }), deps);
+  assert.equal(response.status, 401);
+  assert.deepEqual(Object.keys((await response.json()).error).sort(), ['code', 'message']);
+});

@@ -1,0 +1,31 @@
+import { rateTokenCaller, serviceClient } from '../_shared/db.ts';
+import { loadConfig } from '../_shared/env.ts';
+import { sleep } from '../_shared/runtime.ts';
+import { handleQueueProcessor } from './handler.ts';
+
+const config = loadConfig((name) => Deno.env.get(name));
+const service = serviceClient(config.supabase);
+const agent = config.agent.url
+  ? { url: config.agent.url, apiKey: config.agent.apiKey, secret: config.agent.secret, timeoutMs: config.agent.timeoutMs }
+  : null;
+
+Deno.serve((request) =>
+  handleQueueProcessor(request, {
+    serviceRoleKey: config.supabase.serviceRoleKey,
+    serverClock: () => new Date(),
+    makeDeps: (clock, budgetMs) => ({
+      service,
+      takeTokens: rateTokenCaller(service),
+      agent,
+      clock,
+      wallClock: () => new Date(),
+      monotonic: () => performance.now(),
+      sleep,
+      workerId: `${config.workerName}:${crypto.randomUUID()}`,
+      batchSize: config.batchSize,
+      processingDelayMs: config.processingDelayMs,
+      budgetMs: Math.min(budgetMs ?? config.processorBudgetMs, config.processorBudgetMs),
+      whatsappPerHour: config.whatsappPerHour,
+    }),
+  }),
+);

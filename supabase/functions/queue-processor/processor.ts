@@ -1,0 +1,263 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { triggerAgent, type AgentConfig, type AgentQueueItem, type WebhookOutcome } from '../_shared/agentWebhook.ts';
+import { isOpenAt, localDayBounds, withDefaults, type BusinessSettings } from '../_shared/businessRules.ts';
+import { sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../_shared/rateLimiter.ts';
+
+export interface ProcessorDeps {
+  service: SupabaseClient;
+  takeTokens: TakeTokens;
+  agent: AgentConfig | null;
+  /** Injected so tests can move time; the server clock in production. */
+  clock: () => Date;
+  /** The real time, for webhook timestamps the receiver checks against its own clock. */
+  wallClock: () => Date;
+  /** Real elapsed time for the wall-clock budget (never the injected clock). */
+  monotonic: () => number;
+  sleep: (ms: number) => Promise<void>;
+  workerId: string;
+  batchSize: number;
+  processingDelayMs: number;
+  budgetMs: number;
+  whatsappPerHour: number;
+}
+
+export interface RunOptions {
+  /** Only this admin (queue-leads' trigger for immediate items). */
+  userId?: string;
+}
+
+type SettingsRow = Partial<BusinessSettings> & {
+  user_id: string;
+  client_id: string;
+  batch_size: number | null;
+  processing_delay_ms: number | null;
+  rate_limit_per_hour: number | null;
+};
+
+type ClaimedItem = AgentQueueItem & { user_id: string; locked_by: string | null };
+
+export interface AdminSummary {
+  userId: string;
+  clientId: string;
+  skipped?: 'outside_window' | 'capacity_reached' | 'rate_limited' | 'client_paused' | 'budget_exhausted' | 'no_due_items';
+  claimed: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+  released: number;
+  lost: number;
+}
+
+export interface RunSummary {
+  workerId: string;
+  startedAt: string;
+  finishedAt: string;
+  admins: AdminSummary[];
+  totals: { claimed: number; sent: number; failed: number; retrying: number; released: number };
+  errors: string[];
+}
+
+/** Room for one item: its pacing delay plus the request timeout. */
+function perItemMs(deps: ProcessorDeps, delayMs: number): number {
+  return delayMs + (deps.agent?.timeoutMs ?? 10_000);
+}
+
+async function countActiveToday(deps: ProcessorDeps, settings: BusinessSettings & SettingsRow, now: Date): Promise<number> {
+  const day = localDayBounds(now, settings.timezone);
+  const [sent, inFlight] = await Promise.all([
+    deps.service
+      .from('whatsapp_message_queue')
+      .select('id', { count: 'exact', head: true })
+      .eq('user_id', settings.user_id)
+      .eq('status', 'sent')
+      .gte('processed_at', day.start.toISOString())
+      .lt('processed_at', day.end.toISOString()),
+    deps.service
+      .from('whatsapp_message_queue')
+      .select('id', { count: 'exact', head: true })
+      .eq('user_id', settings.user_id)
+      .in('status', ['queued', 'processing']),
+  ]);
+  if (sent.error || inFlight.error) throw new Error(`capacity count failed: ${(sent.error ?? inFlight.error)?.message}`);
+  return (sent.count ?? 0) + (inFlight.count ?? 0);
+}
+
+/** Items a claim would take now (due pending, or leases lapsed), up to `limit`: tokens are only taken for these. */
+async function countClaimable(deps: ProcessorDeps, userId: string, limit: number): Promise<number> {
+  const now = `"${deps.wallClock().toISOString()}"`;
+  const [due, lapsed] = await Promise.all([
+    deps.service
+      .from('whatsapp_message_queue')
+      .select('id')
+      .eq('user_id', userId)
+      .eq('status', 'pending')
+      .lte('scheduled_for', deps.wallClock().toISOString())
+      .or(`next_attempt_at.is.null,next_attempt_at.lte.${now}`)
+      .limit(limit),
+    deps.service
+      .from('whatsapp_message_queue')
+      .select('id')
+      .eq('user_id', userId)
+      .in('status', ['queued', 'processing'])
+      .lt('locked_until', deps.wallClock().toISOString())
+      .limit(limit),
+  ]);
+  if (due.error || lapsed.error) throw new Error(`due count failed: ${(due.error ?? lapsed.error)?.message}`);
+  return Math.min(limit, (due.data?.length ?? 0) + (lapsed.data?.length ?? 0));
+}
+
+async function clientPausedUntil(deps: ProcessorDeps, clientId: string): Promise<Date | null> {
+  const { data, error } = await deps.service.from('clients').select('sending_paused_until').eq('id', clientId).maybeSingle();
+  if (error) throw new Error(`client read failed: ${error.message}`);
+  const until = (data as { sending_paused_until: string | null } | null)?.sending_paused_until;
+  return until ? new Date(until) : null;
+}
+
+/** 429/503 with Retry-After: the whole client waits (only ever pushed later, never earlier). */
+async function pauseClient(deps: ProcessorDeps, clientId: string, until: Date): Promise<void> {
+  const { error } = await deps.service
+    .from('clients')
+    .update({ sending_paused_until: until.toISOString() })
+    .eq('id', clientId)
+    .or(`sending_paused_until.is.null,sending_paused_until.lt."${until.toISOString()}"`);
+  if (error) console.error('queue-processor: pause failed', error.message);
+}
+
+/** Hands claimed-but-unstarted items back without spending their attempt (queued -> pending is legal). */
+async function releaseItems(deps: ProcessorDeps, items: ClaimedItem[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const { data, error } = await deps.service.rpc('release_queue_items', { ids: items.map((item) => item.id), worker_id: deps.workerId });
+  if (error) {
+    console.error('queue-processor: release failed', error.message);
+    return 0;
+  }
+  return data ?? 0;
+}
+
+async function settle(deps: ProcessorDeps, item: ClaimedItem, outcome: WebhookOutcome, summary: AdminSummary): Promise<void> {
+  if (outcome.kind === 'sent') {
+    const { error } = await deps.service.rpc('complete_queue_item', { item_id: item.id, worker_id: deps.workerId, agent_trigger_id: outcome.triggerId });
+    if (error) summary.lost += 1;
+    else summary.sent += 1;
+    return;
+  }
+  const { data, error } = await deps.service.rpc('fail_queue_item', {
+    item_id: item.id,
+    worker_id: deps.workerId,
+    error_message: outcome.message,
+    error_code: outcome.code,
+    retryable: outcome.kind === 'retryable',
+    retry_after_seconds: outcome.kind === 'retryable' ? outcome.retryAfterSeconds : null,
+  });
+  if (error) summary.lost += 1;
+  else if (data === 'failed') summary.failed += 1;
+  else summary.retrying += 1;
+}
+
+async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: number, errors: string[]): Promise<AdminSummary> {
+  const settings = { ...row, ...withDefaults(row) } as BusinessSettings & SettingsRow;
+  const summary: AdminSummary = { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 };
+  const delayMs = row.processing_delay_ms ?? deps.processingDelayMs;
+  const batchSize = Math.min(deps.batchSize, row.batch_size ?? deps.batchSize);
+  const perHour = sendBudgetPerHour(deps.whatsappPerHour, row.rate_limit_per_hour);
+  let first = true;
+
+  for (;;) {
+    const now = deps.clock();
+    if (!isOpenAt(now, settings)) return { ...summary, skipped: summary.claimed ? undefined : 'outside_window' };
+    const pausedUntil = await clientPausedUntil(deps, row.client_id);
+    if (pausedUntil && pausedUntil > now) return { ...summary, skipped: 'client_paused' };
+    const room = settings.max_capacity - (await countActiveToday(deps, settings, now));
+    if (room <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'capacity_reached' };
+    const fits = Math.floor((deadline - deps.monotonic()) / perItemMs(deps, delayMs));
+    if (fits <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'budget_exhausted' };
+
+    const claimable = await countClaimable(deps, row.user_id, Math.min(batchSize, room, fits));
+    if (claimable === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
+    const wanted = claimable;
+    const tokens = await takeSendTokens(deps.takeTokens, row.client_id, wanted, perHour);
+    if (tokens <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'rate_limited' };
+
+    const leaseSeconds = Math.min(3600, Math.ceil((tokens * perItemMs(deps, delayMs)) / 1000) + 30);
+    const claim = await deps.service.rpc('claim_queue_batch', { worker_id: deps.workerId, max_items: tokens, lease_seconds: leaseSeconds, for_user: row.user_id });
+    if (claim.error) {
+      errors.push(`claim for ${row.user_id}: ${claim.error.message}`);
+      return summary;
+    }
+    const items = (claim.data ?? []) as ClaimedItem[];
+    summary.claimed += items.length;
+    if (items.length === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
+
+    for (let index = 0; index < items.length; index += 1) {
+      const item = items[index] as ClaimedItem;
+      const rest = items.slice(index);
+      if (!first && delayMs > 0) await deps.sleep(delayMs);
+      first = false;
+      // Past the budget, or the client was paused by a 429/503 a moment ago: give the rest back.
+      const paused = await clientPausedUntil(deps, row.client_id);
+      if (deps.monotonic() + (deps.agent?.timeoutMs ?? 0) > deadline || (paused && paused > deps.clock())) {
+        summary.released += await releaseItems(deps, rest);
+        return summary;
+      }
+      const started = await deps.service.rpc('start_queue_item', { item_id: item.id, worker_id: deps.workerId });
+      if (started.error || started.data !== true) {
+        summary.lost += 1;
+        continue;
+      }
+      const outcome: WebhookOutcome = deps.agent
+        ? await triggerAgent(deps.agent, item, deps.wallClock())
+        : { kind: 'retryable', status: null, code: 'not_configured', message: 'AGENT_DB_WEBHOOK_URL is not set', retryAfterSeconds: 300 };
+      await settle(deps, item, outcome, summary);
+      if (outcome.kind === 'retryable' && (outcome.status === 429 || outcome.status === 503)) {
+        const seconds = outcome.retryAfterSeconds ?? 60;
+        await pauseClient(deps, row.client_id, new Date(deps.clock().getTime() + seconds * 1000));
+      }
+    }
+    if (items.length < tokens) return summary;
+  }
+}
+
+/**
+ * One processor run: every running admin with due items, concurrently; each paced, inside its window,
+ * under its capacity and its client's send budget. Overlapping runs are safe: claims never overlap.
+ */
+export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}): Promise<RunSummary> {
+  const startedAt = deps.clock();
+  const deadline = deps.monotonic() + deps.budgetMs;
+  const errors: string[] = [];
+  let query = deps.service
+    .from('user_queue_settings')
+    .select('user_id, client_id, timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour')
+    .eq('processing_state', 'running');
+  if (options.userId) query = query.eq('user_id', options.userId);
+  const { data, error } = await query;
+  if (error) throw new Error(`settings read failed: ${error.message}`);
+  const rows = (data ?? []) as SettingsRow[];
+
+  const admins = await Promise.all(
+    rows.map((row) =>
+      processAdmin(deps, row, deadline, errors).catch((failure: unknown) => {
+        errors.push(`${row.user_id}: ${failure instanceof Error ? failure.message : String(failure)}`);
+        return { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 } as AdminSummary;
+      }),
+    ),
+  );
+
+  if (rows.length > 0) {
+    const { error: stampError } = await deps.service
+      .from('user_queue_settings')
+      .update({ last_processor_run_at: deps.clock().toISOString() })
+      .in('user_id', rows.map((row) => row.user_id));
+    if (stampError) errors.push(`last_processor_run_at: ${stampError.message}`);
+  }
+
+  const totals = { claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0 };
+  for (const admin of admins) {
+    totals.claimed += admin.claimed;
+    totals.sent += admin.sent;
+    totals.failed += admin.failed;
+    totals.retrying += admin.retrying;
+    totals.released += admin.released;
+  }
+  return { workerId: deps.workerId, startedAt: startedAt.toISOString(), finishedAt: deps.clock().toISOString(), admins, totals, errors };
+}

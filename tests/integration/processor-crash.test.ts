@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../local-supabase/migrate.ts';
+import { freePort } from '../../local-supabase/postgres.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
+import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET, startTestStack, type TestStack } from '../support/stack.ts';
+import { ALWAYS_OPEN_HOURS, seedDueItems, waitForStackDisconnect } from './functions-helpers.ts';
+
+/**
+ * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items and two
+ * are SIGKILLed mid-batch. Their leases then lapse (forced, instead of waiting minutes) and later
+ * runs finish the work.
+ */
+
+const ITEMS = 1000;
+const RUNS = 4;
+const KILLED = [0, 1];
+
+let db: TestDatabase;
+let stack: TestStack;
+const processes: ChildProcess[] = [];
+
+interface ProcessorProcess {
+  child: ChildProcess;
+  port: number;
+  name: string;
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`deno exited with ${child.exitCode}`));
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`deno did not listen on ${port}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+async function startProcessor(name: string): Promise<ProcessorProcess> {
+  const port = await freePort();
+  const functions = path.join(ROOT, 'supabase', 'functions');
+  const child = spawn(
+    path.join(ROOT, 'node_modules', '.bin', 'deno'),
+    ['run', '--allow-all', '--no-prompt', '--config', path.join(functions, 'deno.json'), path.join(functions, 'queue-processor', 'index.ts')],
+    {
+      cwd: functions,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+        DENO_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
+        SUPABASE_URL: stack.url,
+        SUPABASE_ANON_KEY: stack.anonKey,
+        SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+        AGENT_DB_WEBHOOK_URL: stack.sink!.webhookUrl,
+        AGENT_DB_API_KEY: TEST_AGENT_API_KEY,
+        AGENT_DB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+        AGENT_DB_TIMEOUT_MS: '5000',
+        QUEUE_BATCH_SIZE: '25',
+        QUEUE_PROCESSOR_BUDGET_MS: '120000',
+        WHATSAPP_RATE_LIMIT_PER_HOUR: '100000',
+        QUEUE_WORKER_NAME: name,
+      },
+    },
+  );
+  processes.push(child);
+  await waitForPort(port, child);
+  return { child, port, name };
+}
+
+async function run(processor: ProcessorProcess): Promise<{ status: number; body: unknown } | { killed: true }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${processor.port}/queue-processor`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.serviceRoleKey}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    return { status: response.status, body: await response.json() };
+  } catch {
+    return { killed: true };
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  stack = await startTestStack({ databaseUrl: db.url, sink: true });
+  await db.pool.query(
+    `update public.user_queue_settings set processing_state = 'running', holiday_calendar = 'none', business_hours = ${ALWAYS_OPEN_HOURS},
+       processing_delay_ms = 0, batch_size = 25, daily_target = 100000, max_capacity = 100000, rate_limit_per_hour = 100000
+     where user_id = $1`,
+    [DEMO_ADMIN_ID],
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
+  await stack?.stop();
+  if (db) await waitForStackDisconnect({ name: db.name, query: (text, values) => db.pool.query(text, values) });
+  await db?.close();
+});
+
+describe('queue-processor crash safety', () => {
+  it('4 overlapping runs, 2 killed mid-batch: every item ends sent, none stuck, no duplicate sends but the killed ones', async () => {
+    const ids = await seedDueItems(db.pool, { count: ITEMS, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    const processors = await Promise.all(Array.from({ length: RUNS }, (_, n) => startProcessor(`crash-${n}`)));
+
+    const runs = processors.map((processor) => run(processor));
+    await stack.sink!.waitFor(150, 60_000);
+    for (const index of KILLED) processors[index]!.child.kill('SIGKILL');
+    const results = await Promise.all(runs);
+    for (const index of KILLED) expect(results[index]).toEqual({ killed: true });
+
+    // The killed runs' leases lapse (as they would after lease_seconds); then ordinary runs finish the work.
+    const stuck = await db.pool.query(
+      `update public.whatsapp_message_queue set locked_until = now() - interval '1 second'
+        where status in ('queued', 'processing') returning id`,
+    );
+    expect(stuck.rowCount).toBeGreaterThan(0);
+    const survivor = processors[RUNS - 1]!;
+    for (let round = 0; round < 10; round += 1) {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from public.whatsapp_message_queue where id = any($1) and status in ('pending', 'queued', 'processing')`,
+        [ids],
+      );
+      if (rows[0]!.n === 0) break;
+      const finished = await run(survivor);
+      expect(finished).toMatchObject({ status: 200 });
+    }
+
+    const { rows: final } = await db.pool.query<{ status: string; n: number }>(
+      `select status::text, count(*)::int as n from public.whatsapp_message_queue where id = any($1) group by 1`,
+      [ids],
+    );
+    expect(Object.fromEntries(final.map((row) => [row.status, row.n]))).toEqual({ sent: ITEMS });
+
+    // Which items a killed run had started (webhook possibly posted before the kill).
+    const killedPrefixes = KILLED.map((index) => `crash-${index}:%`);
+    const { rows: startedByKilled } = await db.pool.query<{ id: string }>(
+      `select distinct queue_item_id as id from public.queue_audit_log
+        where action = 'started' and details->>'worker' like any($1)`,
+      [killedPrefixes],
+    );
+    const killedInFlight = new Set(startedByKilled.map((row) => row.id));
+
+    const seen = new Map<string, number>();
+    for (const received of stack.sink!.received) {
+      expect(received.verified).toBe(true);
+      seen.set(received.webhookId!, (seen.get(received.webhookId!) ?? 0) + 1);
+    }
+    expect(new Set(seen.keys())).toEqual(new Set(ids));
+    const duplicates = [...seen].filter(([, count]) => count > 1);
+    for (const [id, count] of duplicates) {
+      expect(killedInFlight.has(id), `${id} was posted ${count} times without a killed run`).toBe(true);
+      expect(count).toBe(2);
+    }
+    expect(duplicates.length).toBeLessThanOrEqual(killedInFlight.size);
+    if (process.env.LQ_CRASH_REPORT) {
+      console.info(JSON.stringify({ stuckAfterKill: stuck.rowCount, killedInFlight: killedInFlight.size, duplicates: duplicates.length, received: stack.sink!.received.length }));
+    }
+  }, 240_000);
+});
