@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCron } from '../../local-supabase/cron.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+// A queue-processor stand-in that takes longer than the cron interval and logs how many runs overlapped.
+const SLOW_PROCESSOR = `
+let inFlight = 0;
+Deno.serve(async (req) => {
+  inFlight += 1;
+  const seen = inFlight;
+  const body = await req.json();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  Deno.writeTextFileSync(Deno.env.get('CRON_LOG'), JSON.stringify({ body, seen, authorization: req.headers.get('authorization') }) + '\\n', { append: true });
+  inFlight -= 1;
+  return Response.json({ processed: 0 });
+});
+`;
+
+let db: TestDatabase;
+let stack: TestStack;
+let root: string;
+let logFile: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'lq-cron-'));
+  logFile = path.join(root, 'calls.log');
+  await mkdir(path.join(root, 'queue-processor'));
+  await writeFile(path.join(root, 'queue-processor', 'index.ts'), SLOW_PROCESSOR);
+  await writeFile(logFile, '');
+  db = await createTestDatabase();
+  stack = await startTestStack({ databaseUrl: db.url, functions: true, functionsRoot: root, cronIntervalMs: 40, env: { CRON_LOG: logFile }, realtime: false });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await db?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+async function calls(): Promise<Array<{ body: unknown; seen: number; authorization: string }>> {
+  const text = await readFile(logFile, 'utf8');
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+describe('pg_cron stand-in', () => {
+  it('POSTs {trigger:"cron"} to queue-processor with the service role key, never overlapping itself', async () => {
+    const cron = stack.cron!;
+    await expect.poll(async () => (await calls()).length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(3);
+    await cron.stop();
+    const logged = await calls();
+    expect(logged.every((call) => call.seen === 1)).toBe(true);
+    expect(logged[0]).toMatchObject({ body: { trigger: 'cron' }, authorization: `Bearer ${stack.serviceRoleKey}` });
+    expect(cron.skipped).toBeGreaterThan(0);
+    expect(cron.runs.every((run) => run.status === 200)).toBe(true);
+    for (let i = 1; i < cron.runs.length; i += 1) expect(cron.runs[i]!.startedAt).toBeGreaterThanOrEqual(cron.runs[i - 1]!.finishedAt);
+  });
+
+  it('is off when the interval is 0', async () => {
+    const cron = startCron({ url: stack.url, serviceRoleKey: stack.serviceRoleKey, intervalMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cron.runs).toHaveLength(0);
+    await cron.stop();
+  });
+});

@@ -1,0 +1,138 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { startAgentSink, type AgentSink } from '../../local-supabase/agentSink.ts';
+import { startCron, type Cron } from '../../local-supabase/cron.ts';
+import { createGateway, type Gateway } from '../../local-supabase/gateway.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+
+export interface TestStackOptions {
+  /** Superuser URL of the test database (createTestDatabase().url). */
+  databaseUrl: string;
+  /** Run Edge Functions (real Deno) at /functions/v1. */
+  functions?: boolean;
+  /** Another functions folder (fixtures); defaults to supabase/functions. */
+  functionsRoot?: string;
+  /** Start every function's Deno before returning, rather than on its first call (timing-sensitive tests). */
+  eagerFunctions?: boolean;
+  /** Overrides config.toml's verify_jwt per function. */
+  verifyJwt?: Record<string, boolean>;
+  /** Start the cron stand-in with this interval (0 / absent: off). */
+  cronIntervalMs?: number;
+  /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
+  sink?: boolean;
+  /** Extra function secrets. */
+  env?: Record<string, string>;
+  realtime?: boolean;
+  /** The stack's clock (token expiry, refresh reuse interval); real time by default. */
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface TestStack {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  gateway: Gateway;
+  sink?: AgentSink;
+  cron?: Cron;
+  /** supabase-js with the anon key (default) or any key/token as apikey. */
+  client(key?: string): SupabaseClient;
+  /** A client signed in with email + password (throws when sign-in fails). */
+  signIn(email: string, password: string): Promise<SupabaseClient>;
+  stop(): Promise<void>;
+}
+
+export const TEST_AGENT_API_KEY = 'test-agent-db-api-key';
+export const TEST_WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0xMjM0NTY3OA==';
+
+/** `postgres://authenticator:postgres@…` for the same database: what PostgREST/Realtime log in as. */
+export function authenticatorUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = 'authenticator';
+  url.password = 'postgres';
+  return url.toString();
+}
+
+/** The local Supabase stack on ephemeral ports, over a test database; stop() tears it all down. */
+export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
+  const pool = new pg.Pool({ connectionString: authenticatorUrl(options.databaseUrl), max: 10 });
+  const authPool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
+  // A test database dropped with (force) terminates idle clients; that must not crash the run.
+  for (const each of [pool, authPool]) each.on('error', () => {});
+  const clients: SupabaseClient[] = [];
+  let sink: AgentSink | undefined;
+  let cron: Cron | undefined;
+  let gateway: Gateway | undefined;
+  const log = options.log ?? (process.env.LQ_STACK_LOG ? (line: string) => console.log(line) : () => {});
+
+  try {
+    if (options.sink) sink = await startAgentSink({ apiKey: TEST_AGENT_API_KEY, webhookSecret: TEST_WEBHOOK_SECRET, log });
+    const env: Record<string, string> = {
+      ...(sink
+        ? { AGENT_DB_WEBHOOK_URL: sink.webhookUrl, AGENT_DB_API_KEY: TEST_AGENT_API_KEY, AGENT_DB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }
+        : {}),
+      ...(options.env ?? {}),
+    };
+    gateway = await createGateway({
+      pool,
+      authPool,
+      databaseUrl: options.databaseUrl,
+      port: 0,
+      realtime: options.realtime,
+      now: options.now,
+      functions: options.functions ? { root: options.functionsRoot, env, verifyJwt: options.verifyJwt } : false,
+      log,
+    });
+    if (options.eagerFunctions && gateway.functions) {
+      const host = gateway.functions;
+      await Promise.all(host.names().map((name) => host.start(name)));
+    }
+    if (options.cronIntervalMs && options.cronIntervalMs > 0) {
+      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, log });
+    }
+  } catch (error) {
+    await sink?.close();
+    await gateway?.close();
+    await pool.end();
+    await authPool.end();
+    throw error;
+  }
+  const url = gateway.url;
+
+  const client = (key = ANON_KEY): SupabaseClient => {
+    const created = createClient(url, key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      realtime: { transport: WebSocket as never },
+    });
+    clients.push(created);
+    return created;
+  };
+
+  let stopped = false;
+  return {
+    url,
+    anonKey: ANON_KEY,
+    serviceRoleKey: SERVICE_ROLE_KEY,
+    gateway,
+    sink,
+    cron,
+    client,
+    async signIn(email, password) {
+      const signedIn = client();
+      const { error } = await signedIn.auth.signInWithPassword({ email, password });
+      if (error) throw new Error(`sign in as ${email} failed: ${error.message}`);
+      return signedIn;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.allSettled(clients.map((c) => c.removeAllChannels()));
+      await cron?.stop();
+      await gateway!.close();
+      await sink?.close();
+      await pool.end();
+      await authPool.end();
+    },
+  };
+}
