@@ -1,0 +1,260 @@
+import type pg from 'pg';
+import type { GatewayRequest, GatewayResponse, RequestAuth, ServiceHandler } from '../types.ts';
+import { connectionFailure, fromPgError, isPgError, PgrstError } from './errors.ts';
+import { planRequest, type Plan } from './plan.ts';
+import { SchemaCacheHolder } from './schema.ts';
+
+export interface RestHandlerOptions {
+  pool: pg.Pool;
+  /** Schemas exposed through Accept-Profile/Content-Profile; the first is the default. */
+  schemas?: string[];
+  /** Hard cap on rows returned by one read (PostgREST db-max-rows). */
+  maxRows?: number;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const PREFIX = '/rest/v1';
+/** Errors that may only mean the cache is stale (a migration ran since it was loaded). */
+const STALE_CODES = new Set(['42703', 'PGRST200', 'PGRST202', 'PGRST204', 'PGRST205']);
+const DB_STALE_CODES = new Set(['42703', '42883', '42P01', '42704']);
+
+interface Outcome {
+  total: number | null;
+  pageCount: number;
+  body: string | null;
+  /** What the SQL asked for through the `response.status` / `response.headers` settings. */
+  status?: number;
+  headers: Record<string, string>;
+}
+
+export function createRestHandler(options: RestHandlerOptions): ServiceHandler {
+  const schemas = options.schemas ?? ['public'];
+  const maxRows = options.maxRows ?? 1000;
+  const cache = new SchemaCacheHolder(options.pool, schemas);
+
+  return async (request: GatewayRequest, auth: RequestAuth): Promise<GatewayResponse> => {
+    try {
+      if (request.body.length > MAX_BODY_BYTES) {
+        throw new PgrstError(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+      }
+      const pathname = request.url.pathname.startsWith(PREFIX) ? request.url.pathname.slice(PREFIX.length) : request.url.pathname;
+      if (request.method === 'OPTIONS') {
+        return { status: 200, headers: { allow: 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE' } };
+      }
+      const input = {
+        raw: { method: request.method, path: pathname, params: [...request.url.searchParams], headers: request.headers },
+        body: request.body,
+        schemas,
+        maxRows,
+      };
+      let plan: Plan;
+      try {
+        plan = planRequest(input, await cache.get());
+      } catch (error) {
+        if (!(error instanceof PgrstError) || !STALE_CODES.has(error.code)) throw error;
+        plan = planRequest(input, await cache.reload());
+      }
+      const outcome = await execute(options.pool, plan, auth, request, pathname).catch((error: unknown) => {
+        // Postgres saying an object is gone means the cache is stale: refresh it for the next request.
+        if (isPgError(error) && DB_STALE_CODES.has(error.code ?? '')) void cache.reload().catch(() => {});
+        throw error;
+      });
+      const response = respond(plan, outcome);
+      return {
+        ...response,
+        status: outcome.status ?? response.status,
+        headers: { ...response.headers, ...outcome.headers },
+      };
+    } catch (error) {
+      return errorResponse(error, auth.role);
+    }
+  };
+}
+
+async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
+  const client = await pool.connect();
+  let open = false;
+  let broken: Error | undefined;
+  try {
+    await client.query(`begin isolation level read committed ${plan.readOnly ? 'read only' : 'read write'}`);
+    open = true;
+    await client.query(
+      `select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
+              set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true)`,
+      [
+        plan.schema === 'public' ? 'public, extensions' : `${quoteSchema(plan.schema)}, public, extensions`,
+        auth.role,
+        JSON.stringify({ ...auth.claims, role: auth.role }),
+        request.method,
+        path,
+        JSON.stringify(request.headers),
+      ],
+    );
+    const settings = plan.roleSettings?.get(auth.role) ?? [];
+    if (settings.length > 0) {
+      const calls = settings.map((_, index) => `set_config($${index * 2 + 1}, $${index * 2 + 2}, true)`).join(', ');
+      await client.query(`select ${calls}`, settings.flat());
+    }
+    const outcome: Outcome = { total: null, pageCount: 0, body: null, headers: {} };
+    for (const statement of plan.statements) {
+      const result = await client.query(statement.text, statement.values);
+      if (plan.result === 'affected') {
+        outcome.pageCount += result.rowCount ?? 0;
+      } else if (plan.result === 'page') {
+        const row = result.rows[0] as { page_count: string; total: string | null; body: string } | undefined;
+        outcome.pageCount = Number(row?.page_count ?? 0);
+        outcome.total = row?.total == null ? null : Number(row.total);
+        outcome.body = row?.body ?? '[]';
+      } else if (plan.result === 'scalar') {
+        const row = result.rows[0] as { body: string | null } | undefined;
+        outcome.pageCount = 1;
+        outcome.body = row?.body ?? 'null';
+      }
+    }
+    const mutation = plan.request.target.kind === 'table' && !plan.readOnly;
+    if (plan.request.prefer.count && outcome.total === null && mutation) outcome.total = outcome.pageCount;
+    const limit = plan.request.prefer.maxAffected;
+    if (limit !== undefined && mutation && plan.request.method !== 'POST' && outcome.pageCount > limit) {
+      await client.query('rollback');
+      open = false;
+      throw new PgrstError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${outcome.pageCount} rows`);
+    }
+    const singularFailed = plan.request.singular && plan.result !== 'scalar' && plan.result !== 'void' && outcome.pageCount !== 1;
+    if (singularFailed) {
+      await client.query('rollback');
+      open = false;
+      throw new PgrstError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${outcome.pageCount} rows`);
+    }
+    const gucs = await client.query<{ headers: string | null; status: string | null }>(
+      `select nullif(current_setting('response.headers', true), '') as headers, nullif(current_setting('response.status', true), '') as status`,
+    );
+    Object.assign(outcome, responseGucs(gucs.rows[0]?.headers ?? null, gucs.rows[0]?.status ?? null));
+    await client.query(plan.request.prefer.tx === 'rollback' ? 'rollback' : 'commit');
+    open = false;
+    return outcome;
+  } catch (error) {
+    // A connection that cannot even roll back is broken: hand it back for disposal, not reuse.
+    if (open) broken = await client.query('rollback').then(() => undefined, (rollbackError: unknown) => toError(rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** PostgREST lets SQL set the response status and extra headers through two transaction settings. */
+function responseGucs(headersText: string | null, statusText: string | null): { status?: number; headers: Record<string, string> } {
+  const result: { status?: number; headers: Record<string, string> } = { headers: {} };
+  if (headersText !== null) {
+    const headersError = new PgrstError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(headersText);
+    } catch {
+      throw headersError;
+    }
+    if (!Array.isArray(parsed)) throw headersError;
+    for (const entry of parsed) {
+      const pairs = entry && typeof entry === 'object' ? Object.entries(entry as Record<string, unknown>) : [];
+      const [pair] = pairs;
+      if (pairs.length !== 1 || !pair || typeof pair[1] !== 'string') throw headersError;
+      result.headers[pair[0].toLowerCase()] = pair[1];
+    }
+  }
+  if (statusText !== null) {
+    const status = Number(statusText);
+    if (!/^\d{3}$/.test(statusText.trim()) || status < 100 || status > 599) {
+      throw new PgrstError(500, 'PGRST112', 'response.status guc must be a valid status code');
+    }
+    result.status = status;
+  }
+  return result;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function quoteSchema(schema: string): string {
+  return `"${schema.replaceAll('"', '""')}"`;
+}
+
+function respond(plan: Plan, outcome: Outcome): GatewayResponse {
+  const { request } = plan;
+  const headers: Record<string, string> = {};
+  if (request.prefer.applied.length > 0) headers['preference-applied'] = request.prefer.applied.join(', ');
+  const singular = (request.singular || plan.singleValue) && !request.csv;
+  headers['content-type'] = request.csv
+    ? 'text/csv; charset=utf-8'
+    : request.singular
+      ? 'application/vnd.pgrst.object+json; charset=utf-8'
+      : 'application/json; charset=utf-8';
+  const totalText = outcome.total === null ? '*' : String(outcome.total);
+  const rangeOf = (count: number, offset: number): string => (count > 0 ? `${offset}-${offset + count - 1}/${totalText}` : `*/${totalText}`);
+  let body = outcome.body;
+  if (body !== null && singular && plan.result === 'page') body = outcome.pageCount === 0 ? 'null' : unwrapSingle(body);
+  const head = request.method === 'HEAD';
+  const rpc = request.target.kind === 'rpc';
+
+  if (rpc) {
+    if (plan.result === 'void') return { status: 204, headers: withoutType(headers) };
+    headers['content-range'] = rangeOf(outcome.pageCount, plan.offset);
+    if (request.prefer.return === 'minimal' && !head) return { status: 204, headers: withoutType(headers) };
+    return { status: partialStatus(plan, outcome), headers, ...(head ? {} : { body: body ?? 'null' }) };
+  }
+  switch (request.method) {
+    case 'GET':
+    case 'HEAD': {
+      if (outcome.total !== null && plan.offset > outcome.total) {
+        throw new PgrstError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${plan.offset} was requested, but there are only ${outcome.total} rows.`, null, {
+          'content-range': `*/${outcome.total}`,
+        });
+      }
+      headers['content-range'] = rangeOf(outcome.pageCount, plan.offset);
+      return { status: partialStatus(plan, outcome), headers, ...(head ? {} : { body: body ?? '[]' }) };
+    }
+    case 'POST': {
+      headers['content-range'] = `*/${totalText}`;
+      if (request.prefer.return !== 'representation') return { status: 201, headers: withoutType(headers) };
+      return { status: 201, headers, body: body ?? '[]' };
+    }
+    default: {
+      headers['content-range'] = request.method === 'PATCH' ? rangeOf(outcome.pageCount, 0) : `*/${totalText}`;
+      if (request.prefer.return !== 'representation') return { status: 204, headers: withoutType(headers) };
+      return { status: 200, headers, body: body ?? '[]' };
+    }
+  }
+}
+
+function partialStatus(plan: Plan, outcome: Outcome): number {
+  return outcome.total !== null && outcome.pageCount < outcome.total && !plan.request.singular ? 206 : 200;
+}
+
+/** json_agg of one row prints `[<row>]`; the row alone is the singular body. */
+function unwrapSingle(body: string): string {
+  return body.slice(1, -1).trim();
+}
+
+function withoutType(headers: Record<string, string>): Record<string, string> {
+  const { ['content-type']: _dropped, ...rest } = headers;
+  void _dropped;
+  return rest;
+}
+
+function errorResponse(error: unknown, role: string): GatewayResponse {
+  let failure: PgrstError;
+  const unreachable = connectionFailure(error);
+  if (error instanceof PgrstError) failure = error;
+  else if (isPgError(error)) failure = fromPgError(error, role);
+  else if (unreachable) failure = unreachable;
+  else {
+    console.error('[rest] internal error', error);
+    failure = new PgrstError(500, 'PGRST000', error instanceof Error ? error.message : 'Internal server error');
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'proxy-status': `PostgREST; error=${failure.code}`,
+    ...failure.headers,
+  };
+  if (failure.status === 401) headers['www-authenticate'] = 'Bearer';
+  return { status: failure.status, headers, body: JSON.stringify(failure.body()) };
+}

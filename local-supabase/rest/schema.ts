@@ -1,0 +1,271 @@
+import type pg from 'pg';
+import { inheritKeys, viewColumnOrigins, type ViewInfo } from './views.ts';
+
+/** What PostgREST calls the schema cache: relations, columns, keys and functions of the exposed schemas. */
+
+export interface Column {
+  name: string;
+  /** format_type() with an empty search_path: schema-qualified where it matters, safe to splice into SQL. */
+  type: string;
+  hasDefault: boolean;
+}
+
+export interface Relation {
+  schema: string;
+  name: string;
+  kind: string;
+  columns: Map<string, Column>;
+  primaryKey: string[];
+  /** Primary key and unique constraints, each a column list. */
+  uniques: string[][];
+}
+
+export interface ForeignKey {
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  refSchema: string;
+  refTable: string;
+  refColumns: string[];
+}
+
+export interface FunctionArg {
+  name: string;
+  type: string;
+  hasDefault: boolean;
+}
+
+export interface DbFunction {
+  schema: string;
+  name: string;
+  args: FunctionArg[];
+  returnsSet: boolean;
+  returnKind: 'void' | 'scalar' | 'composite';
+  returnType: string;
+  /** The relation whose row type the function returns, when it returns a table's rows. */
+  returnRelation?: { schema: string; name: string };
+  /** Columns of a composite result (table row type, composite type or OUT/TABLE parameters). */
+  returnColumns: Map<string, Column>;
+}
+
+export interface SchemaCache {
+  relations: Map<string, Relation>;
+  foreignKeys: ForeignKey[];
+  functions: Map<string, DbFunction[]>;
+  /** Per-role settings (`alter role anon set statement_timeout = '3s'`) that SET ROLE alone would not apply. */
+  roleSettings: Map<string, Array<[string, string]>>;
+}
+
+/** Settings PostgREST applies for the impersonated role; others may need privileges the caller lacks. */
+const ROLE_SETTINGS = new Set(['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'work_mem', 'plan_cache_mode']);
+
+export const qualified = (schema: string, name: string): string => `${schema}\u0000${name}`;
+
+const RELATIONS_SQL = `
+  select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as kind, a.attname as column_name, a.attnum,
+         format_type(a.atttypid, a.atttypmod) as type,
+         (a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') as has_default,
+         n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'f', 'p') as exposed
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+  where (n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'f', 'p'))
+     or c.oid in (select t.typrelid from pg_proc p join pg_type t on t.oid = p.prorettype
+                  where p.pronamespace in (select oid from pg_namespace where nspname = any($1)))
+  order by c.oid, a.attnum`;
+
+const CONSTRAINTS_SQL = `
+  select con.conname as name, con.contype as kind, n.nspname as schema, c.relname as table_name,
+         array(select a.attname from unnest(con.conkey) with ordinality k(num, ord)
+               join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num order by k.ord)::text[] as columns,
+         fn.nspname as ref_schema, fc.relname as ref_table,
+         array(select a.attname from unnest(con.confkey) with ordinality k(num, ord)
+               join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num order by k.ord)::text[] as ref_columns
+  from pg_constraint con
+  join pg_class c on c.oid = con.conrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  left join pg_class fc on fc.oid = con.confrelid
+  left join pg_namespace fn on fn.oid = fc.relnamespace
+  where con.contype in ('p', 'u', 'f') and n.nspname = any($1)
+  order by con.conname`;
+
+const VIEWS_SQL = `
+  select c.oid::int8 as oid, r.ev_action::text as tree
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_rewrite r on r.ev_class = c.oid and r.rulename = '_RETURN'
+  where c.relkind in ('v', 'm') and n.nspname = any($1)`;
+
+const FUNCTIONS_SQL = `
+  select n.nspname as schema, p.proname as name, p.proretset as returns_set, p.pronargdefaults as n_defaults,
+         coalesce(p.proargnames, '{}')::text[] as arg_names,
+         coalesce(p.proargmodes::text[], '{}') as arg_modes,
+         array(select format_type(t.oid, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(oid, ord)
+               join pg_type t on t.oid = u.oid order by u.ord)::text[] as arg_types,
+         format_type(p.prorettype, null) as return_type, rt.typtype as return_typtype, rt.typrelid::int8 as return_relid
+  from pg_proc p
+  join pg_namespace n on n.oid = p.pronamespace
+  join pg_type rt on rt.oid = p.prorettype
+  where n.nspname = any($1) and p.prokind = 'f'
+  order by p.oid`;
+
+interface RelationRow {
+  oid: string;
+  schema: string;
+  name: string;
+  kind: string;
+  column_name: string;
+  attnum: number;
+  type: string;
+  has_default: boolean;
+  exposed: boolean;
+}
+
+export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    // An empty search_path makes format_type() qualify every non-catalog type, so names are unambiguous.
+    await client.query(`select set_config('search_path', '', true)`);
+    const relationRows = (await client.query<RelationRow>(RELATIONS_SQL, [schemas])).rows;
+    const constraintRows = (await client.query(CONSTRAINTS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
+    const functionRows = (await client.query(FUNCTIONS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
+    const viewRows = (await client.query<{ oid: string; tree: string }>(VIEWS_SQL, [schemas])).rows;
+    const roleRows = (await client.query(`select rolname, rolconfig from pg_roles where rolconfig is not null`)).rows as Array<{ rolname: string; rolconfig: string[] }>;
+    await client.query('commit');
+    const cache = buildCache(relationRows, constraintRows, functionRows, viewRows);
+    for (const row of roleRows) {
+      const settings = row.rolconfig
+        .map((entry): [string, string] => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
+        .filter(([name]) => ROLE_SETTINGS.has(name));
+      if (settings.length > 0) cache.roleSettings.set(row.rolname, settings);
+    }
+    return cache;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function buildCache(
+  relationRows: RelationRow[],
+  constraintRows: Array<Record<string, unknown>>,
+  functionRows: Array<Record<string, unknown>>,
+  viewRows: Array<{ oid: string; tree: string }>,
+): SchemaCache {
+  const relations = new Map<string, Relation>();
+  const byOid = new Map<string, Relation>();
+  const exposedByOid = new Map<string, { relation: Relation; attnums: Map<number, string> }>();
+  for (const row of relationRows) {
+    let relation = byOid.get(row.oid);
+    if (!relation) {
+      relation = { schema: row.schema, name: row.name, kind: row.kind, columns: new Map(), primaryKey: [], uniques: [] };
+      byOid.set(row.oid, relation);
+      if (row.exposed) {
+        relations.set(qualified(row.schema, row.name), relation);
+        exposedByOid.set(row.oid, { relation, attnums: new Map() });
+      }
+    }
+    relation.columns.set(row.column_name, { name: row.column_name, type: row.type, hasDefault: row.has_default });
+    exposedByOid.get(row.oid)?.attnums.set(Number(row.attnum), row.column_name);
+  }
+  const foreignKeys: ForeignKey[] = [];
+  for (const row of constraintRows) {
+    const relation = relations.get(qualified(String(row.schema), String(row.table_name)));
+    const columns = row.columns as string[];
+    if (row.kind === 'f') {
+      foreignKeys.push({
+        name: String(row.name),
+        schema: String(row.schema),
+        table: String(row.table_name),
+        columns,
+        refSchema: String(row.ref_schema),
+        refTable: String(row.ref_table),
+        refColumns: row.ref_columns as string[],
+      });
+    } else if (relation) {
+      relation.uniques.push(columns);
+      if (row.kind === 'p') relation.primaryKey = columns;
+    }
+  }
+  const views: ViewInfo[] = viewRows.flatMap((row) => {
+    const view = byOid.get(String(row.oid));
+    return view ? [{ view, origins: viewColumnOrigins(row.tree) }] : [];
+  });
+  const allForeignKeys = views.length > 0 ? inheritKeys(views, exposedByOid, foreignKeys) : foreignKeys;
+  const functions = new Map<string, DbFunction[]>();
+  for (const row of functionRows) {
+    const fn = toFunction(row, byOid);
+    const key = qualified(fn.schema, fn.name);
+    functions.set(key, [...(functions.get(key) ?? []), fn]);
+  }
+  return { relations, foreignKeys: allForeignKeys, functions, roleSettings: new Map() };
+}
+
+function toFunction(row: Record<string, unknown>, byOid: Map<string, Relation>): DbFunction {
+  const names = row.arg_names as string[];
+  const modes = row.arg_modes as string[];
+  const types = row.arg_types as string[];
+  const inputs: FunctionArg[] = [];
+  const outputs = new Map<string, Column>();
+  types.forEach((type, index) => {
+    const mode = modes[index] ?? 'i';
+    const name = names[index] ?? '';
+    if (mode === 'i' || mode === 'b' || mode === 'v') inputs.push({ name, type, hasDefault: false });
+    if (mode === 'o' || mode === 'b' || mode === 't') outputs.set(name, { name, type, hasDefault: false });
+  });
+  const defaults = Number(row.n_defaults ?? 0);
+  inputs.forEach((arg, index) => {
+    arg.hasDefault = index >= inputs.length - defaults;
+  });
+  const returnType = String(row.return_type);
+  const typtype = String(row.return_typtype);
+  const relation = byOid.get(String(row.return_relid));
+  let returnKind: DbFunction['returnKind'] = 'scalar';
+  if (returnType === 'void') returnKind = 'void';
+  else if (typtype === 'c' || (returnType === 'record' && outputs.size > 0)) returnKind = 'composite';
+  const fn: DbFunction = {
+    schema: String(row.schema),
+    name: String(row.name),
+    args: inputs,
+    returnsSet: Boolean(row.returns_set),
+    returnKind,
+    returnType,
+    returnColumns: relation ? relation.columns : outputs,
+  };
+  if (relation && ['r', 'v', 'm', 'f', 'p'].includes(relation.kind)) fn.returnRelation = { schema: relation.schema, name: relation.name };
+  return fn;
+}
+
+/** Loads once, reloads when a lookup misses (a migration may have added the object), one load at a time. */
+export class SchemaCacheHolder {
+  private current: SchemaCache | null = null;
+  private loading: Promise<SchemaCache> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly schemas: string[],
+  ) {}
+
+  async get(): Promise<SchemaCache> {
+    return this.current ?? this.reload();
+  }
+
+  async reload(): Promise<SchemaCache> {
+    this.loading ??= loadSchemaCache(this.pool, this.schemas).then(
+      (cache) => {
+        this.current = cache;
+        this.loading = null;
+        return cache;
+      },
+      (error: unknown) => {
+        this.loading = null;
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+}

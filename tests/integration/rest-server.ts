@@ -1,0 +1,212 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { jwtVerify, SignJWT } from 'jose';
+import pg from 'pg';
+import ws from 'ws';
+import { createRestHandler } from '../../local-supabase/rest/handler.ts';
+import type { RequestAuth } from '../../local-supabase/types.ts';
+
+/** A minimal stand-in gateway for the REST tests: verifies the Bearer JWT and calls the rest handler. */
+
+export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+export const ANON_KEY =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0';
+export const SERVICE_ROLE_KEY =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU';
+
+const secret = new TextEncoder().encode(JWT_SECRET);
+
+/** An access token like GoTrue's for a signed-in user. */
+export async function userToken(sub: string, email = `${sub.slice(0, 8)}@test.test`): Promise<string> {
+  return new SignJWT({ sub, email, role: 'authenticated', aud: 'authenticated', aal: 'aal1' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(secret);
+}
+
+/** The real supabase-js client; Node 20 has no global WebSocket, so realtime gets `ws`. */
+export function restClient(url: string, key: string, options: { schema?: string; accessToken?: string } = {}): SupabaseClient {
+  return createClient(url, key, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: ws as never },
+    ...(options.schema ? { db: { schema: options.schema } } : {}),
+    ...(options.accessToken ? { global: { headers: { Authorization: `Bearer ${options.accessToken}` } } } : {}),
+  }) as SupabaseClient;
+}
+
+export interface RestServer {
+  url: string;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Connects as `authenticator` (as PostgREST does) and serves `/rest/v1` on an ephemeral port. */
+export async function startRestServer(superuserUrl: string, options: { schemas?: string[]; maxRows?: number } = {}): Promise<RestServer> {
+  const url = new URL(superuserUrl);
+  url.username = 'authenticator';
+  url.password = 'postgres';
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  pool.on('error', () => {}); // an idle connection dropped by the server must not crash the test run
+  const handler = createRestHandler({ pool, ...options });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (typeof value === 'string') headers[name] = value;
+          else if (Array.isArray(value)) headers[name] = value.join(', ');
+        }
+        const auth = await authenticate(headers);
+        if (!auth) {
+          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+          res.end(JSON.stringify({ code: 'PGRST301', details: null, hint: null, message: 'JWSError JWSInvalidSignature' }));
+          return;
+        }
+        const response = await handler(
+          { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://localhost'), headers, body: Buffer.concat(chunks) },
+          auth,
+        );
+        res.writeHead(response.status, response.headers ?? {});
+        res.end(response.body ?? '');
+      })().catch((error: unknown) => {
+        res.writeHead(500);
+        res.end(String(error));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pool,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}
+
+async function authenticate(headers: Record<string, string>): Promise<RequestAuth | null> {
+  const bearer = /^Bearer (.+)$/i.exec(headers['authorization'] ?? '')?.[1] ?? headers['apikey'];
+  if (!bearer) return { role: 'anon', claims: { role: 'anon' } };
+  try {
+    const { payload } = await jwtVerify(bearer, secret, { algorithms: ['HS256'] });
+    const role = typeof payload.role === 'string' ? payload.role : 'anon';
+    return { role, claims: { ...payload } };
+  } catch {
+    return null;
+  }
+}
+
+/** Fixture tables and functions the REST tests read and write (prefixed so they never meet the app's). */
+export const REST_FIXTURE_SQL = `
+create table public.rf_authors (
+  id int primary key, name text not null, country text, meta jsonb not null default '{}', tags text[] not null default '{}'
+);
+create table public.rf_books (
+  id serial primary key,
+  title text not null unique,
+  author_id int references public.rf_authors (id),
+  editor_id int references public.rf_authors (id),
+  pages int,
+  status text not null default 'draft',
+  in_print boolean,
+  data jsonb not null default '{}'
+);
+create table public.rf_profiles (author_id int primary key references public.rf_authors (id), bio text);
+create table public.rf_notes (
+  id uuid primary key default gen_random_uuid(),
+  owner uuid not null default auth.uid(),
+  body text not null
+);
+create table public.rf_tags (id int primary key, label text not null);
+create table public.rf_book_tags (
+  book_id int references public.rf_books (id), tag_id int references public.rf_tags (id), primary key (book_id, tag_id)
+);
+create table public.rf_secrets (id int primary key, value text);
+create table public.rf_log (id serial primary key, message text);
+
+alter table public.rf_authors enable row level security;
+alter table public.rf_books enable row level security;
+alter table public.rf_profiles enable row level security;
+alter table public.rf_notes enable row level security;
+create policy rf_authors_read on public.rf_authors for select to anon, authenticated using (true);
+create policy rf_authors_write on public.rf_authors for all to authenticated using (true) with check (true);
+create policy rf_books_read on public.rf_books for select to anon, authenticated using (true);
+create policy rf_books_write on public.rf_books for all to authenticated using (true) with check (true);
+create policy rf_profiles_read on public.rf_profiles for select to anon, authenticated using (true);
+create policy rf_notes_select on public.rf_notes for select to authenticated using (owner = (select auth.uid()));
+create policy rf_notes_insert on public.rf_notes for insert to authenticated with check (owner = (select auth.uid()));
+create policy rf_notes_update on public.rf_notes for update to authenticated using (owner = (select auth.uid())) with check (owner = (select auth.uid()));
+create policy rf_notes_delete on public.rf_notes for delete to authenticated using (owner = (select auth.uid()));
+grant all on public.rf_tags, public.rf_book_tags, public.rf_authors, public.rf_books, public.rf_profiles, public.rf_notes, public.rf_log to anon, authenticated, service_role;
+grant usage on sequence public.rf_books_id_seq, public.rf_log_id_seq to anon, authenticated, service_role;
+revoke all on public.rf_secrets from anon, authenticated;
+
+insert into public.rf_authors (id, name, country, meta, tags) values
+  (1, 'Ursula', 'US', '{"born": 1929, "awards": {"hugo": 5}}', '{scifi,fantasy}'),
+  (2, 'Stanislaw', 'PL', '{"born": 1921}', '{scifi}'),
+  (3, 'Tove', 'FI', '{"born": 1914}', '{children}'),
+  (4, 'Anonymous', null, '{}', '{}');
+insert into public.rf_books (title, author_id, editor_id, pages, status, data) values
+  ('The Dispossessed', 1, 2, 387, 'published', '{"series": "Hainish"}'),
+  ('The Left Hand of Darkness', 1, null, 304, 'published', '{"series": "Hainish"}'),
+  ('Solaris', 2, 1, 204, 'published', '{}'),
+  ('The Cyberiad', 2, null, 295, 'draft', '{}'),
+  ('Moominland Midwinter', 3, null, 165, 'published', '{"series": "Moomins"}'),
+  ('Untitled, (draft)', null, null, null, 'draft', '{}');
+insert into public.rf_profiles (author_id, bio) values (1, 'Earthsea and beyond');
+insert into public.rf_tags values (1, 'classic'), (2, 'short');
+insert into public.rf_book_tags values (1, 1), (3, 1), (3, 2), (5, 2);
+update public.rf_books set in_print = (id <> 4) where id <= 4;
+
+create view public.rf_book_list with (security_invoker = true) as
+  select b.id as book_id, b.title, b.author_id, upper(b.status) as shouting from public.rf_books b;
+grant select on public.rf_book_list to anon, authenticated;
+
+create schema rf_api;
+grant usage on schema rf_api to anon, authenticated, service_role;
+create table rf_api.rf_books (code text primary key);
+insert into rf_api.rf_books values ('api-only');
+grant select on rf_api.rf_books to anon;
+
+create function public.rf_add(a int, b int default 1) returns int language sql immutable as $$ select a + b $$;
+create function public.rf_books_by(author int) returns setof public.rf_books language sql stable
+  as $$ select * from public.rf_books where author_id = author order by id $$;
+create function public.rf_author_card(author int) returns table (name text, books bigint) language sql stable
+  as $$ select a.name, (select count(*) from public.rf_books b where b.author_id = a.id) from public.rf_authors a where a.id = author $$;
+create function public.rf_first_author() returns public.rf_authors language sql stable
+  as $$ select * from public.rf_authors order by id limit 1 $$;
+create function public.rf_numbers(n int) returns setof int language sql immutable as $$ select generate_series(1, n) $$;
+create function public.rf_noop() returns void language sql as $$ select $$;
+create function public.rf_whoami() returns jsonb language sql stable as $$
+  select jsonb_build_object('role', current_user, 'sub', auth.uid(), 'method', current_setting('request.method', true),
+    'path', current_setting('request.path', true), 'readonly', current_setting('transaction_read_only'),
+    'search_path', current_setting('search_path'), 'timeout', current_setting('statement_timeout'),
+    'agent', current_setting('request.headers', true)::jsonb ->> 'x-test-agent')
+$$;
+create function public.rf_fail() returns int language plpgsql as $$
+begin raise exception 'boom' using detail = 'some detail', hint = 'some hint'; end $$;
+create function public.rf_teapot() returns int language plpgsql as $$
+begin raise sqlstate 'PT418' using message = 'I am a teapot'; end $$;
+create function public.rf_greet(name text) returns text language sql immutable as $$ select 'hello ' || name $$;
+create function public.rf_greet(name text, greeting text) returns text language sql immutable as $$ select greeting || ' ' || name $$;
+create function public.rf_write_log(message text) returns int language sql volatile
+  as $$ insert into public.rf_log (message) values (message) returning id $$;
+create function public.rf_created() returns void language sql as $$
+  select set_config('response.status', '201', true), set_config('response.headers', '[{"Location": "/rf_books?id=eq.1"}]', true)
+$$;
+create function public.rf_bad_guc() returns boolean language sql as $$ select set_config('response.status', 'abc', true) is not null $$;
+create function public.rf_payment_required() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using
+    message = '{"code":"123","message":"Payment Required","details":"Quota exceeded","hint":"Upgrade your plan"}',
+    detail = '{"status":402,"headers":{"X-Powered-By":"Nerd Rage"}}';
+end $$;
+create function public.rf_sum(ids int[]) returns bigint language sql immutable as $$ select sum(x) from unnest(ids) x $$;
+create function public.rf_echo(payload jsonb) returns jsonb language sql immutable as $$ select payload $$;
+`;
