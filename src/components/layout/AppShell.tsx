@@ -1,0 +1,60 @@
+import { NavLink, Outlet } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { LayoutDashboard, ListOrdered, LogOut } from 'lucide-react';
+import { useAuth } from '@/hooks/useAuth';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { cn } from '@/lib/utils';
+import { LanguageSwitcher } from './LanguageSwitcher';
+
+function navClass({ isActive }: { isActive: boolean }) {
+  return cn(
+    'inline-flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring',
+    isActive ? 'bg-primary text-primary-foreground' : 'text-foreground hover:bg-muted',
+  );
+}
+
+export function AppShell() {
+  const { t } = useTranslation();
+  const { user, membership, signOut } = useAuth();
+  return (
+    <div className="min-h-screen">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:start-2 focus:top-2 focus:z-50 focus:rounded focus:bg-card focus:p-2">
+        {t('app.skipToContent')}
+      </a>
+      <header className="border-b border-border bg-card">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-3 px-4 py-3">
+          <span className="text-lg font-bold text-primary">{t('app.name')}</span>
+          <nav aria-label={t('app.nav.main')} className="flex flex-wrap gap-1">
+            <NavLink to="/dashboard" className={navClass}>
+              <LayoutDashboard className="size-4" aria-hidden="true" />
+              {t('app.nav.dashboard')}
+            </NavLink>
+            <NavLink to="/admin/queue-management" className={navClass}>
+              <ListOrdered className="size-4" aria-hidden="true" />
+              {t('app.nav.queue')}
+            </NavLink>
+          </nav>
+          <div className="ms-auto flex flex-wrap items-center gap-3">
+            {membership && (
+              <Badge variant={membership.role === 'admin' ? 'info' : 'warning'} data-testid="role-badge">
+                {t(`app.role.${membership.role}`)}
+              </Badge>
+            )}
+            <span className="hidden text-sm text-muted-foreground md:inline" data-testid="user-email">
+              {user?.email}
+            </span>
+            <LanguageSwitcher />
+            <Button variant="outline" size="sm" onClick={() => void signOut()}>
+              <LogOut className="rtl-mirror" aria-hidden="true" />
+              {t('app.signOut')}
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

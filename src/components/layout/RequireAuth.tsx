@@ -1,0 +1,27 @@
+import { Navigate, Outlet, useLocation } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { useAuth } from '@/hooks/useAuth';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { QueueStatusProvider } from '@/components/queue/QueueStatusProvider';
+import { PageLoading } from './PageLoading';
+
+/** Sends signed-out visitors to /login, remembering where they wanted to go; signed-in pages share the queue status. */
+export function RequireAuth() {
+  const { status, membership, membershipError } = useAuth();
+  const location = useLocation();
+  const { t } = useTranslation();
+  if (status === 'loading') return <PageLoading />;
+  if (status === 'signedOut') return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  if (!membership) {
+    return (
+      <Alert variant={membershipError ? 'destructive' : 'warning'} className="mx-auto mt-8 max-w-xl">
+        <AlertDescription>{membershipError ? t('common.loadError', { message: membershipError }) : t('app.noMembership')}</AlertDescription>
+      </Alert>
+    );
+  }
+  return (
+    <QueueStatusProvider>
+      <Outlet />
+    </QueueStatusProvider>
+  );
+}

@@ -1,0 +1,176 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import i18n from '@/i18n';
+import * as queueService from '@/services/queue/queueService';
+import { emitChannelState, emitQueueChange } from '@/test/fakes/queueService';
+import { backend, queueItem } from '@/test/backend';
+import { renderApp } from '@/test/renderApp';
+import { QueueManagementDashboard } from './QueueManagementDashboard';
+
+const renderDashboard = (as: 'admin' | 'manager' = 'admin') => renderApp({ as, ui: <QueueManagementDashboard /> });
+
+describe('QueueManagementDashboard', () => {
+  it('shows the pending depth from queue_status and the items with status and priority badges', async () => {
+    renderDashboard();
+    await waitFor(() => expect(screen.getByTestId('queue-depth')).toHaveTextContent('1'));
+    const rows = await screen.findAllByTestId('queue-item');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]!).getByText('Yossi Peretz')).toBeInTheDocument();
+    expect(within(rows[0]!).getByText('Pending')).toBeInTheDocument();
+    expect(within(rows[0]!).getByText('Normal')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Failed')).toBeInTheDocument();
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live');
+  });
+
+  it('shows an item error as an alert', async () => {
+    renderDashboard();
+    const rows = await screen.findAllByTestId('queue-item');
+    expect(within(rows[1]!).getByRole('alert')).toHaveTextContent('Agent DB answered 400: bad phone');
+  });
+
+  it('pauses and starts processing through set_processing_state, showing the persisted state', async () => {
+    const { user } = renderDashboard();
+    const toggle = await screen.findByTestId('processing-toggle');
+    expect(toggle).toHaveTextContent('Pause processing');
+    await user.click(toggle);
+    expect(queueService.setProcessingState).toHaveBeenCalledWith('paused');
+    await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Start processing'));
+    expect(await screen.findByText('Processing paused')).toBeInTheDocument();
+    await user.click(screen.getByTestId('processing-toggle'));
+    expect(queueService.setProcessingState).toHaveBeenLastCalledWith('running');
+    await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Pause processing'));
+  });
+
+  it('reports a failed start/pause', async () => {
+    vi.mocked(queueService.setProcessingState).mockRejectedValueOnce(new Error('permission denied for function set_processing_state'));
+    const { user } = renderDashboard();
+    await user.click(await screen.findByTestId('processing-toggle'));
+    expect(await screen.findByText('Could not load: permission denied for function set_processing_state')).toBeInTheDocument();
+  });
+
+  it('cancels a pending item and retries a failed one', async () => {
+    const { user } = renderDashboard();
+    await user.click(await screen.findByRole('button', { name: 'Cancel item for Yossi Peretz' }));
+    expect(queueService.cancelQueueItems).toHaveBeenCalledWith([queueItem(4).id]);
+    expect(await screen.findByText('1 item cancelled')).toBeInTheDocument();
+    await waitFor(() => expect(within(screen.getAllByTestId('queue-item')[0]!).getByText('Cancelled')).toBeInTheDocument());
+
+    await user.click(screen.getByRole('button', { name: 'Retry item for Dana Levi' }));
+    expect(queueService.retryQueueItems).toHaveBeenCalledWith([queueItem(2).id]);
+    expect(await screen.findByText('1 item sent back to the queue')).toBeInTheDocument();
+    await waitFor(() => expect(within(screen.getAllByTestId('queue-item')[1]!).getByText('Pending')).toBeInTheDocument());
+  });
+
+  it('retries every failed item and cancels every waiting one at once', async () => {
+    backend.items = [
+      queueItem(1, { status: 'failed', last_error: 'timeout' }),
+      queueItem(2, { status: 'failed', last_error: 'timeout' }),
+      queueItem(3),
+      queueItem(4, { status: 'queued' }),
+    ];
+    const { user } = renderDashboard();
+    await user.click(await screen.findByRole('button', { name: 'Retry all failed (2)' }));
+    expect(queueService.retryQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id]);
+    expect(await screen.findByText('2 items sent back to the queue')).toBeInTheDocument();
+    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (4)' }));
+    expect(queueService.cancelQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id, queueItem(3).id, queueItem(4).id]);
+    expect(await screen.findByText('4 items cancelled')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId('cancel-all')).not.toBeInTheDocument());
+  });
+
+  it('says so when a cancel changed nothing, and shows a failed cancel', async () => {
+    vi.mocked(queueService.cancelQueueItems).mockResolvedValueOnce(0).mockRejectedValueOnce(new Error('network down'));
+    const { user } = renderDashboard();
+    const cancel = await screen.findByRole('button', { name: 'Cancel item for Yossi Peretz' });
+    await user.click(cancel);
+    expect(await screen.findByText('Nothing changed: the item had already moved on.')).toBeInTheDocument();
+    await user.click(cancel);
+    expect(await screen.findByText('network down')).toBeInTheDocument();
+  });
+
+  it('filters the list by status', async () => {
+    const { user } = renderDashboard();
+    await screen.findAllByTestId('queue-item');
+    await user.selectOptions(screen.getByLabelText('Filter by status'), 'failed');
+    await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(1));
+    expect(queueService.listQueueItems).toHaveBeenLastCalledWith(expect.any(String), 'failed');
+    await user.selectOptions(screen.getByLabelText('Filter by status'), 'sent');
+    expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Nothing in the queue with this status.');
+  });
+
+  it('shows an empty queue and list load errors with a retry', async () => {
+    backend.items = [];
+    backend.status = { ...backend.status, depth: 0 };
+    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new Error('timeout'));
+    const { user } = renderDashboard();
+    expect(await screen.findByText('Could not load: timeout')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('queue-empty')).toBeInTheDocument();
+    expect(screen.getByTestId('queue-depth')).toHaveTextContent('0');
+  });
+
+  it('coalesces a burst of realtime changes into one refetch', async () => {
+    renderDashboard();
+    await screen.findAllByTestId('queue-item');
+    const before = vi.mocked(queueService.listQueueItems).mock.calls.length;
+    backend.items = [queueItem(4, { leadName: 'Yossi Peretz', status: 'sent' })];
+    backend.status = { ...backend.status, depth: 0 };
+    act(() => {
+      for (let i = 0; i < 50; i += 1) emitQueueChange();
+    });
+    await waitFor(() => expect(screen.getByTestId('queue-depth')).toHaveTextContent('0'));
+    await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(1));
+    expect(within(screen.getByTestId('queue-item')).getByText('Sent')).toBeInTheDocument();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(vi.mocked(queueService.listQueueItems).mock.calls.length).toBe(before + 1);
+  });
+
+  it('asks queue_status once per burst however many panels show it', async () => {
+    renderApp({ route: '/admin/queue-management' });
+    await screen.findAllByTestId('queue-item');
+    await screen.findByTestId('processing-state');
+    const before = vi.mocked(queueService.getQueueStatus).mock.calls.length;
+    act(() => {
+      for (let i = 0; i < 20; i += 1) emitQueueChange();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(vi.mocked(queueService.getQueueStatus).mock.calls.length).toBe(before + 1);
+  });
+
+  it('polls only while the realtime channel is down', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    renderDashboard();
+    await screen.findAllByTestId('queue-item');
+    const calls = () => vi.mocked(queueService.getQueueStatus).mock.calls.length;
+    const start = calls();
+    act(() => vi.advanceTimersByTime(15_000));
+    expect(calls()).toBe(start);
+
+    act(() => emitChannelState('down'));
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Reconnecting');
+    act(() => vi.advanceTimersByTime(10_000));
+    await waitFor(() => expect(calls()).toBe(start + 2));
+
+    act(() => emitChannelState('live'));
+    act(() => vi.advanceTimersByTime(10_000));
+    expect(calls()).toBe(start + 2);
+  });
+
+  it('is read-only for a manager: no start/pause, cancel or retry', async () => {
+    renderDashboard('manager');
+    expect(await screen.findAllByTestId('queue-item')).toHaveLength(2);
+    expect(screen.queryByTestId('processing-toggle')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('cancel-item')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('retry-item')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('retry-all')).not.toBeInTheDocument();
+  });
+
+  it('speaks Hebrew', async () => {
+    await i18n.changeLanguage('he');
+    renderDashboard();
+    expect(await screen.findByText('ממתינים בתור')).toBeInTheDocument();
+    const rows = await screen.findAllByTestId('queue-item');
+    expect(within(rows[1]!).getByText('נכשל')).toBeInTheDocument();
+    expect(screen.getByTestId('processing-toggle')).toHaveTextContent('השהה עיבוד');
+  });
+});

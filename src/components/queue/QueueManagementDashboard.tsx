@@ -1,0 +1,241 @@
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { toast } from 'sonner';
+import { AlertTriangle, Pause, Play, RefreshCw, RotateCcw, Wifi, WifiOff, X } from 'lucide-react';
+import { useAuth, useCanEdit } from '@/hooks/useAuth';
+import { errorMessage } from '@/hooks/useLoader';
+import { useQueueItems } from '@/hooks/useQueueItems';
+import { useQueueStatus } from '@/hooks/useQueueStatus';
+import { formatDateTime, formatNumber } from '@/lib/format';
+import { QUEUE_STATUSES, type QueueItemStatus } from '@/types/queue';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Label } from '@/components/ui/label';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { PriorityBadge, StatusBadge } from './badges';
+
+const CANCELLABLE: QueueItemStatus[] = ['pending', 'queued'];
+
+/** The queue: depth, start/pause, the item list with status filter, cancel and retry. */
+export function QueueManagementDashboard() {
+  const { t, i18n } = useTranslation();
+  const { membership } = useAuth();
+  const canEdit = useCanEdit();
+  const filterId = useId();
+  const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
+  const [busyItem, setBusyItem] = useState<string | null>(null);
+  const status = useQueueStatus();
+  const list = useQueueItems(membership?.clientId ?? '', filter);
+  const lang = i18n.language;
+
+  const act = async (ids: string[], action: 'cancel' | 'retry', busyKey: string) => {
+    setBusyItem(busyKey);
+    try {
+      const count = action === 'cancel' ? await list.cancel(ids) : await list.retry(ids);
+      if (count > 0) toast.success(t(action === 'cancel' ? 'queue.cancelled' : 'queue.retried', { count }));
+      else toast.info(t('queue.nothingChanged'));
+    } catch (failure) {
+      toast.error(errorMessage(failure));
+    } finally {
+      setBusyItem(null);
+    }
+  };
+
+  const toggleProcessing = async () => {
+    const next = status.isProcessing ? 'paused' : 'running';
+    const ok = await (next === 'running' ? status.startProcessing() : status.pauseProcessing());
+    if (ok) toast.success(t(`queue.stateChanged.${next}`));
+  };
+
+  const depth = status.queueStatus?.depth;
+  const failedIds = list.items.filter((item) => item.status === 'failed').map((item) => item.id);
+  const waitingIds = list.items.filter((item) => CANCELLABLE.includes(item.status)).map((item) => item.id);
+  return (
+    <Card aria-labelledby="queue-title">
+      <CardHeader className="gap-4">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <div className="flex items-center gap-3">
+            <CardTitle id="queue-title">{t('queue.title')}</CardTitle>
+            <Badge variant={status.live ? 'success' : 'warning'} data-testid="live-indicator" title={status.live ? undefined : t('queue.live.off')}>
+              {status.live ? <Wifi aria-hidden="true" /> : <WifiOff aria-hidden="true" />}
+              {status.live ? t('queue.live.on') : t('queue.live.off')}
+            </Badge>
+          </div>
+          <div className="flex flex-wrap items-center gap-4">
+            <div className="flex items-baseline gap-2" aria-live="polite">
+              <span className="text-sm text-muted-foreground">{t('queue.depth')}</span>
+              <span className="text-2xl font-bold tabular-nums" data-testid="queue-depth">
+                {depth === undefined ? '…' : formatNumber(depth, lang)}
+              </span>
+            </div>
+            {canEdit && status.queueStatus && (
+              <Button
+                data-testid="processing-toggle"
+                variant={status.isProcessing ? 'outline' : 'default'}
+                disabled={status.changing}
+                onClick={() => void toggleProcessing()}
+              >
+                {status.isProcessing ? <Pause aria-hidden="true" /> : <Play className="rtl-mirror" aria-hidden="true" />}
+                {status.isProcessing ? t('queue.actions.pause') : t('queue.actions.start')}
+              </Button>
+            )}
+            <Button variant="ghost" size="icon" onClick={() => void Promise.all([status.refresh(), list.reload()])} aria-label={t('queue.actions.refresh')}>
+              <RefreshCw aria-hidden="true" />
+            </Button>
+          </div>
+        </div>
+        {(status.error || status.actionError) && (
+          <Alert variant="destructive">
+            <AlertTriangle aria-hidden="true" />
+            <AlertDescription>{t('common.loadError', { message: status.actionError ?? status.error })}</AlertDescription>
+          </Alert>
+        )}
+      </CardHeader>
+      <CardContent className="flex flex-col gap-3">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h3 className="font-semibold">{t('queue.list.title')}</h3>
+          <div className="flex flex-wrap items-center gap-2">
+            {canEdit && failedIds.length > 0 && (
+              <Button size="sm" variant="outline" data-testid="retry-all" disabled={busyItem !== null} onClick={() => void act(failedIds, 'retry', 'all')}>
+                <RotateCcw aria-hidden="true" />
+                {t('queue.actions.retryAllFailed', { count: failedIds.length })}
+              </Button>
+            )}
+            {canEdit && waitingIds.length > 1 && (
+              <Button size="sm" variant="outline" data-testid="cancel-all" disabled={busyItem !== null} onClick={() => void act(waitingIds, 'cancel', 'all')}>
+                <X aria-hidden="true" />
+                {t('queue.actions.cancelAllWaiting', { count: waitingIds.length })}
+              </Button>
+            )}
+            <Label htmlFor={filterId}>{t('queue.list.filter')}</Label>
+            <select
+              id={filterId}
+              data-testid="status-filter"
+              value={filter}
+              onChange={(event) => setFilter(event.target.value as QueueItemStatus | 'all')}
+              className="h-9 rounded-md border border-input bg-card px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            >
+              <option value="all">{t('queue.status.all')}</option>
+              {QUEUE_STATUSES.map((value) => (
+                <option key={value} value={value}>
+                  {t(`queue.status.${value}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        {list.error && (
+          <Alert variant="destructive">
+            <AlertTriangle aria-hidden="true" />
+            <AlertDescription className="flex flex-wrap items-center gap-2">
+              {t('common.loadError', { message: list.error })}
+              <Button size="sm" variant="outline" onClick={() => void list.reload()}>
+                {t('common.retry')}
+              </Button>
+            </AlertDescription>
+          </Alert>
+        )}
+        {list.loading && list.items.length === 0 ? (
+          <p role="status" className="py-6 text-center text-muted-foreground">
+            {t('app.loading')}
+          </p>
+        ) : list.items.length === 0 ? (
+          <p className="py-6 text-center text-muted-foreground" data-testid="queue-empty">
+            {t('queue.list.empty')}
+          </p>
+        ) : (
+          <div
+            className="max-h-[32rem] overflow-auto rounded-md border border-border focus-visible:outline-2 focus-visible:outline-ring"
+            tabIndex={canEdit ? undefined : 0}
+            aria-label={canEdit ? undefined : t('queue.list.title')}
+            role={canEdit ? undefined : 'region'}
+          >
+            <Table data-testid="queue-list">
+              <TableHeader className="sticky top-0 bg-muted">
+                <TableRow>
+                  <TableHead>{t('queue.list.lead')}</TableHead>
+                  <TableHead>{t('queue.list.status')}</TableHead>
+                  <TableHead>{t('queue.list.priority')}</TableHead>
+                  <TableHead className="hidden md:table-cell">{t('queue.list.scheduled')}</TableHead>
+                  <TableHead className="hidden lg:table-cell">{t('queue.list.attempts')}</TableHead>
+                  {canEdit && <TableHead>{t('queue.list.actions')}</TableHead>}
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {list.items.map((item) => {
+                  const name = item.leadName ?? t('queue.list.unknownLead');
+                  return (
+                    <TableRow key={item.id} data-testid="queue-item" data-item-id={item.id} data-status={item.status}>
+                      <TableCell>
+                        <div className="font-medium">{name}</div>
+                        {item.leadPhone && (
+                          <div className="text-xs text-muted-foreground">
+                            <span dir="ltr">{item.leadPhone}</span>
+                          </div>
+                        )}
+                        {item.last_error && (
+                          <Alert variant="destructive" className="mt-2 px-2 py-1 text-xs">
+                            <AlertTriangle aria-hidden="true" />
+                            <AlertDescription>
+                              <span className="sr-only">{t('queue.list.error')}: </span>
+                              {item.last_error}
+                            </AlertDescription>
+                          </Alert>
+                        )}
+                      </TableCell>
+                      <TableCell>
+                        <StatusBadge status={item.status} />
+                      </TableCell>
+                      <TableCell>
+                        <PriorityBadge priority={item.priority} />
+                      </TableCell>
+                      <TableCell className="hidden text-muted-foreground md:table-cell">
+                        {formatDateTime(item.scheduled_for, lang) ?? t('common.none')}
+                      </TableCell>
+                      <TableCell className="hidden tabular-nums lg:table-cell">
+                        {item.attempts}/{item.max_attempts}
+                      </TableCell>
+                      {canEdit && (
+                        <TableCell>
+                          {CANCELLABLE.includes(item.status) && (
+                            <Button
+                              size="sm"
+                              variant="outline"
+                              data-testid="cancel-item"
+                              disabled={busyItem === item.id}
+                              aria-label={t('queue.actions.cancelItem', { name })}
+                              onClick={() => void act([item.id], 'cancel', item.id)}
+                            >
+                              <X aria-hidden="true" />
+                              {t('queue.actions.cancel')}
+                            </Button>
+                          )}
+                          {item.status === 'failed' && (
+                            <Button
+                              size="sm"
+                              variant="outline"
+                              data-testid="retry-item"
+                              disabled={busyItem === item.id}
+                              aria-label={t('queue.actions.retryItem', { name })}
+                              onClick={() => void act([item.id], 'retry', item.id)}
+                            >
+                              <RotateCcw aria-hidden="true" />
+                              {t('queue.actions.retry')}
+                            </Button>
+                          )}
+                        </TableCell>
+                      )}
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </div>
+        )}
+        {list.items.length >= 200 && <p className="text-xs text-muted-foreground">{t('queue.list.showing', { count: list.items.length })}</p>}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,77 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Activity, CalendarClock, Clock, Pause, Play } from 'lucide-react';
+import { useBusinessWindow } from '@/hooks/useBusinessWindow';
+import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
+import { useQueueStatus } from '@/hooks/useQueueStatus';
+import { formatDateTime } from '@/lib/format';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+
+function Fact({ icon, label, children, testId }: { icon: ReactNode; label: string; children: ReactNode; testId?: string }) {
+  // dt and dd stay direct children of one div under the dl, as the list semantics require.
+  return (
+    <div className="flex flex-col gap-1">
+      <dt className="flex items-center gap-2 text-sm text-muted-foreground [&_svg]:size-4">
+        {icon}
+        {label}
+      </dt>
+      <dd className="ps-6 font-medium" data-testid={testId}>
+        {children}
+      </dd>
+    </div>
+  );
+}
+
+/** Running or paused, when the processor last ran, when the next window opens, what is in flight. */
+export function QueueProcessingStatus() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const { queueStatus, isProcessing, error } = useQueueStatus();
+  const { settings } = useEffectiveSettings();
+  const window = useBusinessWindow(settings);
+
+  let nextWindow: string = t('app.loading');
+  if (window.ready) {
+    if (window.next === null) nextWindow = t('settings.previewNone');
+    else if (window.next === undefined) nextWindow = t('settings.previewUnavailable');
+    else if (window.openNow) nextWindow = t('settings.previewOpenNow', { end: formatDateTime(window.next.end, lang, settings?.timezone) });
+    else nextWindow = t('settings.previewValue', { start: formatDateTime(window.next.start, lang, settings?.timezone), end: formatDateTime(window.next.end, lang, settings?.timezone) });
+  }
+
+  return (
+    <Card aria-labelledby="processing-title">
+      <CardHeader>
+        <CardTitle id="processing-title">{t('status.title')}</CardTitle>
+      </CardHeader>
+      <CardContent>
+        {error && (
+          <Alert variant="destructive" className="mb-3">
+            <AlertDescription>{t('common.loadError', { message: error })}</AlertDescription>
+          </Alert>
+        )}
+        <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          <Fact icon={isProcessing ? <Play className="rtl-mirror" aria-hidden="true" /> : <Pause aria-hidden="true" />} label={t('status.state')}>
+            {queueStatus ? (
+              <Badge variant={isProcessing ? 'success' : 'warning'} data-testid="processing-state">
+                {t(`queue.state.${isProcessing ? 'running' : 'paused'}`)}
+              </Badge>
+            ) : (
+              t('app.loading')
+            )}
+          </Fact>
+          <Fact icon={<Clock aria-hidden="true" />} label={t('status.lastRun')} testId="last-run">
+            {queueStatus ? (formatDateTime(queueStatus.last_processor_run_at, lang) ?? t('common.never')) : t('app.loading')}
+          </Fact>
+          <Fact icon={<CalendarClock aria-hidden="true" />} label={t('status.nextWindow')} testId="next-window">
+            {nextWindow}
+          </Fact>
+          <Fact icon={<Activity aria-hidden="true" />} label={t('status.inFlight')} testId="in-flight">
+            {queueStatus ? t('status.inFlightValue', { queued: queueStatus.queued, processing: queueStatus.processing }) : t('app.loading')}
+          </Fact>
+        </dl>
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,121 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import i18n from '@/i18n';
+import * as settingsService from '@/services/queue/queueSettingsService';
+import { backend } from '@/test/backend';
+import { renderApp } from '@/test/renderApp';
+import { QueueSettingsPanel } from './QueueSettingsPanel';
+
+const SATURDAY = new Date('2024-01-13T10:00:00+02:00').getTime();
+const renderPanel = () => renderApp({ ui: <QueueSettingsPanel /> });
+
+describe('QueueSettingsPanel', () => {
+  it('shows the stored settings, this year\'s closed days and the next window', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(SATURDAY);
+    renderPanel();
+    expect(await screen.findByLabelText('Daily target')).toHaveValue('45');
+    expect(screen.getByLabelText('Daily capacity')).toHaveValue('200');
+    expect(screen.getByLabelText('Time zone')).toHaveValue('Asia/Jerusalem');
+    expect(screen.getByText('Closed days in 2024')).toBeInTheDocument();
+    expect(within(screen.getByTestId('closed-days')).getByText(/Pesach I/)).toBeInTheDocument();
+    expect(settingsService.listClosedDays).toHaveBeenCalledWith('IL', 2024);
+    // Saturday 10:00 in Jerusalem: the next window is Sunday 09:00-17:00.
+    await waitFor(() => expect(screen.getByTestId('settings-preview')).toHaveTextContent(/Opens Sun 14 Jan, 09:00, closes Sun 14 Jan, 17:00/));
+  });
+
+  it('saves valid settings and keeps them', async () => {
+    const { user } = renderPanel();
+    const target = await screen.findByLabelText('Daily target');
+    await user.clear(target);
+    await user.type(target, '60');
+    await user.click(screen.getByRole('switch', { name: 'Friday: Open' }));
+    await user.type(screen.getByLabelText('Add date'), '2024-03-01');
+    await user.click(screen.getByRole('button', { name: 'Add date' }));
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    const saved = vi.mocked(settingsService.saveSettings).mock.calls[0]![2];
+    expect(saved.daily_target).toBe(60);
+    expect(saved.business_hours.friday.enabled).toBe(true);
+    expect(saved.closed_dates).toEqual(['2024-03-01']);
+    expect(backend.settings?.daily_target).toBe(60);
+  });
+
+  it('explains every invalid field and saves nothing', async () => {
+    const { user } = renderPanel();
+    const target = await screen.findByLabelText('Daily target');
+    await user.clear(target);
+    await user.type(target, '500');
+    const batch = screen.getByLabelText('Batch size');
+    await user.clear(batch);
+    await user.type(batch, '1.5');
+    const delay = screen.getByLabelText('Delay between messages (ms)');
+    await user.clear(delay);
+    await user.type(delay, '-1');
+    const zone = screen.getByLabelText('Time zone');
+    await user.clear(zone);
+    await user.type(zone, 'Mars/Olympus');
+    await user.clear(screen.getByLabelText('Monday To'));
+    await user.type(screen.getByLabelText('Monday To'), '08:00');
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByText('Fix the highlighted fields first.')).toBeInTheDocument();
+    expect(screen.getByText('The daily target cannot exceed the daily capacity')).toBeInTheDocument();
+    expect(screen.getByText('Enter a whole number')).toBeInTheDocument();
+    expect(screen.getByText('Enter a number from 0 to 60000')).toBeInTheDocument();
+    expect(screen.getByText('Unknown time zone')).toBeInTheDocument();
+    expect(screen.getByText('Closing time must be after opening time')).toBeInTheDocument();
+    expect(screen.getByLabelText('Daily target')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Daily target')).toHaveAccessibleDescription('The daily target cannot exceed the daily capacity');
+    expect(settingsService.saveSettings).not.toHaveBeenCalled();
+    expect(screen.getByTestId('settings-preview')).toHaveTextContent('Preview not available.');
+  });
+
+  it('validates in Hebrew', async () => {
+    await i18n.changeLanguage('he');
+    const { user } = renderPanel();
+    const target = await screen.findByLabelText('יעד יומי');
+    await user.clear(target);
+    await user.type(target, 'abc');
+    await user.click(screen.getByTestId('save-settings'));
+    expect(await screen.findByText('הזן מספר שלם')).toBeInTheDocument();
+  });
+
+  it('refuses a closed week and a duplicate closed date', async () => {
+    backend.settings = { ...backend.settings!, closed_dates: ['2024-03-01'] };
+    const { user } = renderPanel();
+    await screen.findByLabelText('Daily target');
+    for (const day of ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday']) {
+      await user.click(screen.getByRole('switch', { name: `${day}: Open` }));
+    }
+    await user.type(screen.getByLabelText('Add date'), '2024-03-01');
+    await user.click(screen.getByRole('button', { name: 'Add date' }));
+    await user.click(screen.getByTestId('save-settings'));
+    expect(await screen.findByText('Open at least one day')).toBeInTheDocument();
+    expect(screen.getByText('This date is already listed')).toBeInTheDocument();
+  });
+
+  it('reports a failed save', async () => {
+    vi.mocked(settingsService.saveSettings).mockRejectedValueOnce(new Error('new row violates check constraint'));
+    const { user } = renderPanel();
+    await user.click(await screen.findByTestId('save-settings'));
+    expect(await screen.findByText('Settings were not saved: new row violates check constraint')).toBeInTheDocument();
+  });
+
+  it('starts from the defaults when the admin has no settings yet, without a calendar when none', async () => {
+    backend.settings = null;
+    const { user } = renderPanel();
+    expect(await screen.findByLabelText('Daily target')).toHaveValue('45');
+    await user.selectOptions(screen.getByLabelText('Holiday calendar'), 'none');
+    expect(screen.queryByText('Closed days in', { exact: false })).not.toBeInTheDocument();
+    expect(screen.getByText('No extra closed dates.')).toBeInTheDocument();
+  });
+
+  it('shows a load error with a retry', async () => {
+    vi.mocked(settingsService.getSettings).mockRejectedValueOnce(new Error('JWT expired'));
+    const { user } = renderPanel();
+    expect(await screen.findByText('Could not load: JWT expired')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByLabelText('Daily target')).toBeInTheDocument();
+  });
+});

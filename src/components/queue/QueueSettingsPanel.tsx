@@ -1,0 +1,351 @@
+import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { toast } from 'sonner';
+import { AlertTriangle, CalendarX, Plus, Save, Trash2 } from 'lucide-react';
+import { useAuth, useCanEdit } from '@/hooks/useAuth';
+import { useBusinessWindow } from '@/hooks/useBusinessWindow';
+import { errorMessage } from '@/hooks/useLoader';
+import { useClosedDays, useQueueSettings } from '@/hooks/useQueueSettings';
+import { nowDate } from '@/lib/clock';
+import { formatDate, formatDateTime } from '@/lib/format';
+import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
+import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { Switch } from '@/components/ui/switch';
+
+const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
+  daily_target: 'dailyTarget',
+  max_capacity: 'maxCapacity',
+  batch_size: 'batchSize',
+  processing_delay_ms: 'processingDelay',
+  rate_limit_per_hour: 'rateLimit',
+  retention_days: 'retention',
+};
+
+function useFieldError(errors: SettingsErrors) {
+  const { t } = useTranslation();
+  return (key: string): string | null => {
+    const error: FieldError | undefined = errors[key];
+    return error ? t(`settings.validation.${error.key}`, error.params ?? {}) : null;
+  };
+}
+
+function FieldMessage({ id, message }: { id: string; message: string | null }) {
+  if (!message) return null;
+  return (
+    <p id={id} className="text-xs font-medium text-destructive">
+      {message}
+    </p>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <fieldset className="flex flex-col gap-3 rounded-md border border-border p-4">
+      <legend className="px-1 font-semibold">{title}</legend>
+      {children}
+    </fieldset>
+  );
+}
+
+/** Loads the admin's settings, then hands a fresh form the stored values. */
+export function QueueSettingsPanel() {
+  const { t } = useTranslation();
+  const { user, membership } = useAuth();
+  const { settings, stored, loading, error, save, reload } = useQueueSettings(user?.id ?? '', membership?.clientId ?? '');
+  if (loading) {
+    return (
+      <p role="status" className="p-6 text-muted-foreground">
+        {t('app.loading')}
+      </p>
+    );
+  }
+  if (error) {
+    return (
+      <Alert variant="destructive">
+        <AlertTriangle aria-hidden="true" />
+        <AlertDescription className="flex flex-wrap items-center gap-2">
+          {t('common.loadError', { message: error })}
+          <Button size="sm" variant="outline" onClick={() => void reload()}>
+            {t('common.retry')}
+          </Button>
+        </AlertDescription>
+      </Alert>
+    );
+  }
+  return <SettingsForm key={stored?.timezone ?? 'defaults'} initial={settings} onSave={save} />;
+}
+
+function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const canEdit = useCanEdit();
+  const [draft, setDraft] = useState<SettingsDraft>(() => toDraft(initial));
+  const [errors, setErrors] = useState<SettingsErrors>({});
+  const [saving, setSaving] = useState(false);
+  const [newDate, setNewDate] = useState('');
+  const fieldError = useFieldError(errors);
+  const baseId = useId();
+  const id = (name: string) => `${baseId}-${name}`;
+  const year = nowDate().getFullYear();
+  const { closedDays, error: closedDaysError } = useClosedDays(draft.holiday_calendar, year);
+  const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
+
+  // The preview follows the form as typed, when it is valid.
+  const previewSettings = useMemo(() => validateSettings(draft).settings, [draft]);
+  const preview = useBusinessWindow(previewSettings);
+
+  const update = (patch: Partial<SettingsDraft>) => setDraft((prev) => ({ ...prev, ...patch }));
+  const updateDay = (day: Weekday, patch: Partial<SettingsDraft['business_hours'][Weekday]>) =>
+    setDraft((prev) => ({ ...prev, business_hours: { ...prev.business_hours, [day]: { ...prev.business_hours[day], ...patch } } }));
+
+  const addDate = () => {
+    if (!newDate) return;
+    update({ closed_dates: [...draft.closed_dates, newDate] });
+    setNewDate('');
+  };
+
+  const submit = async () => {
+    const result = validateSettings(draft);
+    setErrors(result.errors);
+    if (!result.settings) {
+      toast.error(t('settings.invalid'));
+      return;
+    }
+    setSaving(true);
+    try {
+      await onSave(result.settings);
+      toast.success(t('settings.saved'));
+    } catch (failure) {
+      toast.error(t('settings.saveFailed', { message: errorMessage(failure) }));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  let previewText: string = t('settings.previewUnavailable');
+  if (previewSettings && preview.ready && preview.next === null) previewText = t('settings.previewNone');
+  else if (previewSettings && preview.ready && preview.next) {
+    const end = formatDateTime(preview.next.end, lang, previewSettings.timezone);
+    previewText = preview.openNow
+      ? t('settings.previewOpenNow', { end })
+      : t('settings.previewValue', { start: formatDateTime(preview.next.start, lang, previewSettings.timezone), end });
+  } else if (previewSettings && !preview.ready) previewText = t('app.loading');
+
+  const invalid = (key: string) => (errors[key] ? { 'aria-invalid': true, 'aria-describedby': id(`${key}-error`) } : {});
+
+  return (
+    <Card aria-labelledby={id('title')}>
+      <CardHeader>
+        <CardTitle id={id('title')}>{t('settings.title')}</CardTitle>
+        {!canEdit && <CardDescription>{t('settings.readOnly')}</CardDescription>}
+      </CardHeader>
+      <CardContent>
+        <form
+          className="flex flex-col gap-5"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit();
+          }}
+        >
+          <fieldset disabled={!canEdit || saving} className="flex flex-col gap-5">
+            <Section title={t('settings.businessHours')}>
+              <FieldMessage id={id('business_hours-error')} message={fieldError('business_hours')} />
+              <div className="grid gap-2" role="group" aria-label={t('settings.businessHours')}>
+                {WEEKDAYS.map((day) => {
+                  const hours = draft.business_hours[day];
+                  const dayName = t(`settings.days.${day}`);
+                  return (
+                    <div key={day} className="grid grid-cols-[7rem_auto] items-start gap-3 sm:grid-cols-[7rem_auto_1fr_1fr]" data-testid={`hours-${day}`}>
+                      <span className="pt-2 font-medium">{dayName}</span>
+                      <div className="flex items-center gap-2 pt-1.5">
+                        <Switch
+                          id={id(`${day}-open`)}
+                          checked={hours.enabled}
+                          onCheckedChange={(enabled) => updateDay(day, { enabled })}
+                          aria-label={`${dayName}: ${t('settings.open')}`}
+                        />
+                      </div>
+                      <div className="flex flex-col gap-1">
+                        <Label htmlFor={id(`${day}-start`)} className="sr-only">
+                          {`${dayName} ${t('settings.from')}`}
+                        </Label>
+                        <Input
+                          id={id(`${day}-start`)}
+                          type="time"
+                          value={hours.start}
+                          disabled={!hours.enabled || !canEdit}
+                          onChange={(event) => updateDay(day, { start: event.target.value })}
+                          {...invalid(`hours.${day}.start`)}
+                        />
+                        <FieldMessage id={id(`hours.${day}.start-error`)} message={fieldError(`hours.${day}.start`)} />
+                      </div>
+                      <div className="flex flex-col gap-1">
+                        <Label htmlFor={id(`${day}-end`)} className="sr-only">
+                          {`${dayName} ${t('settings.to')}`}
+                        </Label>
+                        <Input
+                          id={id(`${day}-end`)}
+                          type="time"
+                          value={hours.end}
+                          disabled={!hours.enabled || !canEdit}
+                          onChange={(event) => updateDay(day, { end: event.target.value })}
+                          {...invalid(`hours.${day}.end`)}
+                        />
+                        <FieldMessage id={id(`hours.${day}.end-error`)} message={fieldError(`hours.${day}.end`)} />
+                      </div>
+                    </div>
+                  );
+                })}
+              </div>
+              <div className="flex max-w-sm flex-col gap-1.5">
+                <Label htmlFor={id('timezone')}>{t('settings.timezone')}</Label>
+                <Input
+                  id={id('timezone')}
+                  name="timezone"
+                  list={id('zones')}
+                  dir="ltr"
+                  value={draft.timezone}
+                  onChange={(event) => update({ timezone: event.target.value })}
+                  {...invalid('timezone')}
+                />
+                <datalist id={id('zones')}>
+                  {zones.map((zone) => (
+                    <option key={zone} value={zone} />
+                  ))}
+                </datalist>
+                <FieldMessage id={id('timezone-error')} message={fieldError('timezone')} />
+              </div>
+              <p className="text-sm" data-testid="settings-preview">
+                <span className="text-muted-foreground">{t('settings.preview')}: </span>
+                <span className="font-medium">{previewText}</span>
+              </p>
+            </Section>
+
+            <Section title={t('settings.holidays')}>
+              <div className="grid gap-4 sm:grid-cols-3">
+                <div className="flex flex-col gap-1.5">
+                  <Label htmlFor={id('calendar')}>{t('settings.calendar')}</Label>
+                  <select
+                    id={id('calendar')}
+                    name="holiday_calendar"
+                    value={draft.holiday_calendar}
+                    onChange={(event) => update({ holiday_calendar: event.target.value as HolidayCalendar })}
+                    className="h-10 rounded-md border border-input bg-card px-3 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+                  >
+                    <option value="IL">{t('settings.calendars.IL')}</option>
+                    <option value="none">{t('settings.calendars.none')}</option>
+                  </select>
+                </div>
+                <div className="flex items-center gap-3 pt-6">
+                  <Switch id={id('erev')} checked={draft.short_erev_chag} onCheckedChange={(short_erev_chag) => update({ short_erev_chag })} />
+                  <Label htmlFor={id('erev')}>{t('settings.shortErevChag')}</Label>
+                </div>
+                <div className="flex flex-col gap-1.5">
+                  <Label htmlFor={id('erev-end')}>{t('settings.erevChagEnd')}</Label>
+                  <Input
+                    id={id('erev-end')}
+                    type="time"
+                    value={draft.erev_chag_end}
+                    disabled={!draft.short_erev_chag || !canEdit}
+                    onChange={(event) => update({ erev_chag_end: event.target.value })}
+                    {...invalid('erev_chag_end')}
+                  />
+                  <FieldMessage id={id('erev_chag_end-error')} message={fieldError('erev_chag_end')} />
+                </div>
+              </div>
+              {draft.holiday_calendar === 'IL' && (
+                <div>
+                  <h4 className="mb-2 text-sm font-semibold">{t('settings.closedDays', { year })}</h4>
+                  {closedDaysError ? (
+                    <p className="text-sm text-destructive">{t('common.loadError', { message: closedDaysError })}</p>
+                  ) : closedDays.length === 0 ? (
+                    <p className="text-sm text-muted-foreground">{t('settings.noClosedDays', { year })}</p>
+                  ) : (
+                    <ul className="grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="closed-days">
+                      {closedDays.map((day) => (
+                        <li key={day.day} className="flex gap-2">
+                          <CalendarX className="mt-0.5 size-4 text-muted-foreground" aria-hidden="true" />
+                          <span>
+                            <span className="font-medium">{formatDate(day.day, lang)}</span> — {day.name}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </div>
+              )}
+              <div className="flex flex-col gap-2">
+                <h4 className="text-sm font-semibold">{t('settings.closedDates')}</h4>
+                {draft.closed_dates.length === 0 ? (
+                  <p className="text-sm text-muted-foreground">{t('settings.noClosedDates')}</p>
+                ) : (
+                  <ul className="flex flex-col gap-1" data-testid="closed-dates">
+                    {draft.closed_dates.map((date, index) => (
+                      <li key={`${date}-${index}`} className="flex flex-wrap items-center gap-2 text-sm">
+                        <span className="font-medium">{/^\d{4}-\d{2}-\d{2}$/.test(date) ? formatDate(date, lang, true) : date}</span>
+                        <Button
+                          type="button"
+                          size="sm"
+                          variant="ghost"
+                          aria-label={t('settings.removeDate', { date })}
+                          onClick={() => update({ closed_dates: draft.closed_dates.filter((_, i) => i !== index) })}
+                        >
+                          <Trash2 aria-hidden="true" />
+                        </Button>
+                        <FieldMessage id={id(`closed_dates.${index}-error`)} message={fieldError(`closed_dates.${index}`)} />
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <div className="flex items-end gap-2">
+                  <div className="flex flex-col gap-1.5">
+                    <Label htmlFor={id('new-date')}>{t('settings.addDate')}</Label>
+                    <Input id={id('new-date')} type="date" value={newDate} onChange={(event) => setNewDate(event.target.value)} className="w-44" />
+                  </div>
+                  <Button type="button" variant="outline" onClick={addDate} disabled={!newDate}>
+                    <Plus aria-hidden="true" />
+                    {t('settings.addDate')}
+                  </Button>
+                </div>
+              </div>
+            </Section>
+
+            <Section title={t('settings.limits')}>
+              <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                {NUMBER_FIELDS.map((field) => (
+                  <div key={field} className="flex flex-col gap-1.5">
+                    <Label htmlFor={id(field)}>{t(`settings.${NUMBER_LABELS[field]}`)}</Label>
+                    <Input
+                      id={id(field)}
+                      name={field}
+                      inputMode="numeric"
+                      dir="ltr"
+                      value={draft[field]}
+                      onChange={(event) => update({ [field]: event.target.value })}
+                      {...invalid(field)}
+                    />
+                    <FieldMessage id={id(`${field}-error`)} message={fieldError(field)} />
+                  </div>
+                ))}
+              </div>
+            </Section>
+          </fieldset>
+          {canEdit && (
+            <div className="flex justify-end">
+              <Button type="submit" disabled={saving} data-testid="save-settings">
+                <Save aria-hidden="true" />
+                {saving ? t('common.saving') : t('common.save')}
+              </Button>
+            </div>
+          )}
+        </form>
+      </CardContent>
+    </Card>
+  );
+}

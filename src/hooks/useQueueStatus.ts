@@ -1,0 +1,73 @@
+import { createContext, useCallback, useContext, useMemo, useState } from 'react';
+import { getQueueStatus, notifyQueueChanged, setProcessingState } from '@/services/queue/queueService';
+import type { ProcessingState, QueueStatus } from '@/types/queue';
+import { errorMessage, useLoader } from './useLoader';
+import { useQueueChanges } from './useQueueChanges';
+
+export interface QueueStatusValue {
+  queueStatus: QueueStatus | null;
+  isProcessing: boolean;
+  error: string | null;
+  actionError: string | null;
+  loading: boolean;
+  live: boolean;
+  changing: boolean;
+  refresh: () => Promise<void>;
+  startProcessing: () => Promise<boolean>;
+  pauseProcessing: () => Promise<boolean>;
+}
+
+/** Loads queue_status() and keeps it current; mounted once by QueueStatusProvider. */
+export function useQueueStatusSource(): QueueStatusValue {
+  const { data: queueStatus, error, loading, reload } = useLoader<QueueStatus>(getQueueStatus);
+  const { live } = useQueueChanges(reload);
+  const [changing, setChanging] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  const setProcessing = useCallback(
+    async (state: ProcessingState): Promise<boolean> => {
+      setChanging(true);
+      setActionError(null);
+      try {
+        await setProcessingState(state);
+        notifyQueueChanged(); // processing_state lives outside the queue table: realtime will not tell the other panels
+        await reload();
+        return true;
+      } catch (e) {
+        setActionError(errorMessage(e));
+        return false;
+      } finally {
+        setChanging(false);
+      }
+    },
+    [reload],
+  );
+
+  return useMemo(
+    () => ({
+      queueStatus,
+      isProcessing: queueStatus?.processing_state === 'running',
+      error,
+      actionError,
+      loading,
+      live,
+      changing,
+      refresh: reload,
+      startProcessing: () => setProcessing('running'),
+      pauseProcessing: () => setProcessing('paused'),
+    }),
+    [queueStatus, error, actionError, loading, live, changing, reload, setProcessing],
+  );
+}
+
+export const QueueStatusContext = createContext<QueueStatusValue | null>(null);
+
+/**
+ * The queue's status, shared by every panel that shows it: one queue_status() call per
+ * change however many panels are on the page.
+ */
+export function useQueueStatus(): QueueStatusValue {
+  const value = useContext(QueueStatusContext);
+  if (!value) throw new Error('useQueueStatus must be used inside <QueueStatusProvider>');
+  return value;
+}

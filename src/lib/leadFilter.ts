@@ -1,0 +1,33 @@
+import type { Lead, LeadFilter } from '@/types/queue';
+
+export type LeadState = 'in_queue' | 'opted_out' | 'never_contacted' | 'contacted';
+
+export function leadState(lead: Lead, activeLeadIds: ReadonlySet<string>): LeadState {
+  if (lead.opted_out_at) return 'opted_out';
+  if (activeLeadIds.has(lead.id)) return 'in_queue';
+  return lead.last_contacted_at ? 'contacted' : 'never_contacted';
+}
+
+/** A lead can be queued unless it opted out or already waits in the queue. */
+export function isQueueable(lead: Lead, activeLeadIds: ReadonlySet<string>): boolean {
+  const state = leadState(lead, activeLeadIds);
+  return state === 'never_contacted' || state === 'contacted';
+}
+
+function matches(lead: Lead, query: string, digits: string): boolean {
+  if (lead.name.toLowerCase().includes(query)) return true;
+  if (lead.email?.toLowerCase().includes(query)) return true;
+  // Phones match by digits so "054 123" finds +972541234567 style numbers too.
+  return digits.length > 0 && lead.phone.replace(/\D/g, '').includes(digits);
+}
+
+export function filterLeads(leads: readonly Lead[], activeLeadIds: ReadonlySet<string>, search: string, filter: LeadFilter): Lead[] {
+  const query = search.trim().toLowerCase();
+  const digits = query.replace(/\D/g, '').replace(/^0/, '');
+  return leads.filter((lead) => {
+    if (filter === 'never_contacted' && (lead.last_contacted_at || lead.opted_out_at)) return false;
+    if (filter === 'in_queue' && !activeLeadIds.has(lead.id)) return false;
+    if (filter === 'opted_out' && !lead.opted_out_at) return false;
+    return query === '' || matches(lead, query, digits);
+  });
+}

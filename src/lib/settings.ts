@@ -1,0 +1,109 @@
+import { WEEKDAYS, type BusinessHours, type QueueSettings } from '@/types/queue';
+
+/** The schema's column defaults, used until the admin first saves. */
+export const DEFAULT_SETTINGS: QueueSettings = {
+  timezone: 'Asia/Jerusalem',
+  business_hours: {
+    sunday: { enabled: true, start: '09:00', end: '17:00' },
+    monday: { enabled: true, start: '09:00', end: '17:00' },
+    tuesday: { enabled: true, start: '09:00', end: '17:00' },
+    wednesday: { enabled: true, start: '09:00', end: '17:00' },
+    thursday: { enabled: true, start: '09:00', end: '17:00' },
+    friday: { enabled: false, start: '09:00', end: '13:00' },
+    saturday: { enabled: false, start: '09:00', end: '17:00' },
+  },
+  holiday_calendar: 'IL',
+  closed_dates: [],
+  short_erev_chag: true,
+  erev_chag_end: '13:00',
+  daily_target: 45,
+  max_capacity: 200,
+  batch_size: 10,
+  processing_delay_ms: 2000,
+  rate_limit_per_hour: 1000,
+  retention_days: 30,
+};
+
+export const NUMBER_LIMITS = {
+  daily_target: { min: 0, max: 10000 },
+  max_capacity: { min: 1, max: 10000 },
+  batch_size: { min: 1, max: 100 },
+  processing_delay_ms: { min: 0, max: 60000 },
+  rate_limit_per_hour: { min: 1, max: 100000 },
+  retention_days: { min: 1, max: 3650 },
+} as const;
+export type NumberField = keyof typeof NUMBER_LIMITS;
+export const NUMBER_FIELDS = Object.keys(NUMBER_LIMITS) as NumberField[];
+
+/** A validation problem as an i18n key under settings.validation, with its parameters. */
+export interface FieldError {
+  key: 'timeFormat' | 'endAfterStart' | 'timezone' | 'integer' | 'range' | 'targetAboveCapacity' | 'date' | 'duplicateDate' | 'noOpenDay';
+  params?: Record<string, number | string>;
+}
+export type SettingsErrors = Partial<Record<string, FieldError>>;
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function isValidDate(value: string): boolean {
+  if (!DATE.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/** Form values as typed: numbers may still be text. */
+export type SettingsDraft = Omit<QueueSettings, NumberField> & Record<NumberField, string>;
+
+export function toDraft(settings: QueueSettings): SettingsDraft {
+  const numbers = Object.fromEntries(NUMBER_FIELDS.map((field) => [field, String(settings[field])])) as Record<NumberField, string>;
+  return { ...settings, ...numbers, business_hours: structuredClone(settings.business_hours), closed_dates: [...settings.closed_dates] };
+}
+
+/** Checks a draft; keys are field names ("daily_target", "hours.monday.end", "closed_dates.2"). */
+export function validateSettings(draft: SettingsDraft): { errors: SettingsErrors; settings: QueueSettings | null } {
+  const errors: SettingsErrors = {};
+  const hours: BusinessHours = draft.business_hours;
+  for (const day of WEEKDAYS) {
+    const { start, end, enabled } = hours[day];
+    if (!TIME.test(start)) errors[`hours.${day}.start`] = { key: 'timeFormat' };
+    if (!TIME.test(end)) errors[`hours.${day}.end`] = { key: 'timeFormat' };
+    else if (enabled && TIME.test(start) && end <= start) errors[`hours.${day}.end`] = { key: 'endAfterStart' };
+  }
+  if (!WEEKDAYS.some((day) => hours[day].enabled)) errors.business_hours = { key: 'noOpenDay' };
+  if (!isValidTimeZone(draft.timezone)) errors.timezone = { key: 'timezone' };
+  if (!TIME.test(draft.erev_chag_end)) errors.erev_chag_end = { key: 'timeFormat' };
+
+  const numbers: Partial<Record<NumberField, number>> = {};
+  for (const field of NUMBER_FIELDS) {
+    const text = draft[field].trim();
+    const { min, max } = NUMBER_LIMITS[field];
+    if (!/^-?\d+$/.test(text)) errors[field] = { key: 'integer' };
+    else if (Number(text) < min || Number(text) > max) errors[field] = { key: 'range', params: { min, max } };
+    else numbers[field] = Number(text);
+  }
+  if (numbers.daily_target !== undefined && numbers.max_capacity !== undefined && numbers.daily_target > numbers.max_capacity) {
+    errors.daily_target = { key: 'targetAboveCapacity' };
+  }
+
+  const seen = new Set<string>();
+  draft.closed_dates.forEach((date, index) => {
+    if (!isValidDate(date)) errors[`closed_dates.${index}`] = { key: 'date' };
+    else if (seen.has(date)) errors[`closed_dates.${index}`] = { key: 'duplicateDate' };
+    seen.add(date);
+  });
+
+  if (Object.keys(errors).length > 0) return { errors, settings: null };
+  return {
+    errors,
+    settings: { ...draft, ...(numbers as Record<NumberField, number>), closed_dates: [...draft.closed_dates].sort() },
+  };
+}

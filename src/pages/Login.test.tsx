@@ -1,0 +1,42 @@
+import { screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import * as authService from '@/services/auth/authService';
+import { renderApp } from '@/test/renderApp';
+
+describe('Login', () => {
+  it('sends a signed-out visitor to the sign-in form', async () => {
+    renderApp({ route: '/admin/queue-management', as: null });
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(document.querySelector('input[name="email"]')).toBeInTheDocument();
+    expect(document.querySelector('input[name="password"]')).toBeInTheDocument();
+    expect(document.querySelector('button[type="submit"]')).toHaveTextContent('Sign in');
+  });
+
+  it('says clearly when the credentials are wrong', async () => {
+    const { user } = renderApp({ route: '/login', as: null });
+    await user.type(await screen.findByLabelText('Email'), 'test@test.test');
+    await user.type(screen.getByLabelText('Password'), 'wrong-password');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByTestId('login-error')).toHaveTextContent('Wrong email or password. Check both and try again.');
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('signs in and lands on the dashboard, or where the visitor was going', async () => {
+    const { user } = renderApp({ route: '/admin/queue-management', as: null });
+    await user.type(await screen.findByLabelText('Email'), 'test@test.test');
+    await user.type(screen.getByLabelText('Password'), 'testtesttest');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Queue management' })).toBeInTheDocument();
+    expect(authService.signIn).toHaveBeenCalledWith('test@test.test', 'testtesttest');
+  });
+
+  it('shows other sign-in failures with their message', async () => {
+    const { vi } = await import('vitest');
+    vi.mocked(authService.signIn).mockResolvedValueOnce({ ok: false, reason: 'other', message: 'Failed to fetch' });
+    const { user } = renderApp({ route: '/login', as: null });
+    await user.type(await screen.findByLabelText('Email'), 'test@test.test');
+    await user.type(screen.getByLabelText('Password'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('Could not sign in: Failed to fetch'));
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * In-memory stand-in for the data behind the service layer, for component tests only.
+ * Each test starts from `resetBackend()` and may change these values before rendering.
+ */
+import { DEFAULT_SETTINGS } from '@/lib/settings';
+import type {
+  ClosedDay,
+  HourlyThroughput,
+  Lead,
+  Membership,
+  QueueAlert,
+  QueueListItem,
+  QueueStatus,
+  StoredQueueSettings,
+  UserPerformance,
+} from '@/types/queue';
+import type { SessionUser } from '@/services/auth/authService';
+
+export const ADMIN: SessionUser = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
+export const MANAGER: SessionUser = { id: 'a0000000-0000-4000-8000-000000000002', email: 'manager@test.test' };
+export const CLIENT_ID = '11111111-1111-4111-8111-111111111111';
+
+export function lead(n: number, patch: Partial<Lead> = {}): Lead {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    name: `Lead ${String(n).padStart(5, '0')}`,
+    phone: `+97250${String(n).padStart(7, '0')}`,
+    email: `lead${n}@example.com`,
+    opted_out_at: null,
+    last_contacted_at: null,
+    ...patch,
+  };
+}
+
+export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueListItem {
+  return {
+    id: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    lead_id: lead(n).id,
+    user_id: ADMIN.id,
+    status: 'pending',
+    priority: 'normal',
+    scheduled_for: '2024-01-15T08:00:00.000Z',
+    processed_at: null,
+    attempts: 0,
+    max_attempts: 5,
+    last_error: null,
+    error_code: null,
+    created_at: '2024-01-15T07:59:00.000Z',
+    updated_at: '2024-01-15T07:59:00.000Z',
+    leadName: lead(n).name,
+    leadPhone: lead(n).phone,
+    ...patch,
+  };
+}
+
+export interface Backend {
+  user: SessionUser | null;
+  membership: Membership | null;
+  leads: Lead[];
+  activeLeadIds: Set<string>;
+  items: QueueListItem[];
+  status: QueueStatus;
+  settings: StoredQueueSettings | null;
+  closedDays: ClosedDay[];
+  throughput: HourlyThroughput[];
+  performance: UserPerformance[];
+  alerts: QueueAlert[];
+  channel: 'live' | 'down' | 'connecting';
+}
+
+function initial(): Backend {
+  return {
+    user: ADMIN,
+    membership: { clientId: CLIENT_ID, role: 'admin' },
+    leads: [
+      lead(1, { name: 'Avi Cohen' }),
+      lead(2, { name: 'Dana Levi', last_contacted_at: '2024-01-10T09:00:00.000Z' }),
+      lead(3, { name: 'Noa Mizrahi', opted_out_at: '2024-01-05T09:00:00.000Z' }),
+      lead(4, { name: 'Yossi Peretz' }),
+    ],
+    activeLeadIds: new Set([lead(4).id]),
+    items: [
+      queueItem(4, { leadName: 'Yossi Peretz' }),
+      queueItem(2, { leadName: 'Dana Levi', status: 'failed', attempts: 5, last_error: 'Agent DB answered 400: bad phone', error_code: 'http_400' }),
+    ],
+    status: {
+      depth: 1,
+      queued: 0,
+      processing: 0,
+      sent_24h: 8,
+      failed_24h: 2,
+      success_rate: 80,
+      oldest_pending_seconds: 120,
+      processing_state: 'running',
+      last_processor_run_at: '2024-01-15T07:59:00.000Z',
+    },
+    settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
+    closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
+    throughput: [
+      { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
+      { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },
+    ],
+    performance: [{ user_id: ADMIN.id, email: ADMIN.email, total_queued: 11, sent: 8, failed: 2, success_rate: 80 }],
+    alerts: [],
+    channel: 'live',
+  };
+}
+
+export let backend: Backend = initial();
+
+export function resetBackend(): void {
+  backend = initial();
+}
