@@ -250,7 +250,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         server,
         pool: options.pool,
         databaseUrl: options.databaseUrl,
-        verifyToken: (token) => verifyToken(token, { now: now() }),
+        // Realtime gets the raw apikey from its URL: the same Kong mapping applies to sb_ keys.
+        verifyToken: (token) => verifyToken(bearerToken(mapAuthorization({ apikey: token })) ?? token, { now: now() }),
         now,
         log: (message, error) => log(`[realtime] ${message}${error ? `: ${(error as Error).message ?? String(error)}` : ''}`),
       });

@@ -60,3 +60,16 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
   expect(otherWatch.events.map((e) => e.new.id)).toEqual([sentinel]);
   expect(demoWatch.events.map((e) => e.new.id)).not.toContain(sentinel);
 });
+
+it('accepts the new publishable key on the realtime socket, as the HTTP routes do', async () => {
+  const { PUBLISHABLE_KEY } = await import('../../local-supabase/keys.ts');
+  const client = stack.client(PUBLISHABLE_KEY);
+  const { error: signInError } = await client.auth.signInWithPassword({ email: USERS.demoAdmin.email, password: PASSWORD });
+  expect(signInError).toBeNull();
+  await client.realtime.setAuth();
+  const watch = await watchChanges(client, 'publishable-queue', [{ event: 'INSERT', table: 'whatsapp_message_queue' }]);
+  const { data, error } = await client.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 1) });
+  expect(error).toBeNull();
+  const [id] = (data as { queue_ids: string[] }).queue_ids;
+  await watch.waitFor((events) => events.some((e) => e.new.id === id), 2000);
+});
