@@ -184,6 +184,7 @@ export type Database = {
           queued: number
           retried: number
           sent: number
+          shard: number
           user_id: string
         }
         Insert: {
@@ -195,6 +196,7 @@ export type Database = {
           queued?: number
           retried?: number
           sent?: number
+          shard?: number
           user_id: string
         }
         Update: {
@@ -206,6 +208,7 @@ export type Database = {
           queued?: number
           retried?: number
           sent?: number
+          shard?: number
           user_id?: string
         }
         Relationships: [
@@ -370,13 +373,6 @@ export type Database = {
             referencedRelation: "leads"
             referencedColumns: ["id", "client_id"]
           },
-          {
-            foreignKeyName: "whatsapp_message_queue_client_id_fkey"
-            columns: ["client_id"]
-            isOneToOne: false
-            referencedRelation: "clients"
-            referencedColumns: ["id"]
-          },
         ]
       }
     }
@@ -426,6 +422,14 @@ export type Database = {
       complete_queue_item: {
         Args: { agent_trigger_id: string; item_id: string; worker_id: string }
         Returns: undefined
+      }
+      complete_queue_items: {
+        Args: {
+          agent_trigger_ids: string[]
+          item_ids: string[]
+          worker_id: string
+        }
+        Returns: string[]
       }
       enqueue_leads: {
         Args: {
@@ -524,6 +528,10 @@ export type Database = {
       start_queue_item: {
         Args: { item_id: string; worker_id: string }
         Returns: boolean
+      }
+      start_queue_items: {
+        Args: { item_ids: string[]; worker_id: string }
+        Returns: string[]
       }
       take_rate_tokens: {
         Args: { bucket: string; per_hour: number; wanted: number }

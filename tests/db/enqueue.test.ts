@@ -128,7 +128,7 @@ describe('enqueue_leads', () => {
     const result = await enqueue(leads);
     expect(result.queued).toBe(10000);
     const { rows } = await db.pool.query(
-      "select queued from queue_performance_metrics where user_id = $1 and hour = date_trunc('hour', now())", [USERS.demoAdmin.id]);
+      "select sum(queued)::int as queued from queue_performance_metrics where user_id = $1 and hour = date_trunc('hour', now())", [USERS.demoAdmin.id]);
     expect(rows[0].queued).toBeGreaterThanOrEqual(10000);
   });
 });
