@@ -1,0 +1,104 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=engine,dashboard]`: boots its own embedded PostgreSQL with
+ * durable settings (fsync and synchronous_commit on, unlike the test clusters), runs the suites,
+ * prints a table and writes bench/results/latest.{json,md}.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ROOT } from '../local-supabase/migrate.ts';
+import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
+import { skipped, type BenchContext, type SuiteResult } from './lib.ts';
+import { renderMarkdown, renderText, type Machine } from './report.ts';
+import { dashboardSuite } from './suites/dashboard.ts';
+import { engineSuite } from './suites/engine.ts';
+import { enqueueSuite } from './suites/enqueue.ts';
+import { frontendSuite } from './suites/frontend.ts';
+import { gatewaySuite } from './suites/gateway.ts';
+import { realtimeSuite } from './suites/realtime.ts';
+
+const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
+  engine: engineSuite,
+  enqueue: enqueueSuite,
+  dashboard: dashboardSuite,
+  gateway: gatewaySuite,
+  realtime: realtimeSuite,
+  frontend: frontendSuite,
+};
+
+let stopping = false;
+process.on('uncaughtException', (error: Error & { code?: string }) => {
+  if (stopping && error.code === '57P01') return;
+  console.error(error);
+  process.exit(1);
+});
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const output = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'latest';
+  const started = Date.now();
+  const log = (line: string) => console.log(line);
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lq-bench-pg-'));
+  // Not `ephemeral`: fsync, synchronous_commit and full_page_writes stay on, as in production.
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), log: () => {} });
+  const results: SuiteResult[] = [];
+  let machine: Machine;
+  try {
+    const settings = await new pg.Client({ connectionString: server.url });
+    await settings.connect();
+    const { rows } = await settings.query<{ name: string; setting: string; unit: string | null }>(
+      `select name, setting, unit from pg_settings where name in ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'work_mem', 'max_connections')`,
+    );
+    await settings.end();
+    const setting = (name: string) => rows.find((r) => r.name === name);
+    const sb = setting('shared_buffers');
+    machine = {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+      node: process.version,
+      postgres: setting('server_version')?.setting ?? 'unknown',
+      postgresSettings: `fsync=${setting('fsync')?.setting}, synchronous_commit=${setting('synchronous_commit')?.setting}, full_page_writes=${setting('full_page_writes')?.setting}, shared_buffers=${sb ? `${(Number(sb.setting) * 8) / 1024} MB` : '?'}, work_mem=${setting('work_mem')?.setting} kB`,
+    };
+    log(`Leads Queue bench (${machine.mode}) — ${machine.cpus} cores, ${machine.memoryGb} GB, Node ${machine.node}, PostgreSQL ${machine.postgres} (embedded, durable: ${machine.postgresSettings})`);
+    const ctx: BenchContext = { quick, serverUrl: server.url, log };
+    for (const [key, suite] of Object.entries(SUITES)) {
+      if (only && !only.includes(key)) continue;
+      const t0 = Date.now();
+      log(`\n▶ ${key}`);
+      try {
+        results.push(await suite(ctx));
+      } catch (error) {
+        console.error(error);
+        results.push({ ...skipped(key, `failed: ${(error as Error).message}`), status: 'failed' });
+      }
+      log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    // Pools a helper left open (idle connections without an error listener) see the server go away.
+    stopping = true;
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  machine.durationSeconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\n${renderText(machine, results)}`);
+  const outDir = path.join(ROOT, 'bench', 'results');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, `${output}.json`), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  await writeFile(path.join(outDir, `${output}.md`), renderMarkdown(machine, results));
+  console.log(`wrote bench/results/${output}.json and bench/results/${output}.md (${machine.durationSeconds} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
