@@ -1,7 +1,7 @@
 -- Fixes the benchmarks call for, in sections (`-- == section: <name> ==`) that the engine and dashboard
 -- suites apply to a copy of the database and measure before/after. The first round (batch path,
--- sharded metrics rollup, dashboard indexes and visible-set aggregates, the redundant client FK) has
--- shipped as supabase/migrations/20261128000800_performance.sql; nothing is pending here now.
+-- sharded metrics rollup, dashboard indexes and visible-set aggregates, the redundant client FK) has been
+-- shipped in supabase/migrations; nothing is pending here now.
 
 -- == section: engine ==
 

@@ -17,6 +17,7 @@ import { enqueueSuite } from './suites/enqueue.ts';
 import { frontendSuite } from './suites/frontend.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { realtimeSuite } from './suites/realtime.ts';
+import { uiSuite } from './suites/ui.ts';
 
 const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
   engine: engineSuite,
@@ -25,6 +26,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
   gateway: gatewaySuite,
   realtime: realtimeSuite,
   frontend: frontendSuite,
+  ui: uiSuite,
 };
 
 let stopping = false;

@@ -14,7 +14,7 @@ export const DEFAULT_SETTINGS: QueueSettings = {
   },
   holiday_calendar: 'IL',
   closed_dates: [],
-  short_erev_chag: true,
+  short_erev_chag: false,
   erev_chag_end: '13:00',
   daily_target: 45,
   max_capacity: 200,

@@ -78,7 +78,8 @@ create index leads_client_id_name_idx on public.leads (client_id, name);
 create table public.whatsapp_message_queue (
   id uuid primary key default gen_random_uuid(),
   lead_id uuid not null,
-  client_id uuid not null references public.clients (id) on delete cascade,
+  -- The client is guaranteed (and cascades) through (lead_id, client_id) -> leads(id, client_id) below.
+  client_id uuid not null,
   user_id uuid not null references auth.users (id) on delete cascade,
   status public.queue_item_status not null default 'pending',
   priority public.queue_priority not null default 'normal',
@@ -122,8 +123,20 @@ create index queue_lease_idx on public.whatsapp_message_queue (locked_until) whe
 create unique index queue_one_active_per_lead_idx on public.whatsapp_message_queue (lead_id) where status in ('pending', 'queued', 'processing');
 -- Daily capacity per admin and scheduled day.
 create index queue_user_scheduled_idx on public.whatsapp_message_queue (user_id, scheduled_for) where status in ('pending', 'queued', 'processing', 'sent');
--- Finished work: the 24 h counts and the retention purge.
-create index queue_finished_idx on public.whatsapp_message_queue (processed_at) where status in ('sent', 'failed');
+-- The dashboard's aggregates over exactly what a caller may see (own items, or a managed client's),
+-- served index-only: active and finished work per admin and per client.
+create index queue_active_user_idx on public.whatsapp_message_queue (user_id, status, scheduled_for)
+  include (client_id, next_attempt_at) where status in ('pending', 'queued', 'processing');
+create index queue_active_client_idx on public.whatsapp_message_queue (client_id, status, scheduled_for)
+  include (user_id, next_attempt_at) where status in ('pending', 'queued', 'processing');
+create index queue_finished_user_idx on public.whatsapp_message_queue (user_id, processed_at)
+  include (client_id, status) where status in ('sent', 'failed');
+create index queue_finished_client_idx on public.whatsapp_message_queue (client_id, processed_at)
+  include (user_id, status) where status in ('sent', 'failed');
+-- The pending tab: under RLS a `status = 'pending'` filter is never an index condition (enum_eq is not
+-- leakproof), but a partial index's predicate needs no operator call; id last gives the UI's order.
+create index queue_client_pending_created_idx on public.whatsapp_message_queue (client_id, created_at desc, id)
+  where status = 'pending';
 create index queue_client_created_idx on public.whatsapp_message_queue (client_id, created_at desc);
 
 create table public.user_queue_settings (
@@ -169,8 +182,11 @@ create table public.queue_performance_metrics (
   retried integer not null default 0,
   cancelled integer not null default 0,
   latency_ms_sum bigint not null default 0,
-  primary key (user_id, hour)
+  -- Sharded per backend so concurrent workers of one admin never wait on one row lock until commit.
+  shard smallint not null default 0,
+  primary key (user_id, hour, shard)
 );
+create index queue_performance_metrics_hour_idx on public.queue_performance_metrics (hour);
 create index queue_performance_metrics_client_hour_idx on public.queue_performance_metrics (client_id, hour);
 comment on table public.queue_performance_metrics is 'Hourly rollup per admin, kept by triggers on the queue (latency = queued_at -> processed_at of sent items).';
 

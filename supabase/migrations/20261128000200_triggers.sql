@@ -78,6 +78,12 @@ $$;
 create trigger client_members_create_admin_settings after insert on public.client_members
   for each row execute function private.create_admin_settings();
 
+-- The hourly rollup is sharded per backend: readers sum, writers of one admin never share a row lock.
+create function private.metrics_shard() returns smallint
+language sql stable
+set search_path = ''
+as $$ select (pg_backend_pid() % 16)::smallint $$;
+
 -- Audit + metrics for inserted items: one statement, one pass over the transition table.
 create function private.record_queue_inserts() returns trigger
 language plpgsql
@@ -90,11 +96,11 @@ begin
          jsonb_build_object('priority', n.priority, 'scheduled_for', n.scheduled_for)
   from new_rows n;
 
-  insert into public.queue_performance_metrics as m (user_id, client_id, hour, queued)
-  select n.user_id, n.client_id, date_trunc('hour', n.created_at), count(*)
+  insert into public.queue_performance_metrics as m (user_id, client_id, hour, shard, queued)
+  select n.user_id, n.client_id, date_trunc('hour', n.created_at), private.metrics_shard(), count(*)
   from new_rows n
   group by 1, 2, 3
-  on conflict (user_id, hour) do update set queued = m.queued + excluded.queued;
+  on conflict (user_id, hour, shard) do update set queued = m.queued + excluded.queued;
   return null;
 end
 $$;
@@ -136,8 +142,8 @@ begin
   join old_rows o on o.id = n.id
   where n.status <> o.status or (n.status = 'queued' and n.locked_by is distinct from o.locked_by);
 
-  insert into public.queue_performance_metrics as m (user_id, client_id, hour, sent, failed, retried, cancelled, latency_ms_sum)
-  select n.user_id, n.client_id, date_trunc('hour', coalesce(n.processed_at, now())),
+  insert into public.queue_performance_metrics as m (user_id, client_id, hour, shard, sent, failed, retried, cancelled, latency_ms_sum)
+  select n.user_id, n.client_id, date_trunc('hour', coalesce(n.processed_at, now())), private.metrics_shard(),
          -- A delivery failure reported after 'sent' moves the item from sent to failed in the same hour.
          count(*) filter (where n.status = 'sent') - count(*) filter (where o.status = 'sent'),
          count(*) filter (where n.status = 'failed'),
@@ -149,7 +155,7 @@ begin
   join old_rows o on o.id = n.id
   where n.status <> o.status and n.status in ('sent', 'failed', 'pending', 'cancelled')
   group by 1, 2, 3
-  on conflict (user_id, hour) do update set
+  on conflict (user_id, hour, shard) do update set
     sent = m.sent + excluded.sent,
     failed = m.failed + excluded.failed,
     retried = m.retried + excluded.retried,
@@ -166,3 +172,4 @@ create trigger whatsapp_message_queue_record_transitions after update on public.
 -- Trigger functions are never called directly.
 revoke all on function private.record_queue_inserts(), private.record_queue_transitions(),
   private.create_admin_settings(), private.guard_queue_transition(), private.touch_updated_at() from public;
+revoke all on function private.metrics_shard() from public;

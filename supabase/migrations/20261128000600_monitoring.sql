@@ -43,37 +43,65 @@ as $$
   ) d
 $$;
 
+-- Security definer: the per-row RLS filter (an OR with a hashed subplan) costs more than reading the
+-- index entry itself, and a manager counts a third of every active row of the client. These return
+-- only aggregates over exactly the policy's set (the caller's own items OR items of clients they
+-- manage), computed from index-only scans; callers must be signed in (auth.uid()).
+create function private.visible_active_counts(
+  out depth bigint, out queued bigint, out processing bigint, out due_now bigint, out oldest_due timestamptz)
+language sql stable security definer
+set search_path = ''
+as $$
+  select count(*) filter (where v.status = 'pending'),
+         count(*) filter (where v.status = 'queued'),
+         count(*) filter (where v.status = 'processing'),
+         count(*) filter (where v.status = 'pending' and v.scheduled_for <= now()
+                            and (v.next_attempt_at is null or v.next_attempt_at <= now())),
+         min(v.scheduled_for) filter (where v.status = 'pending' and v.scheduled_for <= now())
+    from (
+      select q.status, q.scheduled_for, q.next_attempt_at from public.whatsapp_message_queue q
+       where q.status in ('pending', 'queued', 'processing')
+         and q.client_id = any (array(select private.manager_client_ids()))
+      union all
+      select q.status, q.scheduled_for, q.next_attempt_at from public.whatsapp_message_queue q
+       where q.status in ('pending', 'queued', 'processing')
+         and q.user_id = (select auth.uid())
+         and not (q.client_id = any (array(select private.manager_client_ids())))
+    ) v
+$$;
+
+create function private.visible_finished_counts(since timestamptz, out sent bigint, out failed bigint)
+language sql stable security definer
+set search_path = ''
+as $$
+  select count(*) filter (where v.status = 'sent'), count(*) filter (where v.status = 'failed')
+    from (
+      select q.status from public.whatsapp_message_queue q
+       where q.status in ('sent', 'failed') and q.processed_at >= since
+         and q.client_id = any (array(select private.manager_client_ids()))
+      union all
+      select q.status from public.whatsapp_message_queue q
+       where q.status in ('sent', 'failed') and q.processed_at >= since
+         and q.user_id = (select auth.uid())
+         and not (q.client_id = any (array(select private.manager_client_ids())))
+    ) v
+$$;
+revoke all on function private.visible_active_counts(), private.visible_finished_counts(timestamptz) from public, anon;
+grant execute on function private.visible_active_counts(), private.visible_finished_counts(timestamptz) to authenticated, service_role;
+
 create function public.queue_status()
 returns table (
-  depth integer,
-  queued integer,
-  processing integer,
-  due_now integer,
-  sent_24h integer,
-  failed_24h integer,
-  success_rate numeric,
-  oldest_pending_seconds integer,
-  processing_state public.processing_state,
-  last_processor_run_at timestamptz,
-  sending_paused_until timestamptz
+  depth integer, queued integer, processing integer, due_now integer, sent_24h integer, failed_24h integer,
+  success_rate numeric, oldest_pending_seconds integer, processing_state public.processing_state,
+  last_processor_run_at timestamptz, sending_paused_until timestamptz
 )
 language sql stable
 set search_path = ''
 as $$
   with active as (
-    select count(*) filter (where q.status = 'pending') as depth,
-           count(*) filter (where q.status = 'queued') as queued,
-           count(*) filter (where q.status = 'processing') as processing,
-           count(*) filter (where q.status = 'pending' and q.scheduled_for <= now()
-                              and (q.next_attempt_at is null or q.next_attempt_at <= now())) as due_now,
-           min(q.scheduled_for) filter (where q.status = 'pending' and q.scheduled_for <= now()) as oldest_due
-      from public.whatsapp_message_queue q
-     where q.status in ('pending', 'queued', 'processing')
+    select * from private.visible_active_counts()
   ), finished as (
-    select count(*) filter (where q.status = 'sent') as sent,
-           count(*) filter (where q.status = 'failed') as failed
-      from public.whatsapp_message_queue q
-     where q.status in ('sent', 'failed') and q.processed_at >= now() - interval '24 hours'
+    select * from private.visible_finished_counts(now() - interval '24 hours')
   ), settings as (
     select (array_agg(s.processing_state) filter (where s.user_id = (select auth.uid())))[1] as own_state,
            bool_or(s.processing_state = 'running') as any_running,
@@ -95,17 +123,22 @@ returns table (hour timestamptz, queued integer, sent integer, failed integer, r
 language sql stable
 set search_path = ''
 as $$
-  select h.hour,
-         coalesce(sum(m.queued), 0)::integer,
-         coalesce(sum(m.sent), 0)::integer,
-         coalesce(sum(m.failed), 0)::integer,
-         coalesce(sum(m.retried), 0)::integer,
-         case when coalesce(sum(m.sent), 0) = 0 then null else round(sum(m.latency_ms_sum)::numeric / sum(m.sent), 0) end
-    from generate_series(
-           date_trunc('hour', now()) - make_interval(hours => least(greatest(coalesce(queue_hourly_throughput.hours, 24), 1), 720) - 1),
-           date_trunc('hour', now()), interval '1 hour') as h(hour)
-    left join public.queue_performance_metrics m on m.hour = h.hour
-   group by h.hour
+  with bounds as (
+    select date_trunc('hour', now()) - make_interval(hours => least(greatest(coalesce(queue_hourly_throughput.hours, 24), 1), 720) - 1) as lo,
+           date_trunc('hour', now()) as hi
+  ), per_hour as (
+    select m.hour, sum(m.queued) as queued, sum(m.sent) as sent, sum(m.failed) as failed, sum(m.retried) as retried,
+           sum(m.latency_ms_sum) as latency
+      from public.queue_performance_metrics m
+     where m.hour >= (select lo from bounds) and m.hour <= (select hi from bounds)
+     group by m.hour
+  )
+  select h.hour, coalesce(p.queued, 0)::integer, coalesce(p.sent, 0)::integer, coalesce(p.failed, 0)::integer,
+         coalesce(p.retried, 0)::integer,
+         case when coalesce(p.sent, 0) = 0 then null else round(p.latency::numeric / p.sent, 0) end
+    from bounds b
+    cross join lateral generate_series(b.lo, b.hi, interval '1 hour') as h(hour)
+    left join per_hour p on p.hour = h.hour
    order by h.hour
 $$;
 
@@ -149,11 +182,9 @@ language sql stable
 set search_path = ''
 as $$
   with depth as (
-    select count(*) as n from public.whatsapp_message_queue q where q.status = 'pending'
+    select a.depth as n from private.visible_active_counts() a
   ), finished as (
-    select count(*) filter (where q.status = 'sent') as sent, count(*) filter (where q.status = 'failed') as failed
-      from public.whatsapp_message_queue q
-     where q.status in ('sent', 'failed') and q.processed_at >= now() - interval '24 hours'
+    select * from private.visible_finished_counts(now() - interval '24 hours')
   ), slow as (
     select s.user_id,
            (select count(*) from public.whatsapp_message_queue q
