@@ -3,9 +3,12 @@
  * Supabase — is replaced by in-memory fakes; everything else (i18n, router, hooks) is real.
  */
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { toast } from 'sonner';
 import { afterEach, beforeEach, vi } from 'vitest';
+
+// A cold CI machine transforms lazy chunks (the holiday calendar) on first use: give async queries room.
+configure({ asyncUtilTimeout: 5000 });
 
 vi.mock('@/services/auth/authService', () => import('@/test/fakes/authService'));
 vi.mock('@/services/queue/queueService', () => import('@/test/fakes/queueService'));
