@@ -1,27 +1,11 @@
+import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
 import { WEEKDAYS, type BusinessHours, type QueueSettings } from '@/types/queue';
 
 /** The schema's column defaults, used until the admin first saves. */
 export const DEFAULT_SETTINGS: QueueSettings = {
-  timezone: 'Asia/Jerusalem',
-  business_hours: {
-    sunday: { enabled: true, start: '09:00', end: '17:00' },
-    monday: { enabled: true, start: '09:00', end: '17:00' },
-    tuesday: { enabled: true, start: '09:00', end: '17:00' },
-    wednesday: { enabled: true, start: '09:00', end: '17:00' },
-    thursday: { enabled: true, start: '09:00', end: '17:00' },
-    friday: { enabled: false, start: '09:00', end: '13:00' },
-    saturday: { enabled: false, start: '09:00', end: '17:00' },
-  },
-  holiday_calendar: 'IL',
+  ...QUEUE_SETTINGS_DEFAULTS,
+  business_hours: { ...QUEUE_SETTINGS_DEFAULTS.business_hours },
   closed_dates: [],
-  short_erev_chag: false,
-  erev_chag_end: '13:00',
-  daily_target: 45,
-  max_capacity: 200,
-  batch_size: 10,
-  processing_delay_ms: 2000,
-  rate_limit_per_hour: 1000,
-  retention_days: 30,
 };
 
 export const NUMBER_LIMITS = {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { listMigrations } from '../../local-supabase/migrate.ts';
 import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
-import { DEMO_CLIENT_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
+import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
+import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -98,5 +99,17 @@ describe('seed', () => {
       expect(s).toEqual({ daily_target: 45, max_capacity: 200, batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000, timezone: 'Asia/Jerusalem' });
     }
     expect((await db.pool.query('select count(*)::int n from whatsapp_message_queue')).rows[0].n).toBe(0);
+  });
+
+  it('the TypeScript defaults the app and the functions use are the schema’s column defaults', async () => {
+    const { rows } = await db.pool.query(
+      `select timezone, business_hours, holiday_calendar, to_char_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity,
+              batch_size, processing_delay_ms, rate_limit_per_hour, retention_days
+         from (select s.*, array(select to_char(d, 'YYYY-MM-DD') from unnest(s.closed_dates) d) as to_char_dates
+                 from user_queue_settings s where user_id = $1) x`,
+      [OTHER_ADMIN_ID],
+    );
+    const { to_char_dates, ...row } = rows[0];
+    expect({ ...row, closed_dates: to_char_dates }).toEqual(QUEUE_SETTINGS_DEFAULTS);
   });
 });

@@ -1,5 +1,6 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { israeliErevChag, israeliHoliday, nextDate } from './holidays.ts';
+import { QUEUE_SETTINGS_DEFAULTS } from './settingsDefaults.ts';
 
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -26,22 +27,9 @@ export interface BusinessSettings {
 }
 
 export const DEFAULT_SETTINGS: BusinessSettings = {
-  timezone: 'Asia/Jerusalem',
-  business_hours: {
-    sunday: { enabled: true, start: '09:00', end: '17:00' },
-    monday: { enabled: true, start: '09:00', end: '17:00' },
-    tuesday: { enabled: true, start: '09:00', end: '17:00' },
-    wednesday: { enabled: true, start: '09:00', end: '17:00' },
-    thursday: { enabled: true, start: '09:00', end: '17:00' },
-    friday: { enabled: false, start: '09:00', end: '13:00' },
-    saturday: { enabled: false, start: '09:00', end: '17:00' },
-  },
-  holiday_calendar: 'IL',
+  ...QUEUE_SETTINGS_DEFAULTS,
+  business_hours: { ...QUEUE_SETTINGS_DEFAULTS.business_hours },
   closed_dates: [],
-  short_erev_chag: false,
-  erev_chag_end: '13:00',
-  daily_target: 45,
-  max_capacity: 200,
 };
 
 /** Fills what a partial or loosely typed settings row leaves out with the spec's defaults. */
