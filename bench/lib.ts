@@ -1,5 +1,6 @@
 /** Shared bench plumbing: the result model, timing, percentiles and connections that act like PostgREST. */
 import pg from 'pg';
+import { claimsFor } from '../tests/support/roles.ts';
 
 export type Cell = string | number | null;
 
@@ -54,10 +55,7 @@ export async function sample(runs: number, warmup: number, work: () => Promise<u
 
 export type Role = 'service_role' | { id: string; email?: string };
 
-export function claims(role: Role): Record<string, unknown> {
-  if (role === 'service_role') return { role: 'service_role' };
-  return { role: 'authenticated', sub: role.id, email: role.email ?? null, aud: 'authenticated' };
-}
+export const claims: (role: Role) => Record<string, unknown> = claimsFor;
 
 /**
  * A connection that stays in the given role with the caller's JWT claims for its whole life
@@ -72,27 +70,6 @@ export async function connectAs(url: string, role: Role): Promise<pg.Client> {
     [String(c.role), JSON.stringify(c)],
   );
   return client;
-}
-
-/** As tests/support/db.ts `as()`: one transaction as role + claims (committed). */
-export async function inTransactionAs<T>(pool: pg.Pool, role: Role, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  const c = claims(role);
-  try {
-    await client.query('begin');
-    await client.query(
-      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
-      [String(c.role), JSON.stringify(c)],
-    );
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import { signStandardWebhook } from '../../local-supabase/agentSink.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
 import { TEST_WEBHOOK_SECRET, startTestStack, type TestStack } from '../support/stack.ts';
-import { invoke, seedDueItems, waitForStackDisconnect } from './functions-helpers.ts';
+import { invoke, seedDueItems } from './functions-helpers.ts';
 
 let db: TestDatabase;
 let stack: TestStack;
@@ -20,7 +20,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  if (db) await waitForStackDisconnect({ name: db.name, query: (text, values) => db.pool.query(text, values) });
   await db?.close();
 });
 

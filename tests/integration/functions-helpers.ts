@@ -82,18 +82,3 @@ export async function seedDueItems(
   );
   return rows.map((row) => row.id);
 }
-
-/**
- * After stack.stop(): pg-pool's end() resolves before the sockets close, and dropping the database
- * with (force) would then kill a closing connection (an uncaught 57P01). Wait until they are gone.
- */
-export async function waitForStackDisconnect(db: Queryable & { name: string }, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { rows } = await db.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity where datname = current_database() and usename <> current_user`,
-    );
-    if ((rows[0]?.n ?? 0) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

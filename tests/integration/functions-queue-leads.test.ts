@@ -11,7 +11,6 @@ import {
   isWeekdayHoliday,
   israelTime,
   israelWeekdayAndTime,
-  waitForStackDisconnect,
 } from './functions-helpers.ts';
 
 let db: TestDatabase;
@@ -40,7 +39,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  if (db) await waitForStackDisconnect({ name: db.name, query: (text, values) => db.pool.query(text, values) });
   await db?.close();
 });
 

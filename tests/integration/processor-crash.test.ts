@@ -7,7 +7,7 @@ import { freePort } from '../../local-supabase/postgres.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
 import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET, startTestStack, type TestStack } from '../support/stack.ts';
-import { ALWAYS_OPEN_HOURS, seedDueItems, waitForStackDisconnect } from './functions-helpers.ts';
+import { ALWAYS_OPEN_HOURS, seedDueItems } from './functions-helpers.ts';
 
 /**
  * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items and two
@@ -111,7 +111,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
   await stack?.stop();
-  if (db) await waitForStackDisconnect({ name: db.name, query: (text, values) => db.pool.query(text, values) });
   await db?.close();
 });
 

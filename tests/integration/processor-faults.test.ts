@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
 import { TEST_AGENT_API_KEY, startTestStack, type TestStack } from '../support/stack.ts';
-import { ALWAYS_OPEN_HOURS, invoke, seedDueItems, waitForStackDisconnect } from './functions-helpers.ts';
+import { ALWAYS_OPEN_HOURS, invoke, seedDueItems } from './functions-helpers.ts';
 
 let db: TestDatabase;
 let stack: TestStack;
@@ -24,7 +24,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  if (db) await waitForStackDisconnect({ name: db.name, query: (text, values) => db.pool.query(text, values) });
   await db?.close();
 });
 

@@ -3,7 +3,9 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { databaseUrl } from '../../local-supabase/postgres.ts';
 import { recreateDatabase } from '../../local-supabase/migrate.ts';
-import type { SeedUser } from './seed.ts';
+import { claimsFor, type Actor } from './roles.ts';
+
+export { claimsFor, type Actor };
 
 export interface TestDatabase {
   name: string;
@@ -32,14 +34,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin.end();
     },
   };
-}
-
-export type Actor = 'anon' | 'service_role' | SeedUser | { id: string; email?: string };
-
-export function claimsFor(actor: Actor): Record<string, unknown> {
-  if (actor === 'anon') return { role: 'anon' };
-  if (actor === 'service_role') return { role: 'service_role' };
-  return { role: 'authenticated', sub: actor.id, email: actor.email ?? null, aud: 'authenticated' };
 }
 
 /**

@@ -133,6 +133,28 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       await sink?.close();
       await pool.end();
       await authPool.end();
+      await waitForDisconnect(options.databaseUrl);
     },
   };
+}
+
+/**
+ * pg-pool's end() resolves before its sockets close; a test that then drops the database with (force)
+ * would kill a closing connection (an uncaught 57P01). Wait until the stack's logins are gone.
+ */
+async function waitForDisconnect(databaseUrl: string, timeoutMs = 5000): Promise<void> {
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await probe.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = current_database() and usename <> current_user',
+      );
+      if ((rows[0]?.n ?? 0) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    await probe.end();
+  }
 }
