@@ -2,7 +2,7 @@ import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { toast } from 'sonner';
-import { AlertCircle, Search, Send } from 'lucide-react';
+import { Search, Send } from 'lucide-react';
 import { useLeads } from '@/hooks/useLeads';
 import { errorMessage } from '@/hooks/useLoader';
 import { nowIso } from '@/lib/clock';
@@ -10,7 +10,6 @@ import { formatDateTime } from '@/lib/format';
 import { filterLeads, isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
 import { notifyQueueChanged, queueLeads } from '@/services/queue/queueService';
 import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
-import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge, type BadgeVariant } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
@@ -19,6 +18,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
 import { describeQueueError } from './queueErrors';
+import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ROW_HEIGHT = 48;
 const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'in_queue', 'opted_out'];
@@ -191,17 +191,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
         )}
       </CardHeader>
       <CardContent>
-        {error && (
-          <Alert variant="destructive" className="mb-3">
-            <AlertCircle aria-hidden="true" />
-            <AlertDescription className="flex flex-wrap items-center gap-2">
-              {t('common.loadError', { message: error })}
-              <Button size="sm" variant="outline" onClick={() => void reload()}>
-                {t('common.retry')}
-              </Button>
-            </AlertDescription>
-          </Alert>
-        )}
+        {error && <LoadErrorAlert className="mb-3" message={error} onRetry={() => void reload()} />}
         <div role="table" aria-labelledby="leads-title" aria-rowcount={rows.length + 1} className="rounded-md border border-border">
           <div role="rowgroup">
             <div role="row" aria-rowindex={1} className={`${COLUMNS} h-11 border-b border-border bg-muted text-sm font-medium text-muted-foreground`}>

@@ -15,6 +15,7 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Label } from '@/components/ui/label';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { PriorityBadge, StatusBadge } from './badges';
+import { LoadErrorAlert } from './LoadErrorAlert';
 
 const CANCELLABLE: QueueItemStatus[] = ['pending', 'queued'];
 
@@ -126,17 +127,7 @@ export function QueueManagementDashboard() {
             </select>
           </div>
         </div>
-        {list.error && (
-          <Alert variant="destructive">
-            <AlertTriangle aria-hidden="true" />
-            <AlertDescription className="flex flex-wrap items-center gap-2">
-              {t('common.loadError', { message: list.error })}
-              <Button size="sm" variant="outline" onClick={() => void list.reload()}>
-                {t('common.retry')}
-              </Button>
-            </AlertDescription>
-          </Alert>
-        )}
+        {list.error && <LoadErrorAlert message={list.error} onRetry={() => void list.reload()} />}
         {list.loading && list.items.length === 0 ? (
           <p role="status" className="py-6 text-center text-muted-foreground">
             {t('app.loading')}

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
-import { AlertTriangle, CalendarX, Plus, Save, Trash2 } from 'lucide-react';
+import { CalendarX, Plus, Save, Trash2 } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { errorMessage } from '@/hooks/useLoader';
@@ -10,12 +10,12 @@ import { nowDate } from '@/lib/clock';
 import { formatDate, formatDateTime } from '@/lib/format';
 import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
-import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Switch } from '@/components/ui/switch';
+import { LoadErrorAlert } from './LoadErrorAlert';
 
 const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
   daily_target: 'dailyTarget',
@@ -65,17 +65,7 @@ export function QueueSettingsPanel() {
     );
   }
   if (error) {
-    return (
-      <Alert variant="destructive">
-        <AlertTriangle aria-hidden="true" />
-        <AlertDescription className="flex flex-wrap items-center gap-2">
-          {t('common.loadError', { message: error })}
-          <Button size="sm" variant="outline" onClick={() => void reload()}>
-            {t('common.retry')}
-          </Button>
-        </AlertDescription>
-      </Alert>
-    );
+    return <LoadErrorAlert message={error} onRetry={() => void reload()} />;
   }
   return <SettingsForm key={stored?.timezone ?? 'defaults'} initial={settings} onSave={save} />;
 }
