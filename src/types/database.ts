@@ -164,15 +164,7 @@ export type Database = {
           to_status?: Database["public"]["Enums"]["queue_item_status"] | null
           user_id?: string | null
         }
-        Relationships: [
-          {
-            foreignKeyName: "queue_audit_log_client_id_fkey"
-            columns: ["client_id"]
-            isOneToOne: false
-            referencedRelation: "clients"
-            referencedColumns: ["id"]
-          },
-        ]
+        Relationships: []
       }
       queue_performance_metrics: {
         Row: {
@@ -386,6 +378,7 @@ export type Database = {
           for_user?: string
           lease_seconds?: number
           max_items: number
+          start_now?: boolean
           worker_id: string
         }
         Returns: {

@@ -31,8 +31,16 @@ function claimOrder(a: Claimed, b: Claimed): number {
   );
 }
 
-async function claim(client: pg.Pool | pg.PoolClient, worker: string, max: number, lease = 300, forUser: string | null = null) {
-  const { rows } = await client.query<Claimed>('select * from public.claim_queue_batch($1, $2, $3, $4)', [worker, max, lease, forUser]);
+async function claim(client: pg.Pool | pg.PoolClient, worker: string, max: number, lease = 300, forUser: string | null = null, startNow = false) {
+  const { rows } = await client.query<Claimed>('select * from public.claim_queue_batch($1, $2, $3, $4, $5)', [worker, max, lease, forUser, startNow]);
+  return rows;
+}
+
+async function auditOf(id: string): Promise<{ action: string; from_status: string | null; to_status: string; worker: string | null }[]> {
+  const { rows } = await db.pool.query(
+    "select action, from_status, to_status, details->>'worker' as worker from public.queue_audit_log where queue_item_id = $1 order by id",
+    [id],
+  );
   return rows;
 }
 
@@ -155,6 +163,47 @@ describe('claim_queue_batch', () => {
     expect(await claim(db.pool, 'w', 5)).toHaveLength(0);
     const { rows } = await db.pool.query('select status, error_code from public.whatsapp_message_queue where id = $1', [id]);
     expect(rows[0]).toEqual({ status: 'failed', error_code: 'lease_expired' });
+  });
+
+  it('start_now claims straight into processing: one transition, audited as started from pending, then completes', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 3, undefined, 'start-now');
+    const ids = await insertItems(db.pool, leads);
+    const sentInRollup = async () => (await db.pool.query('select coalesce(sum(sent), 0)::int n from public.queue_performance_metrics')).rows[0].n as number;
+    const sentBefore = await sentInRollup();
+    const batch = await claim(db.pool, 'fast', 2, 300, null, true);
+    expect(batch).toHaveLength(2);
+    for (const item of batch) expect(item).toMatchObject({ status: 'processing', locked_by: 'fast', attempts: 1 });
+    // Nothing left to start: start_queue_item is for queued items only.
+    expect((await db.pool.query("select public.start_queue_item($1, 'fast') ok", [batch[0]!.id])).rows[0].ok).toBe(false);
+    await db.pool.query("select public.complete_queue_items($1, 'fast', $2)", [batch.map((b) => b.id), ['t-1', 't-2']]);
+    for (const item of batch) {
+      expect(await statusOf(db.pool, item.id)).toBe('sent');
+      expect(await auditOf(item.id)).toEqual([
+        { action: 'enqueued', from_status: null, to_status: 'pending', worker: null },
+        { action: 'started', from_status: 'pending', to_status: 'processing', worker: 'fast' },
+        { action: 'sent', from_status: 'processing', to_status: 'sent', worker: 'fast' },
+      ]);
+    }
+    const untouched = ids.find((id) => !batch.some((b) => b.id === id))!;
+    expect(await statusOf(db.pool, untouched)).toBe('pending');
+    expect((await sentInRollup()) - sentBefore).toBe(2);
+  });
+
+  it('start_now takes over an expired lease straight into processing, audited as lease_reclaimed', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 2, undefined, 'start-now-lease');
+    const expired = { attempts: 1, lockedUntil: "now() - interval '1 second'" };
+    const [inFlight] = await insertItems(db.pool, [leads[0]!], { status: 'processing', ...expired });
+    const [waiting] = await insertItems(db.pool, [leads[1]!], { status: 'queued', ...expired });
+    const batch = await claim(db.pool, 'rescuer', 5, 300, null, true);
+    expect(batch.map((b) => b.id).sort()).toEqual([inFlight, waiting].sort());
+    for (const item of batch) expect(item).toMatchObject({ status: 'processing', locked_by: 'rescuer', attempts: 2 });
+    expect((await auditOf(inFlight!)).at(-1)).toEqual({ action: 'lease_reclaimed', from_status: 'processing', to_status: 'processing', worker: 'rescuer' });
+    expect((await auditOf(waiting!)).at(-1)).toEqual({ action: 'lease_reclaimed', from_status: 'queued', to_status: 'processing', worker: 'rescuer' });
+    await expect(db.pool.query("select public.complete_queue_item($1, 'fixture-worker', 't')", [inFlight])).rejects.toMatchObject({ code: 'LQ409' });
+    await db.pool.query("select public.complete_queue_item($1, 'rescuer', 't')", [inFlight]);
+    expect(await statusOf(db.pool, inFlight!)).toBe('sent');
   });
 
   it('rejects nonsense arguments with 22023', async () => {

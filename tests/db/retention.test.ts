@@ -38,3 +38,31 @@ describe('purge_expired_queue_items', () => {
     expect(left).not.toContain(oldCancelled);
   });
 });
+
+describe('deleting a tenant or a user', () => {
+  it('a deleted client takes its audit trail along; a deleted user leaves the trail without their id', async () => {
+    const { rows: [client] } = await db.pool.query<{ id: string }>("insert into clients (name) values ('Gone Ltd') returning id");
+    const { rows: [user] } = await db.pool.query<{ id: string }>(
+      "insert into auth.users (id, email) values (gen_random_uuid(), 'gone@test.test') returning id",
+    );
+    await db.pool.query("insert into client_members (client_id, user_id, role) values ($1, $2, 'admin')", [client!.id, user!.id]);
+    const [lead] = await createLeads(db.pool, 1, client!.id, 'gone');
+    await db.pool.query(
+      "insert into whatsapp_message_queue (lead_id, client_id, user_id) values ($1, $2, $3)",
+      [lead, client!.id, user!.id],
+    );
+    const survivor = await db.pool.query<{ id: string }>(
+      "insert into queue_audit_log (client_id, user_id, action) values ($1, $2, 'note') returning id",
+      [USERS.demoAdmin.clientId, user!.id],
+    );
+    const trail = async () => (await db.pool.query('select count(*)::int n from queue_audit_log where client_id = $1', [client!.id])).rows[0].n;
+    expect(await trail()).toBeGreaterThan(0);
+
+    await db.pool.query('delete from auth.users where id = $1', [user!.id]);
+    const kept = await db.pool.query('select user_id from queue_audit_log where id = $1', [survivor.rows[0]!.id]);
+    expect(kept.rows).toEqual([{ user_id: null }]);
+
+    await db.pool.query('delete from clients where id = $1', [client!.id]);
+    expect(await trail()).toBe(0);
+  });
+});

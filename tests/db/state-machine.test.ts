@@ -13,7 +13,7 @@ afterAll(async () => {
 
 const STATUSES = ['pending', 'queued', 'processing', 'sent', 'failed', 'cancelled'] as const;
 const LEGAL = new Set([
-  'pending>queued', 'pending>cancelled',
+  'pending>queued', 'pending>cancelled', 'pending>processing',
   'queued>processing', 'queued>pending', 'queued>failed', 'queued>cancelled',
   'processing>sent', 'processing>pending', 'processing>failed', 'processing>queued',
   'sent>failed', 'failed>pending',
