@@ -28,6 +28,25 @@ async function walLsn(url: string): Promise<bigint> {
   return BigInt(rows[0]!.b);
 }
 
+/**
+ * WAL between two positions by record type (pg_walinspect, where the server has it), bytes per job,
+ * largest first. WAL is server-wide; the engines run one at a time, so a round's range is its own.
+ */
+async function walBreakdown(url: string, from: bigint, to: bigint, jobs: number): Promise<string | null> {
+  return withClient(url, async (db) => {
+    const available = await db.query(`select 1 from pg_available_extensions where name = 'pg_walinspect'`);
+    if (available.rowCount === 0) return null;
+    await db.query('create extension if not exists pg_walinspect');
+    const { rows } = await db.query<{ kind: string; bytes: string }>(
+      `select s."resource_manager/record_type" as kind, s.combined_size::text as bytes
+         from pg_get_wal_stats('0/0'::pg_lsn + $1::numeric, '0/0'::pg_lsn + $2::numeric, true) s
+        where s.count > 0 order by s.combined_size desc limit 6`,
+      [from.toString(), to.toString()],
+    );
+    return rows.map((r) => `${r.kind} ${Math.round(Number(r.bytes) / jobs)}`).join(', ');
+  });
+}
+
 /** Samples what the database's other active backends wait on, until stopped. */
 function sampleWaits(url: string, into: Record<string, number>): () => Promise<void> {
   let running = true;
@@ -76,6 +95,8 @@ export class Ours {
   calls: CallTimes = { claim: { ms: 0, count: 0 }, start: { ms: 0, count: 0 }, complete: { ms: 0, count: 0 } };
   /** Wait events of the workers' backends, sampled during the rounds since resetCalls(). */
   waits: Record<string, number> = {};
+  /** The last round's WAL by record type (bytes per job), when pg_walinspect is available. */
+  walByKind: string | null = null;
   constructor(private readonly url: string, private readonly n: number, private readonly fast = false) {}
 
   resetCalls(): void {
@@ -162,8 +183,9 @@ export class Ours {
     }
     const drainMs = performance.now() - start;
     await stopSampling();
-    const wal = Number((await walLsn(this.url)) - wal0) / this.n;
-    return { enqueueMs, drainMs, jobsPerSecond: (this.n * 1000) / drainMs, walBytesPerJob: wal };
+    const wal1 = await walLsn(this.url);
+    this.walByKind = await walBreakdown(this.url, wal0, wal1, this.n);
+    return { enqueueMs, drainMs, jobsPerSecond: (this.n * 1000) / drainMs, walBytesPerJob: Number(wal1 - wal0) / this.n };
   }
 }
 
@@ -310,16 +332,16 @@ export async function engineSuite(ctx: BenchContext): Promise<SuiteResult> {
   const result = emptyResult('1. Engine throughput (claim+complete, jobs/s, median of runs)', [
     'W', 'batch', 'ours, paced', 'ours, fast path', 'pg-boss', 'graphile-worker', 'paced/pg-boss', 'fast/pg-boss', 'paced/graphile', 'fast/graphile', 'UPDATE floor (rows/s)', 'fast/floor',
   ]);
-  const names = { ours: 'bench_engine_ours', fast: 'bench_engine_fast', boss: 'bench_engine_pgboss', graphile: 'bench_engine_graphile' };
+  const names = { paced: 'bench_engine_paced', fast: 'bench_engine_fast', boss: 'bench_engine_pgboss', graphile: 'bench_engine_graphile' };
   for (const name of Object.values(names)) await recreateDatabase(ctx.serverUrl, name);
   const url = (name: string) => databaseUrl(ctx.serverUrl, name);
-  await resetDatabase(url(names.ours));
+  await resetDatabase(url(names.paced));
   await resetDatabase(url(names.fast));
-  const ours = new Ours(url(names.ours), n);
+  const paced = new Ours(url(names.paced), n);
   const fast = new Ours(url(names.fast), n, true);
   const boss = new Boss(url(names.boss), n, Math.max(...workerCounts));
   const graphile = new Graphile(url(names.graphile), n);
-  await ours.setup();
+  await paced.setup();
   await fast.setup();
   await boss.setup();
   await graphile.setup();
@@ -327,19 +349,20 @@ export async function engineSuite(ctx: BenchContext): Promise<SuiteResult> {
   const callNotes: string[] = [];
   const walNotes: string[] = [];
   const waitNotes: string[] = [];
+  const walKindNotes: string[] = [];
   let rotation = 0;
   try {
     for (const workers of workerCounts) {
       let graphileRate = Number.NaN;
       for (const batch of batches) {
-        const rates: Record<string, number[]> = { ours: [], fast: [], pgboss: [], graphile: [], floor: [] };
+        const rates: Record<string, number[]> = { paced: [], fast: [], pgboss: [], graphile: [], floor: [] };
         const wal: Record<string, number> = {};
-        ours.resetCalls();
+        paced.resetCalls();
         fast.resetCalls();
         const runs: [string, () => Promise<{ jobsPerSecond: number; walBytesPerJob: number }>][] = [
-          ['ours', () => ours.round(workers, batch)],
+          ['paced', () => paced.round(workers, batch)],
           ['pgboss', () => boss.round(workers, batch)],
-          ['floor', () => floor(url(names.ours), n, workers)],
+          ['floor', () => floor(url(names.paced), n, workers)],
         ];
         runs.push(['fast', () => fast.round(workers, batch)]);
         // graphile-worker 0.16 has no batched fetch; it runs at batch 1 and that figure serves both rows.
@@ -355,7 +378,7 @@ export async function engineSuite(ctx: BenchContext): Promise<SuiteResult> {
           rotation++;
         }
         if (batch === 1) graphileRate = median(rates.graphile!);
-        const o = median(rates.ours!);
+        const o = median(rates.paced!);
         const f = median(rates.fast!);
         const b = median(rates.pgboss!);
         const fl = median(rates.floor!);
@@ -366,12 +389,13 @@ export async function engineSuite(ctx: BenchContext): Promise<SuiteResult> {
         ]);
         const per = (engine: Ours, k: keyof CallTimes) => (engine.calls[k].count ? engine.calls[k].ms / engine.calls[k].count : Number.NaN);
         callNotes.push(
-          `W=${workers} batch=${batch}: paced claim ${fmt(per(ours, 'claim'), 2)} / start ${fmt(per(ours, 'start'), 2)} / complete ${fmt(per(ours, 'complete'), 2)} ms, ` +
+          `W=${workers} batch=${batch}: paced claim ${fmt(per(paced, 'claim'), 2)} / start ${fmt(per(paced, 'start'), 2)} / complete ${fmt(per(paced, 'complete'), 2)} ms, ` +
             `fast claim ${fmt(per(fast, 'claim'), 2)} / complete ${fmt(per(fast, 'complete'), 2)} ms`,
         );
         waitNotes.push(`W=${workers} batch=${batch}: ${topWaits(fast.waits)}`);
+        if (fast.walByKind) walKindNotes.push(`W=${workers} batch=${batch}: ${fast.walByKind}`);
         walNotes.push(`W=${workers} batch=${batch}: ${Object.entries(wal).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
-        cells.push({ workers, batch, rates, walBytesPerJob: wal, calls: { paced: ours.calls, fast: fast.calls }, waits: fast.waits });
+        cells.push({ workers, batch, rates, walBytesPerJob: wal, calls: { paced: paced.calls, fast: fast.calls }, waits: fast.waits, walByKind: fast.walByKind });
         result.budgets.push({ label: `ahead of pg-boss W=${workers} batch=${batch}`, value: `fast ${fmt(f / b, 2)}×, paced ${fmt(o / b, 2)}×`, met: Math.max(o, f) > b });
         if (batch === 1) result.budgets.push({ label: `≥ 0.7× graphile-worker W=${workers} unbatched`, value: `fast ${fmt(f / g, 2)}×, paced ${fmt(o / g, 2)}×`, met: Math.max(o, f) >= 0.7 * g });
       }
@@ -387,6 +411,7 @@ export async function engineSuite(ctx: BenchContext): Promise<SuiteResult> {
     'UPDATE floor: W connections doing autocommit `update … set n = n + 1 where id = $1` (rows/s); a claim + complete cycle is two such commits at best, so floor/2 is the physical limit at batch 1.',
     `Mean latency per call of ours: ${callNotes.join('; ')}.`,
     `WAL bytes per job during the drain (last run): ${walNotes.join('; ')}.`,
+    `WAL of the fast path by record type, bytes per job (pg_walinspect, last run): ${walKindNotes.join('; ') || 'pg_walinspect not available'}.`,
     `What the fast path's backends were doing (pg_stat_activity sampled every 25 ms during its runs; CPU = active, no wait event): ${waitNotes.join('; ')}.`,
   );
   result.data = { n, reps, cells };
