@@ -35,7 +35,6 @@ as $$
   )
 $$;
 
-
 create or replace function private.record_queue_transitions() returns trigger
 language plpgsql
 security definer
