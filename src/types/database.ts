@@ -375,10 +375,12 @@ export type Database = {
       cancel_queue_items: { Args: { ids: string[] }; Returns: number }
       claim_queue_batch: {
         Args: {
+          daily_cap?: number
           for_user?: string
           lease_seconds?: number
           max_items: number
           start_now?: boolean
+          today?: unknown
           worker_id: string
         }
         Returns: {

@@ -9,6 +9,8 @@
 --   fires the statement-level audit trigger.
 -- * The hourly rollup is sharded over 1024 slots instead of 16: backends whose pids collided waited on
 --   each other's row lock until commit.
+-- * claim_queue_batch gains `daily_cap`/`today`: the processor's capacity check is made atomic with
+--   the claim (overlapping runs each read the same room before claiming, and together overshot it).
 -- * The audit log's foreign keys are replaced by delete triggers: every transition's audit row ran two
 --   RI checks that lock the client's and the admin's row FOR KEY SHARE, the same two rows for every
 --   worker of a client.
@@ -99,13 +101,18 @@ drop function public.claim_queue_batch(text, integer, integer, uuid);
 -- Claims up to max_items due items of one admin (or of everyone) in priority order, expired leases
 -- first among equals; SKIP LOCKED, so concurrent claimers never take the same item. The claim counts an
 -- attempt. start_now: the caller sends them at once (no pacing delay), so they go straight to processing.
+-- daily_cap (with for_user and today, the admin's local day as [start, end)): take no more than the cap
+-- minus what was sent today and what is in flight, decided under a per-admin lock, so that overlapping
+-- processor runs cannot together overshoot the admin's daily capacity.
 create function public.claim_queue_batch(worker_id text, max_items integer, lease_seconds integer default 300,
-  for_user uuid default null, start_now boolean default false)
+  for_user uuid default null, start_now boolean default false, daily_cap integer default null, today tstzrange default null)
 returns setof public.whatsapp_message_queue
 language plpgsql
 set search_path = ''
 set plan_cache_mode = force_generic_plan
 as $$
+declare
+  wanted integer := max_items;
 begin
   if worker_id is null or char_length(worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1..200 characters' using errcode = '22023';
@@ -115,6 +122,22 @@ begin
   end if;
   if lease_seconds is null or lease_seconds not between 1 and 3600 then
     raise exception 'lease_seconds must be between 1 and 3600' using errcode = '22023';
+  end if;
+  if daily_cap is not null then
+    if daily_cap < 0 or for_user is null or today is null or lower(today) is null or upper(today) is null then
+      raise exception 'daily_cap needs for_user and a bounded today, and must be >= 0' using errcode = '22023';
+    end if;
+    -- Held to commit: a concurrent claim for this admin counts what this one takes as in flight.
+    perform pg_advisory_xact_lock(hashtextextended('lq.claim:' || for_user::text, 0));
+    -- Expired leases are not counted: this claim may take them back, and then they count as claimed.
+    wanted := least(max_items, daily_cap
+      - (select count(*) from public.whatsapp_message_queue q
+          where q.user_id = for_user and q.status = 'sent' and q.processed_at >= lower(today) and q.processed_at < upper(today))::integer
+      - (select count(*) from public.whatsapp_message_queue q
+          where q.user_id = for_user and q.status in ('queued', 'processing') and q.locked_until >= now())::integer);
+    if wanted <= 0 then
+      return;
+    end if;
   end if;
 
   -- Items whose worker died after their last attempt end here instead of looping forever
@@ -140,17 +163,17 @@ begin
   with expired as (
     select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
      where x.status in ('queued', 'processing') and x.locked_until < now() and (for_user is null or x.user_id = for_user)
-     order by x.priority desc, x.scheduled_for, x.id limit max_items for update skip locked
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
   ), due_for_user as (
     select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
      where for_user is not null and x.status = 'pending' and x.user_id = for_user and x.scheduled_for <= now()
        and (x.next_attempt_at is null or x.next_attempt_at <= now())
-     order by x.priority desc, x.scheduled_for, x.id limit max_items for update skip locked
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
   ), due_for_all as (
     select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
      where for_user is null and x.status = 'pending' and x.scheduled_for <= now()
        and (x.next_attempt_at is null or x.next_attempt_at <= now())
-     order by x.priority desc, x.scheduled_for, x.id limit max_items for update skip locked
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
   ), claimed as (
     update public.whatsapp_message_queue q
        set status = case when start_now then 'processing'::public.queue_item_status else 'queued' end,
@@ -158,14 +181,14 @@ begin
            attempts = q.attempts + 1, next_attempt_at = null
      where q.id = any (array(
        select c.id from (select * from expired union all select * from due_for_user union all select * from due_for_all) c
-        order by c.priority desc, c.scheduled_for, c.id limit max_items))
+        order by c.priority desc, c.scheduled_for, c.id limit wanted))
     returning q.*)
   select * from claimed c order by c.priority desc, c.scheduled_for, c.id;
 end
 $$;
 
-revoke all on function public.claim_queue_batch(text, integer, integer, uuid, boolean) from public, anon, authenticated;
-grant execute on function public.claim_queue_batch(text, integer, integer, uuid, boolean) to service_role;
+revoke all on function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange) from public, anon, authenticated;
+grant execute on function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange) to service_role;
 
 create or replace function private.metrics_shard() returns smallint
 language sql stable

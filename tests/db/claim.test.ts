@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { USERS } from '../support/seed.ts';
 import { createLeads, insertItems, statusOf } from './fixtures.ts';
 
 let db: TestDatabase;
@@ -204,6 +205,50 @@ describe('claim_queue_batch', () => {
     await expect(db.pool.query("select public.complete_queue_item($1, 'fixture-worker', 't')", [inFlight])).rejects.toMatchObject({ code: 'LQ409' });
     await db.pool.query("select public.complete_queue_item($1, 'rescuer', 't')", [inFlight]);
     expect(await statusOf(db.pool, inFlight!)).toBe('sent');
+  });
+
+  it('daily_cap: concurrent claims for one admin never take more than the cap minus sent today and in flight', async () => {
+    await db.pool.query('delete from public.whatsapp_message_queue');
+    const leads = await createLeads(db.pool, 26, undefined, 'cap');
+    await insertItems(db.pool, leads.slice(0, 2), { status: 'sent', processedAt: "now() - interval '1 minute'" });
+    // Sent yesterday (outside `today`) and failed today do not count; a live lease does, an expired one is taken back.
+    await insertItems(db.pool, [leads[2]!], { status: 'sent', processedAt: "now() - interval '2 days'" });
+    await insertItems(db.pool, [leads[3]!], { status: 'failed' });
+    await insertItems(db.pool, [leads[4]!], { status: 'processing', attempts: 1 });
+    await insertItems(db.pool, [leads[5]!], { status: 'queued', attempts: 1, lockedUntil: "now() - interval '1 second'" });
+    await insertItems(db.pool, leads.slice(6));
+    const pools = Array.from({ length: 8 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
+    try {
+      const batches = await Promise.all(
+        pools.map(async (pool, w) => {
+          const { rows } = await pool.query<Claimed>(
+            `select * from public.claim_queue_batch($1, 3, 300, $2, true, 8, tstzrange(now() - interval '1 day', now() + interval '1 hour'))`,
+            [`capped-${w}`, USERS.demoAdmin.id],
+          );
+          return rows;
+        }),
+      );
+      // 8 - 2 sent today - 1 live lease = 5, the expired lease among them.
+      const claimed = batches.flat();
+      expect(claimed).toHaveLength(5);
+      expect(new Set(claimed.map((c) => c.id)).size).toBe(5);
+      const again = await claim(db.pool, 'late', 3, 300, USERS.demoAdmin.id, true);
+      expect(again).toHaveLength(3); // without a cap nothing holds it back
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  it('daily_cap without for_user or a bounded today is refused (22023)', async () => {
+    for (const sql of [
+      "select * from public.claim_queue_batch('w', 3, 300, null, false, 5, tstzrange(now(), now() + interval '1 day'))",
+      "select * from public.claim_queue_batch('w', 3, 300, $1, false, 5, null)",
+      "select * from public.claim_queue_batch('w', 3, 300, $1, false, 5, tstzrange(now(), null))",
+      "select * from public.claim_queue_batch('w', 3, 300, $1, false, -1, tstzrange(now(), now() + interval '1 day'))",
+    ]) {
+      const params = sql.includes('$1') ? [USERS.demoAdmin.id] : [];
+      await expect(db.pool.query(sql, params), sql).rejects.toMatchObject({ code: '22023' });
+    }
   });
 
   it('rejects nonsense arguments with 22023', async () => {

@@ -202,6 +202,15 @@ describe('queue-processor: what stays pending', () => {
     expect(again.admins.find((admin) => admin.userId === DEMO_ADMIN_ID)?.skipped).toBe('capacity_reached');
   });
 
+  it('overlapping runs together stay within the daily capacity', async () => {
+    // Each run reads the same room before it claims; the claim itself re-checks the cap under a per-admin lock.
+    await db.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3, processing_delay_ms = 200 where user_id = $1`, [DEMO_ADMIN_ID]);
+    const ids = await seedDueItems(db.pool, { count: 12, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    const runs = await Promise.all([runProcessor(), runProcessor(), runProcessor()]);
+    expect(runs.reduce((sum, run) => sum + (run.totals.claimed ?? 0), 0)).toBe(3);
+    expect(await statuses(ids)).toEqual({ sent: 3, pending: 9 });
+  });
+
   it('items over the send-token budget stay pending', async () => {
     // 180/hour refills one token every 20 s, with a burst of 3.
     await db.pool.query(`update public.user_queue_settings set rate_limit_per_hour = 180 where user_id = $1`, [DEMO_ADMIN_ID]);

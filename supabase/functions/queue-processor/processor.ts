@@ -179,7 +179,16 @@ async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: num
     if (tokens <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'rate_limited' };
 
     const leaseSeconds = Math.min(3600, Math.ceil((tokens * perItemMs(deps, delayMs)) / 1000) + 30);
-    const claim = await deps.service.rpc('claim_queue_batch', { worker_id: deps.workerId, max_items: tokens, lease_seconds: leaseSeconds, for_user: row.user_id });
+    // The count above is an early exit; the claim re-checks the cap under a per-admin lock, so overlapping runs cannot overshoot it.
+    const day = localDayBounds(now, settings.timezone);
+    const claim = await deps.service.rpc('claim_queue_batch', {
+      worker_id: deps.workerId,
+      max_items: tokens,
+      lease_seconds: leaseSeconds,
+      for_user: row.user_id,
+      daily_cap: settings.max_capacity,
+      today: `[${day.start.toISOString()},${day.end.toISOString()})`,
+    });
     if (claim.error) {
       errors.push(`claim for ${row.user_id}: ${claim.error.message}`);
       return summary;
