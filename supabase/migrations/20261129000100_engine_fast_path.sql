@@ -7,8 +7,8 @@
 --   value (a join on the CTE instead made the generic plan hash-join the whole queue).
 -- * The sweep of exhausted leases runs only when there is one: an UPDATE that changes nothing still
 --   fires the statement-level audit trigger.
--- * The hourly rollup is sharded over 1024 slots instead of 16: backends whose pids collided waited on
---   each other's row lock until commit.
+-- * The hourly rollup is sharded over 1024 slots instead of 16: workers whose pids collided waited on
+--   each other's row lock until commit (a small effect on 2 cores; it grows with the worker count).
 -- * claim_queue_batch gains `daily_cap`/`today`: the processor's capacity check is made atomic with
 --   the claim (overlapping runs each read the same room before claiming, and together overshot it).
 -- * The audit log's foreign keys are replaced by delete triggers: every transition's audit row ran two
