@@ -62,20 +62,19 @@ function perItemMs(deps: ProcessorDeps, delayMs: number): number {
   return delayMs + (deps.agent?.timeoutMs ?? 10_000);
 }
 
-async function countActiveToday(deps: ProcessorDeps, settings: BusinessSettings & SettingsRow, now: Date): Promise<number> {
-  const day = localDayBounds(now, settings.timezone);
+async function countActiveToday(deps: ProcessorDeps, userId: string, day: { start: Date; end: Date }): Promise<number> {
   const [sent, inFlight] = await Promise.all([
     deps.service
       .from('whatsapp_message_queue')
       .select('id', { count: 'exact', head: true })
-      .eq('user_id', settings.user_id)
+      .eq('user_id', userId)
       .eq('status', 'sent')
       .gte('processed_at', day.start.toISOString())
       .lt('processed_at', day.end.toISOString()),
     deps.service
       .from('whatsapp_message_queue')
       .select('id', { count: 'exact', head: true })
-      .eq('user_id', settings.user_id)
+      .eq('user_id', userId)
       .in('status', ['queued', 'processing']),
   ]);
   if (sent.error || inFlight.error) throw new Error(`capacity count failed: ${(sent.error ?? inFlight.error)?.message}`);
@@ -167,7 +166,8 @@ async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: num
     if (!isOpenAt(now, settings)) return { ...summary, skipped: summary.claimed ? undefined : 'outside_window' };
     const pausedUntil = await clientPausedUntil(deps, row.client_id);
     if (pausedUntil && pausedUntil > now) return { ...summary, skipped: 'client_paused' };
-    const room = settings.max_capacity - (await countActiveToday(deps, settings, now));
+    const day = localDayBounds(now, settings.timezone);
+    const room = settings.max_capacity - (await countActiveToday(deps, row.user_id, day));
     if (room <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'capacity_reached' };
     const fits = Math.floor((deadline - deps.monotonic()) / perItemMs(deps, delayMs));
     if (fits <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'budget_exhausted' };
@@ -180,7 +180,6 @@ async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: num
 
     const leaseSeconds = Math.min(3600, Math.ceil((tokens * perItemMs(deps, delayMs)) / 1000) + 30);
     // The count above is an early exit; the claim re-checks the cap under a per-admin lock, so overlapping runs cannot overshoot it.
-    const day = localDayBounds(now, settings.timezone);
     const claim = await deps.service.rpc('claim_queue_batch', {
       worker_id: deps.workerId,
       max_items: tokens,
