@@ -8,7 +8,12 @@ const port = Number(process.env.VITE_PORT ?? 5173);
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
-  resolve: { alias: { '@': path.resolve(import.meta.dirname, 'src') } },
+  resolve: {
+    alias: {
+      '@': path.resolve(import.meta.dirname, 'src'),
+      '@shared': path.resolve(import.meta.dirname, 'supabase/functions/_shared'),
+    },
+  },
   server: {
     port,
     strictPort: true,

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@': path.resolve(import.meta.dirname, 'src') };
+const alias = {
+  '@': path.resolve(import.meta.dirname, 'src'),
+  '@shared': path.resolve(import.meta.dirname, 'supabase/functions/_shared'),
+};
 
 export default defineConfig({
   resolve: { alias },

@@ -1,4 +1,4 @@
-// Generates src/types/database.ts from the live schema with Supabase's own generator
+// Generates supabase/functions/_shared/database.ts (read by the SPA through @shared and by the functions) from the live schema with Supabase's own generator
 // (@supabase/postgres-meta, what `supabase gen types typescript` runs inside Docker).
 //   npm run db:types            write the file
 //   npm run db:types -- --check exit 1 when the committed file is stale
@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
 import { recreateDatabase, resetDatabase, ROOT } from '../local-supabase/migrate.ts';
 
-export const TYPES_FILE = path.join(ROOT, 'src', 'types', 'database.ts');
+export const TYPES_FILE = path.join(ROOT, 'supabase', 'functions', '_shared', 'database.ts');
 const GENERATOR = path.join(ROOT, 'node_modules', '@supabase', 'postgres-meta', 'dist', 'server', 'server.js');
 
 /** The `Database` type of the schema at `url`, as Supabase's generator prints it. */
@@ -42,7 +42,7 @@ async function main() {
     if (check) {
       const committed = await readFile(TYPES_FILE, 'utf8').catch(() => '');
       if (committed !== types) {
-        console.error('src/types/database.ts is stale: run `npm run db:types`.');
+        console.error('supabase/functions/_shared/database.ts is stale: run `npm run db:types`.');
         process.exitCode = 1;
       }
     } else {

@@ -1,5 +1,5 @@
 // Loaded on demand: the shared rules pull in the Hebrew calendar, which the first paint never needs.
-import { nextBusinessWindow, withDefaults } from '../../supabase/functions/_shared/businessRules.ts';
+import { nextBusinessWindow, withDefaults } from '@shared/businessRules.ts';
 import type { QueueSettings } from '@/types/queue';
 import { estimateDrain, type Window } from './eta';
 

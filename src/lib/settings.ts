@@ -1,4 +1,4 @@
-import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
+import { QUEUE_SETTINGS_DEFAULTS } from '@shared/settingsDefaults.ts';
 import { WEEKDAYS, type BusinessHours, type QueueSettings } from '@/types/queue';
 
 /** The schema's column defaults, used until the admin first saves. */

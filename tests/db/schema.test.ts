@@ -76,7 +76,7 @@ describe('schema hygiene', () => {
     expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['user_queue_settings', 'whatsapp_message_queue']));
   });
 
-  it('src/types/database.ts matches the live schema (run `npm run db:types` when this fails)', async () => {
+  it('_shared/database.ts matches the live schema (run `npm run db:types` when this fails)', async () => {
     const committed = await readFile(TYPES_FILE, 'utf8');
     expect(await generateTypes(db.url)).toBe(committed);
   });

@@ -6,7 +6,7 @@ import {
   type BusinessWindow,
   type QueueOperation,
   type ValidationResult,
-} from '../../../supabase/functions/_shared/businessRules.ts';
+} from '@shared/businessRules.ts';
 
 export type { BusinessSettings, BusinessWindow, QueueOperation, ValidationResult };
 

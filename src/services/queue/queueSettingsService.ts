@@ -1,6 +1,6 @@
 import { supabase } from '@/integrations/supabase/client';
 import { ServiceError, unwrap } from '@/services/errors';
-import type { Json } from '@/types/database';
+import type { Json } from '@shared/database.ts';
 import type { ClosedDay, QueueSettings, StoredQueueSettings } from '@/types/queue';
 
 const COLUMNS =
