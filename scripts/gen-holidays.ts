@@ -1,6 +1,6 @@
 // Writes the IL holiday calendar migration from @hebcal/core, so SQL (alerts) and TypeScript
 // (business rules) close on the same days. Re-run when extending the year range:
-//   npx tsx scripts/gen-holidays.ts > supabase/migrations/20261128000700_il_calendar.sql
+//   npx tsx scripts/gen-holidays.ts > supabase/migrations/<new 14-digit version>_il_calendar.sql
 import { flags, HebrewCalendar } from '@hebcal/core';
 
 const FIRST_YEAR = 2024;

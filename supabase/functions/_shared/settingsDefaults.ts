@@ -1,5 +1,5 @@
 /**
- * The column defaults of `user_queue_settings` (supabase/migrations/20261128000100_core_schema.sql),
+ * The column defaults of `user_queue_settings` (supabase/migrations/20261201000200_tables.sql),
  * the spec's BusinessRules. No imports, so the SPA's initial bundle can use it without the calendar.
  */
 export const QUEUE_SETTINGS_DEFAULTS = {

@@ -1,4 +1,4 @@
--- The user-facing SQL API. Security invoker: RLS and grants decide; the few steps that move an
+-- user api: what signed-in admins call. Security invoker: RLS and grants decide; the few steps that move an
 -- item's status call private security-definer helpers that only act on the caller's own items.
 
 create function private.local_day_bounds(at timestamptz, tz text, out day_start timestamptz, out day_end timestamptz)

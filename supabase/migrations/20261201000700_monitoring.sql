@@ -1,21 +1,5 @@
--- Monitoring: the dashboard's counts in one round trip, hourly throughput, per-admin performance,
--- the spec's five alerts, and the business window in SQL (for the throughput alert).
-
-create function private.audit_processing_state() returns trigger
-language plpgsql security definer
-set search_path = ''
-as $$
-begin
-  insert into public.queue_audit_log (client_id, user_id, actor_id, action, details)
-  values (new.client_id, new.user_id, auth.uid(), 'processing_' || new.processing_state::text, '{}');
-  return null;
-end
-$$;
-revoke all on function private.audit_processing_state() from public;
-
-create trigger user_queue_settings_audit_state after update of processing_state on public.user_queue_settings
-  for each row when (old.processing_state is distinct from new.processing_state)
-  execute function private.audit_processing_state();
+-- monitoring: the dashboard's counts in one round trip, hourly throughput, per-admin performance, the
+-- spec's five alerts, and the business window in SQL (for the throughput alert).
 
 -- Is the admin's sending window open at `at`? Weekday hours in their zone (end inclusive to the minute,
 -- as the spec compares HH:MM), own closed dates, the IL calendar's closed days and optional short erev chag.

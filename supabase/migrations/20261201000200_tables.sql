@@ -1,43 +1,6 @@
--- Core schema: tenants, members, leads, the WhatsApp outreach queue, per-admin settings,
--- the hourly metrics rollup and the append-only audit log. RLS and grants follow in the next migration.
-
-create type public.queue_item_status as enum ('pending', 'queued', 'processing', 'sent', 'failed', 'cancelled');
-create type public.queue_priority as enum ('low', 'normal', 'high', 'immediate');
-create type public.member_role as enum ('admin', 'manager');
-create type public.processing_state as enum ('running', 'paused');
-
--- Internals that PostgREST never exposes.
-create schema if not exists private;
-revoke all on schema private from public;
-
-create function private.is_e164(phone text) returns boolean
-language sql immutable
-set search_path = ''
-as $$ select phone ~ '^\+[1-9][0-9]{7,14}$' $$;
-
-create function private.is_valid_timezone(tz text) returns boolean
-language sql stable
-set search_path = ''
-as $$ select exists (select 1 from pg_catalog.pg_timezone_names where name = tz) $$;
-
--- Business hours: one entry per weekday, {"enabled": bool, "start": "HH:MM", "end": "HH:MM" or "24:00"}, start < end.
-create function private.is_valid_business_hours(hours jsonb) returns boolean
-language sql immutable
-set search_path = ''
-as $$
-  select jsonb_typeof(hours) = 'object'
-    and (select count(*) from jsonb_object_keys(hours)) = 7
-    and (
-      select bool_and(
-        d.day = any (array['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'])
-        and jsonb_typeof(d.rule -> 'enabled') = 'boolean'
-        and coalesce(d.rule ->> 'start', '') ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
-        and (coalesce(d.rule ->> 'end', '') ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$' or d.rule ->> 'end' = '24:00')
-        and d.rule ->> 'start' < d.rule ->> 'end'
-      )
-      from jsonb_each(hours) as d(day, rule)
-    )
-$$;
+-- tables: tenants, members, leads, the WhatsApp outreach queue, per-admin settings, the hourly metrics rollup,
+-- the append-only audit log, holiday calendars and rate-limit buckets, each with the indexes that serve its
+-- queries, and the realtime publication of the queue and the settings. Privileges and RLS come later.
 
 create table public.clients (
   id uuid primary key default gen_random_uuid(),
@@ -108,7 +71,7 @@ create table public.whatsapp_message_queue (
   )
 );
 comment on column public.whatsapp_message_queue.status is
-  'pending -> queued (claimed) -> processing (webhook in flight) -> sent | failed; pending|queued -> cancelled; failed -> pending (retry). Only the service role moves items past pending.';
+  'pending -> queued (claimed) -> processing (webhook in flight) -> sent | failed; pending -> processing when claimed to be sent at once (claim_queue_batch start_now); pending|queued -> cancelled; failed -> pending (retry). Only the service role moves items past pending.';
 
 -- The spec's indexes.
 create index idx_queue_status_priority on public.whatsapp_message_queue (status, priority desc, scheduled_for asc);
@@ -192,8 +155,10 @@ comment on table public.queue_performance_metrics is 'Hourly rollup per admin, k
 
 create table public.queue_audit_log (
   id bigint generated always as identity primary key,
-  client_id uuid not null references public.clients (id) on delete cascade,
-  user_id uuid references auth.users (id) on delete set null,
+  -- No foreign keys: their checks locked the client's and the admin's row for every audited transition of every
+  -- worker; delete triggers (in the triggers migration) do what they did on delete.
+  client_id uuid not null,
+  user_id uuid,
   actor_id uuid,
   queue_item_id uuid,
   action text not null constraint audit_action_length check (char_length(action) between 1 and 64),

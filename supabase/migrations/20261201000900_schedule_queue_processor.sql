@@ -1,7 +1,8 @@
--- Schedules queue-processor every minute (pg_cron + pg_net, URL and service role key read from Vault)
+-- schedule: queue-processor every minute (pg_cron + pg_net, URL and service role key read from Vault)
 -- and the retention purge daily. Applied only where those extensions exist (hosted Supabase, the CLI's
 -- Docker stack); elsewhere (the Docker-free local stack) it is a no-op and local-supabase's scheduler
 -- calls the function instead. The cron runs in UTC; the processor checks each admin's window itself.
+-- Kept last and apart: re-running it alone (after enabling the extensions) schedules the jobs.
 --
 -- Before the job can succeed, store two Vault secrets once per project:
 --   select vault.create_secret('https://<project-ref>.supabase.co', 'project_url');

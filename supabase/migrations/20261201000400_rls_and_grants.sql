@@ -1,6 +1,7 @@
--- Who may do what: RLS on every table, one policy per command, explicit grants.
--- anon: nothing. admin: own client's leads, own queue items (insert/edit pending ones), own settings.
--- manager: reads everything of the client, changes nothing. Status and processor columns: service role only.
+-- rls and grants: who may do what. RLS on every table, one policy per command, explicit grants; the
+-- membership helpers the policies ask. anon: nothing. admin: own client's leads, own queue items (insert/edit
+-- pending ones), own settings. manager: reads everything of the client, changes nothing. Status and
+-- processor columns: service role only.
 
 -- Membership helpers. Security definer so policies on client_members can use them without recursion;
 -- they live in the unexposed private schema and only answer about the caller.
@@ -19,11 +20,8 @@ language sql stable security definer
 set search_path = ''
 as $$ select client_id from public.client_members where user_id = (select auth.uid()) $$;
 
-grant usage on schema private to authenticated, service_role;
-revoke all on all functions in schema private from public, anon;
-grant execute on function private.admin_client_ids(), private.manager_client_ids(), private.member_client_ids(),
-  private.is_e164(text), private.is_valid_timezone(text), private.is_valid_business_hours(jsonb),
-  private.is_legal_transition(public.queue_item_status, public.queue_item_status)
+revoke all on function private.admin_client_ids(), private.manager_client_ids(), private.member_client_ids() from public, anon;
+grant execute on function private.admin_client_ids(), private.manager_client_ids(), private.member_client_ids()
   to authenticated, service_role;
 
 -- Start from nothing: Supabase's default privileges grant everything in public to anon and authenticated.

@@ -1,5 +1,6 @@
--- Triggers: timestamps, the queue state machine (defence in depth behind the column grants),
--- default settings for new admins, the audit trail and the hourly metrics rollup.
+-- triggers: timestamps, the queue state machine (defence in depth behind the column grants), default
+-- settings for new admins, the audit trail (queue items, processing state, and what a delete of a client or
+-- a user does to it) and the hourly metrics rollup.
 
 create function private.touch_updated_at() returns trigger
 language plpgsql
@@ -25,6 +26,7 @@ as $$
   select from_status = to_status or (from_status, to_status) in (
     ('pending'::public.queue_item_status, 'queued'::public.queue_item_status),
     ('pending', 'cancelled'),
+    ('pending', 'processing'),
     ('queued', 'processing'),
     ('queued', 'pending'),
     ('queued', 'failed'),
@@ -78,11 +80,12 @@ $$;
 create trigger client_members_create_admin_settings after insert on public.client_members
   for each row execute function private.create_admin_settings();
 
--- The hourly rollup is sharded per backend: readers sum, writers of one admin never share a row lock.
+-- The hourly rollup is sharded per backend over 1024 slots: readers sum, concurrent writers of one admin
+-- (almost) never share a row lock.
 create function private.metrics_shard() returns smallint
 language sql stable
 set search_path = ''
-as $$ select (pg_backend_pid() % 16)::smallint $$;
+as $$ select (pg_backend_pid() % 1024)::smallint $$;
 
 -- Audit + metrics for inserted items: one statement, one pass over the transition table.
 create function private.record_queue_inserts() returns trigger
@@ -118,8 +121,11 @@ begin
   insert into public.queue_audit_log (client_id, user_id, actor_id, queue_item_id, action, from_status, to_status, details)
   select n.client_id, n.user_id, auth.uid(), n.id,
          case
-           when n.status = 'queued' and o.status in ('queued', 'processing') then 'lease_reclaimed'
+           -- A dead worker's lease taken over: back to queued, or straight into processing (claimed with start_now).
+           when o.status in ('queued', 'processing') and n.status in ('queued', 'processing')
+                and (n.status = 'queued' or n.locked_by is distinct from o.locked_by) then 'lease_reclaimed'
            when n.status = 'queued' then 'claimed'
+           -- From queued, or straight from pending when claimed with start_now (from_status says which).
            when n.status = 'processing' then 'started'
            when n.status = 'sent' then 'sent'
            when n.status = 'failed' and o.status = 'sent' then 'delivery_failed'
@@ -140,7 +146,7 @@ begin
          ))
   from new_rows n
   join old_rows o on o.id = n.id
-  where n.status <> o.status or (n.status = 'queued' and n.locked_by is distinct from o.locked_by);
+  where n.status <> o.status or (n.status in ('queued', 'processing') and n.locked_by is distinct from o.locked_by);
 
   insert into public.queue_performance_metrics as m (user_id, client_id, hour, shard, sent, failed, retried, cancelled, latency_ms_sum)
   select n.user_id, n.client_id, date_trunc('hour', coalesce(n.processed_at, now())), private.metrics_shard(),
@@ -169,7 +175,55 @@ create trigger whatsapp_message_queue_record_transitions after update on public.
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.record_queue_transitions();
 
--- Trigger functions are never called directly.
-revoke all on function private.record_queue_inserts(), private.record_queue_transitions(),
-  private.create_admin_settings(), private.guard_queue_transition(), private.touch_updated_at() from public;
-revoke all on function private.metrics_shard() from public;
+-- Starting and pausing processing is audited like the queue's transitions.
+create function private.audit_processing_state() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  insert into public.queue_audit_log (client_id, user_id, actor_id, action, details)
+  values (new.client_id, new.user_id, auth.uid(), 'processing_' || new.processing_state::text, '{}');
+  return null;
+end
+$$;
+
+create trigger user_queue_settings_audit_state after update of processing_state on public.user_queue_settings
+  for each row when (old.processing_state is distinct from new.processing_state)
+  execute function private.audit_processing_state();
+
+-- What the foreign keys did on delete: a deleted client takes its audit trail along, a deleted user
+-- leaves the trail without their id.
+create function private.forget_client_audit() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.queue_audit_log a where a.client_id = old.id;
+  return null;
+end
+$$;
+create trigger clients_forget_audit after delete on public.clients
+  for each row execute function private.forget_client_audit();
+
+create function private.forget_user_audit() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.queue_audit_log a set user_id = null where a.user_id = old.id;
+  return null;
+end
+$$;
+create trigger users_forget_audit after delete on auth.users
+  for each row execute function private.forget_user_audit();
+
+-- Trigger functions and the shard helper serve the triggers alone.
+revoke all on function private.touch_updated_at(), private.guard_queue_transition(), private.create_admin_settings(),
+  private.metrics_shard(), private.record_queue_inserts(), private.record_queue_transitions(),
+  private.audit_processing_state(), private.forget_client_audit(), private.forget_user_audit() from public, anon;
+-- The guard trigger runs as the user who edits a pending item.
+revoke all on function private.is_legal_transition(public.queue_item_status, public.queue_item_status) from public, anon;
+grant execute on function private.is_legal_transition(public.queue_item_status, public.queue_item_status)
+  to authenticated, service_role;

@@ -1,15 +1,22 @@
--- The processor-facing SQL API (service role only): claim with leases, start, complete, fail with
--- backoff, token buckets, delivery outcomes and the retention purge.
+-- processor api: what the queue-processor function calls (service role only): claim with leases, start,
+-- complete, release, fail with backoff, token buckets, the Agent DB's delivery outcomes and the retention purge.
 
-create function public.claim_queue_batch(worker_id text, max_items integer, lease_seconds integer default 300, for_user uuid default null)
+-- Claims up to max_items due items of one admin (or of everyone) in priority order, expired leases
+-- first among equals; SKIP LOCKED, so concurrent claimers never take the same item. The claim counts an
+-- attempt. start_now: the caller sends them at once (no pacing delay), so they go straight to processing.
+-- daily_cap (with for_user and today, the admin's local day as [start, end)): take no more than the cap
+-- minus what was sent today and what is in flight, decided under a per-admin lock, so that overlapping
+-- processor runs cannot together overshoot the admin's daily capacity.
+-- Planned once (force_generic_plan): re-planning on every call cost about half of a claim (bench/README.md).
+create function public.claim_queue_batch(worker_id text, max_items integer, lease_seconds integer default 300,
+  for_user uuid default null, start_now boolean default false, daily_cap integer default null, today tstzrange default null)
 returns setof public.whatsapp_message_queue
 language plpgsql
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 declare
-  expired_ids uuid[];
-  pending_ids uuid[];
-  candidate_ids uuid[];
+  wanted integer := max_items;
 begin
   if worker_id is null or char_length(worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1..200 characters' using errcode = '22023';
@@ -20,70 +27,66 @@ begin
   if lease_seconds is null or lease_seconds not between 1 and 3600 then
     raise exception 'lease_seconds must be between 1 and 3600' using errcode = '22023';
   end if;
-
-  -- Items whose worker died and that used up their attempts end here instead of looping forever.
-  update public.whatsapp_message_queue q
-     set status = 'failed', locked_by = null, locked_until = null, processed_at = now(),
-         last_error = 'Lease expired after the last attempt', error_code = 'lease_expired'
-   where q.id in (
-     select e.id from public.whatsapp_message_queue e
-      where e.status in ('queued', 'processing') and e.locked_until < now() and e.attempts >= e.max_attempts
-        and (for_user is null or e.user_id = for_user)
-      for update skip locked);
-
-  -- Two index-served candidate sets (expired leases, due pending items), each in claim order and
-  -- locked with SKIP LOCKED; rows locked here but not taken stay locked only until this transaction ends.
-  if for_user is null then
-    select array_agg(e.id) into expired_ids from (
-      select x.id from public.whatsapp_message_queue x
-       where x.status in ('queued', 'processing') and x.locked_until < now()
-       order by x.priority desc, x.scheduled_for, x.id
-       limit max_items for update skip locked) e;
-    select array_agg(p.id) into pending_ids from (
-      select x.id from public.whatsapp_message_queue x
-       where x.status = 'pending' and x.scheduled_for <= now()
-         and (x.next_attempt_at is null or x.next_attempt_at <= now())
-       order by x.priority desc, x.scheduled_for, x.id
-       limit max_items for update skip locked) p;
-  else
-    select array_agg(e.id) into expired_ids from (
-      select x.id from public.whatsapp_message_queue x
-       where x.status in ('queued', 'processing') and x.locked_until < now() and x.user_id = for_user
-       order by x.priority desc, x.scheduled_for, x.id
-       limit max_items for update skip locked) e;
-    select array_agg(p.id) into pending_ids from (
-      select x.id from public.whatsapp_message_queue x
-       where x.status = 'pending' and x.user_id = for_user and x.scheduled_for <= now()
-         and (x.next_attempt_at is null or x.next_attempt_at <= now())
-       order by x.priority desc, x.scheduled_for, x.id
-       limit max_items for update skip locked) p;
+  if daily_cap is not null then
+    if daily_cap < 0 or for_user is null or today is null or lower(today) is null or upper(today) is null then
+      raise exception 'daily_cap needs for_user and a bounded today, and must be >= 0' using errcode = '22023';
+    end if;
+    -- Held to commit: a concurrent claim for this admin counts what this one takes as in flight.
+    perform pg_advisory_xact_lock(hashtextextended('lq.claim:' || for_user::text, 0));
+    -- Expired leases are not counted: this claim may take them back, and then they count as claimed.
+    wanted := least(max_items, daily_cap
+      - (select count(*) from public.whatsapp_message_queue q
+          where q.user_id = for_user and q.status = 'sent' and q.processed_at >= lower(today) and q.processed_at < upper(today))::integer
+      - (select count(*) from public.whatsapp_message_queue q
+          where q.user_id = for_user and q.status in ('queued', 'processing') and q.locked_until >= now())::integer);
+    if wanted <= 0 then
+      return;
+    end if;
   end if;
 
-  if expired_ids is null then
-    candidate_ids := pending_ids;
-  else
-    select array_agg(c.id) into candidate_ids from (
-      select x.id from public.whatsapp_message_queue x
-       where x.id = any (expired_ids || coalesce(pending_ids, '{}'))
-       order by x.priority desc, x.scheduled_for, x.id
-       limit max_items) c;
-  end if;
-
-  if candidate_ids is null then
-    return;
-  end if;
-
-  return query
-  with claimed as (
+  -- Items whose worker died after their last attempt end here instead of looping forever
+  -- (probed first: a statement that changes nothing still fires the statement-level audit trigger).
+  if exists (select 1 from public.whatsapp_message_queue e
+              where e.status in ('queued', 'processing') and e.locked_until < now() and e.attempts >= e.max_attempts
+                and (for_user is null or e.user_id = for_user)) then
     update public.whatsapp_message_queue q
-       set status = 'queued',
-           locked_by = worker_id,
-           locked_until = now() + make_interval(secs => lease_seconds),
-           attempts = q.attempts + 1,
-           next_attempt_at = null
-     where q.id = any (candidate_ids)
-    returning q.*
-  )
+       set status = 'failed', locked_by = null, locked_until = null, processed_at = now(),
+           last_error = 'Lease expired after the last attempt', error_code = 'lease_expired'
+     where q.id = any (array(
+       select e.id from public.whatsapp_message_queue e
+        where e.status in ('queued', 'processing') and e.locked_until < now() and e.attempts >= e.max_attempts
+          and (for_user is null or e.user_id = for_user)
+        for update skip locked));
+  end if;
+
+  -- The due items come from one of two gated scans: `for_user is not null` / `is null` are one-time
+  -- filters, so only one runs. A single `for_user is null or x.user_id = for_user` would, under the
+  -- generic plan, never reach the per-admin claim index, and one admin's claim would step over every
+  -- other admin's due items. In-flight items (the expired-lease scan) are few, so there the OR is fine.
+  return query
+  with expired as (
+    select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
+     where x.status in ('queued', 'processing') and x.locked_until < now() and (for_user is null or x.user_id = for_user)
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
+  ), due_for_user as (
+    select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
+     where for_user is not null and x.status = 'pending' and x.user_id = for_user and x.scheduled_for <= now()
+       and (x.next_attempt_at is null or x.next_attempt_at <= now())
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
+  ), due_for_all as (
+    select x.id, x.priority, x.scheduled_for from public.whatsapp_message_queue x
+     where for_user is null and x.status = 'pending' and x.scheduled_for <= now()
+       and (x.next_attempt_at is null or x.next_attempt_at <= now())
+     order by x.priority desc, x.scheduled_for, x.id limit wanted for update skip locked
+  ), claimed as (
+    update public.whatsapp_message_queue q
+       set status = case when start_now then 'processing'::public.queue_item_status else 'queued' end,
+           locked_by = worker_id, locked_until = now() + make_interval(secs => lease_seconds),
+           attempts = q.attempts + 1, next_attempt_at = null
+     where q.id = any (array(
+       select c.id from (select * from expired union all select * from due_for_user union all select * from due_for_all) c
+        order by c.priority desc, c.scheduled_for, c.id limit wanted))
+    returning q.*)
   select * from claimed c order by c.priority desc, c.scheduled_for, c.id;
 end
 $$;
@@ -300,7 +303,7 @@ as $$
 $$;
 
 revoke all on function
-  public.claim_queue_batch(text, integer, integer, uuid),
+  public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange),
   public.start_queue_item(uuid, text),
   public.release_queue_items(uuid[], text),
   public.start_queue_items(uuid[], text),
@@ -312,7 +315,7 @@ revoke all on function
   public.purge_expired_queue_items()
   from public, anon, authenticated;
 grant execute on function
-  public.claim_queue_batch(text, integer, integer, uuid),
+  public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange),
   public.start_queue_item(uuid, text),
   public.release_queue_items(uuid[], text),
   public.start_queue_items(uuid[], text),
