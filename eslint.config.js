@@ -5,7 +5,7 @@ import reactRefresh from 'eslint-plugin-react-refresh';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', '.local', 'coverage', 'test-results', 'playwright-report', 'bench/results'] },
+  { ignores: ['dist', 'node_modules', '.local', 'coverage', 'test-results', 'playwright-report', 'bench/results', 'agent-db/n8n/code'] },
   {
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     files: ['**/*.{ts,tsx,js,mjs}'],
