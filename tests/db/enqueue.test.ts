@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { as, claimsFor, createTestDatabase, sqlstate, type TestDatabase } from '../support/db.ts';
 import { DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS, type SeedUser } from '../support/seed.ts';
+import type { EnqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { createLeads } from './fixtures.ts';
 
 let db: TestDatabase;
@@ -15,15 +16,6 @@ beforeEach(async () => {
   await db.pool.query('delete from whatsapp_message_queue');
   await db.pool.query('update user_queue_settings set daily_target = 45, max_capacity = 200');
 });
-
-interface EnqueueResult {
-  queued: number;
-  queue_ids: string[];
-  skipped_duplicates: number;
-  skipped_opted_out: number;
-  skipped_unknown: number;
-  warning: string | null;
-}
 
 function enqueue(leadIds: string[], options: { scheduledFor?: string; priority?: string } = {}, actor: SeedUser = USERS.demoAdmin) {
   return as(
