@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
-export const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
-export const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
+const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
+const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
+const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
 
 const MIGRATION_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
@@ -75,7 +75,7 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
   });
 }
 
-export async function applySeed(url: string, file = SEED_FILE): Promise<void> {
+async function applySeed(url: string, file = SEED_FILE): Promise<void> {
   const sql = await readFile(file, 'utf8');
   await withClient(url, (client) => client.query(sql));
 }

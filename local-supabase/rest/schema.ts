@@ -122,7 +122,7 @@ interface RelationRow {
   exposed: boolean;
 }
 
-export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
   const client = await pool.connect();
   try {
     await client.query('begin isolation level repeatable read read only');

@@ -37,7 +37,6 @@ export const processorInput = z
     trigger: z.string().max(50).optional(),
   })
   .strict();
-export type ProcessorInput = z.infer<typeof processorInput>;
 
 /** What the Agent DB reports back about one queue item. */
 export const agentCallbackInput = z.discriminatedUnion('event', [
@@ -53,7 +52,6 @@ export const agentCallbackInput = z.discriminatedUnion('event', [
     error_message: z.string().max(1000).optional(),
   }),
 ]);
-export type AgentCallbackInput = z.infer<typeof agentCallbackInput>;
 
 /** What `enqueue_leads` returns (jsonb, so the generated type says only `Json`). */
 export const enqueueResult = z.object({
