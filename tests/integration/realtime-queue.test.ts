@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { expect, it } from 'vitest';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { watchChanges } from './realtime-server.ts';
+import { watchChanges } from '../support/watchChanges.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-});
+const stack = withStack();
 
 async function freeLeads(clientId: string, count: number): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await stack.pool.query<{ id: string }>(
     `select l.id from public.leads l
       where l.client_id = $1 and l.opted_out_at is null
         and not exists (select 1 from public.whatsapp_message_queue q
@@ -51,7 +39,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
 
   // Commit order per subscriber: once Other's own item arrives, nothing of Demo's can still be in flight to it.
   const [otherLead] = await freeLeads(OTHER_CLIENT_ID, 1);
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await stack.pool.query<{ id: string }>(
     'insert into public.whatsapp_message_queue (lead_id, client_id, user_id) values ($1, $2, $3) returning id',
     [otherLead, OTHER_CLIENT_ID, OTHER_ADMIN_ID],
   );

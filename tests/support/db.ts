@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { databaseUrl } from '../../local-supabase/postgres.ts';
 import { recreateDatabase } from '../../local-supabase/migrate.ts';
 import { claimsFor, type Actor } from './roles.ts';
@@ -22,6 +22,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await recreateDatabase(serverUrl, name, inject('pgTemplate'));
   const url = databaseUrl(serverUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 20 });
+  // close() drops the database with (force): a connection still closing then gets 57P01, which must not crash the run.
+  pool.on('error', () => {});
   return {
     name,
     url,
@@ -32,6 +34,32 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin.connect();
       await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
       await admin.end();
+    },
+  };
+}
+
+/** The file's own test database, created before its tests and dropped after them (vitest hooks). */
+export function withDatabase(): Omit<TestDatabase, 'close'> {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  const ready = (): TestDatabase => {
+    if (!db) throw new Error('withDatabase(): the database exists from beforeAll on');
+    return db;
+  };
+  return {
+    get name() {
+      return ready().name;
+    },
+    get url() {
+      return ready().url;
+    },
+    get pool() {
+      return ready().pool;
     },
   };
 }
