@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { resetQueueState, type SettingsChange } from './queueState.ts';
 import { startTestStack, type TestStack, type TestStackOptions } from './stack.ts';
@@ -15,7 +16,7 @@ export interface StackFixtureOptions extends Omit<TestStackOptions, 'databaseUrl
   functionFiles?: Record<string, string>;
 }
 
-export interface StackFixture extends Omit<TestStack, 'stop'> {
+export interface StackFixture extends Omit<TestStack, 'gateway' | 'stop'> {
   /** Superuser pool on this file's database. */
   pool: pg.Pool;
   /** Superuser connection string of this file's database. */
@@ -69,40 +70,16 @@ export function withStack(options: StackFixtureOptions = {}): StackFixture {
     return running;
   };
   return {
-    get url() {
-      return started().stack.url;
-    },
-    get anonKey() {
-      return started().stack.anonKey;
-    },
-    get serviceRoleKey() {
-      return started().stack.serviceRoleKey;
-    },
-    get gateway() {
-      return started().stack.gateway;
-    },
-    get sink() {
-      return started().stack.sink;
-    },
-    get cron() {
-      return started().stack.cron;
-    },
-    get pool() {
-      return started().db.pool;
-    },
-    get databaseUrl() {
-      return started().db.url;
-    },
-    get functionsRoot() {
-      started();
-      return root;
-    },
-    get anon() {
-      return started().anon;
-    },
-    get service() {
-      return started().service;
-    },
+    anonKey: ANON_KEY,
+    serviceRoleKey: SERVICE_ROLE_KEY,
+    get url() { return started().stack.url; },
+    get sink() { return started().stack.sink; },
+    get cron() { return started().stack.cron; },
+    get pool() { return started().db.pool; },
+    get databaseUrl() { return started().db.url; },
+    get functionsRoot() { return started() && root; },
+    get anon() { return started().anon; },
+    get service() { return started().service; },
     client: (key, clientOptions) => started().stack.client(key, clientOptions),
     signIn: (email, password) => started().stack.signIn(email, password),
     async reset(change) {
