@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../supabase/functions/queue-processor/processor.ts';
 import { invoke } from '../support/invoke.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
@@ -43,9 +44,9 @@ async function statuses(ids: string[]): Promise<Record<string, number>> {
 }
 
 async function runProcessor(body: Record<string, unknown> = {}) {
-  const result = await invoke(stack.service, 'queue-processor', body);
+  const result = await invoke<RunSummary>(stack.service, 'queue-processor', body);
   expect(result.status).toBe(200);
-  return result.body as { totals: Record<string, number>; admins: Array<{ userId: string; skipped?: string }>; errors: string[] };
+  return result.body;
 }
 
 const one = () => seedDueItems(stack.pool, { count: 1, userId: DEMO_ADMIN_ID }).then((ids) => ids[0]!);

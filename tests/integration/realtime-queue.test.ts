@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { enqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
 import { watchChanges } from '../support/watchChanges.ts';
 import { withStack } from '../support/withStack.ts';
@@ -28,7 +29,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
 
   const { data, error } = await demo.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 3) });
   expect(error).toBeNull();
-  const queueIds = (data as { queue_ids: string[] }).queue_ids;
+  const queueIds = enqueueResult.parse(data).queue_ids;
   expect(queueIds).toHaveLength(3);
   await demoWatch.waitFor((events) => queueIds.every((id) => events.some((e) => e.eventType === 'INSERT' && e.new.id === id)), 2000);
   for (const event of demoWatch.events) expect(event.new).toMatchObject({ user_id: DEMO_ADMIN_ID, client_id: DEMO_CLIENT_ID, status: 'pending' });
@@ -58,6 +59,6 @@ it('accepts the new publishable key on the realtime socket, as the HTTP routes d
   const watch = await watchChanges(client, 'publishable-queue', [{ event: 'INSERT', table: 'whatsapp_message_queue' }]);
   const { data, error } = await client.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 1) });
   expect(error).toBeNull();
-  const [id] = (data as { queue_ids: string[] }).queue_ids;
+  const [id] = enqueueResult.parse(data).queue_ids;
   await watch.waitFor((events) => events.some((e) => e.new.id === id), 2000);
 });

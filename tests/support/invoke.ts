@@ -1,23 +1,31 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 
-export interface Invocation {
+type ErrorBody = { error?: { code: string; message: string; [key: string]: unknown } };
+
+export interface Invocation<Body = Record<string, unknown>> {
   status: number;
-  body: Record<string, unknown> & { error?: { code: string; message: string; [key: string]: unknown } };
+  /** The JSON the function answered, typed as what it answers on success (`Body`), with `error` when it refused. */
+  body: Body & ErrorBody;
   headers: Headers;
 }
 
 /** supabase-js `functions.invoke`, unwrapped: the status and JSON body whether or not it was 2xx. */
-export async function invoke(client: SupabaseClient, name: string, body: unknown, headers: Record<string, string> = {}): Promise<Invocation> {
+export async function invoke<Body = Record<string, unknown>>(
+  client: SupabaseClient,
+  name: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Invocation<Body>> {
   const { data, error, response } = await client.functions.invoke(name, { body: body as Record<string, unknown>, headers });
-  if (!error) return { status: response?.status ?? 200, body: data as Invocation['body'], headers: response?.headers ?? new Headers() };
+  if (!error) return { status: response?.status ?? 200, body: data as Body & ErrorBody, headers: response?.headers ?? new Headers() };
   const context = (error as { context?: Response }).context;
   if (!context || typeof context.status !== 'number') throw error;
   const text = await context.text();
-  let parsed: Invocation['body'] = {};
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as Invocation['body'];
+    parsed = JSON.parse(text);
   } catch {
     parsed = { raw: text };
   }
-  return { status: context.status, body: parsed, headers: context.headers };
+  return { status: context.status, body: parsed as Body & ErrorBody, headers: context.headers };
 }
