@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['src/**/__tests__/**/*.test.ts', 'supabase/functions/_shared/**/*.test.ts', 'local-supabase/**/*.test.ts', 'agent-db/**/__tests__/*.test.ts'],
+          include: ['{src,supabase/functions/_shared,local-supabase,agent-db}/**/__tests__/*.test.ts'],
         },
       },
       {

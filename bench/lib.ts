@@ -2,6 +2,8 @@
 import pg from 'pg';
 import { claimsFor } from '../tests/support/roles.ts';
 
+export { withClient } from '../local-supabase/connections.ts';
+
 export type Cell = string | number | null;
 
 /** One suite's outcome: rows of a table plus free-form notes (findings, skips). */
@@ -70,16 +72,6 @@ export async function connectAs(url: string, role: Role): Promise<pg.Client> {
     [String(c.role), JSON.stringify(c)],
   );
   return client;
-}
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export const fmt = (value: number | null | undefined, digits = 1): string =>

@@ -11,7 +11,9 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
 import { applyBootstrap } from '../local-supabase/migrate.ts';
-import { startRealtimeTestServer, userToken, watchChanges, type ChangeWatch, type RealtimeTestServer } from '../tests/integration/realtime-server.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../tests/support/realtimeServer.ts';
+import { userToken } from '../tests/support/tokens.ts';
+import { watchChanges, type ChangeWatch } from '../tests/support/watchChanges.ts';
 
 export interface FanoutOptions {
   server: RealtimeTestServer;

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -68,14 +68,9 @@ export interface AgentSink {
   close(): Promise<void>;
 }
 
-export const WEBHOOK_PATH = '/webhook/agent-db';
+const WEBHOOK_PATH = '/webhook/agent-db';
 const TOLERANCE_SECONDS = 5 * 60;
 const MAX_RECEIVED = 5000;
-
-/** A fresh `whsec_` secret (24 random bytes, as Svix generates). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
 
 export interface SignatureCheck {
   ok: boolean;
@@ -83,7 +78,7 @@ export interface SignatureCheck {
 }
 
 /** The Standard Webhooks check, written from the spec: HMAC-SHA256 over `id.timestamp.body`. */
-export function verifyStandardWebhook(
+function verifyStandardWebhook(
   secret: string,
   headers: Record<string, string | undefined>,
   rawBody: string,

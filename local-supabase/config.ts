@@ -19,7 +19,7 @@ export interface StackConfig {
   functions: Record<string, { verifyJwt: boolean }>;
 }
 
-export const CONFIG_FILE = path.join(ROOT, 'supabase', 'config.toml');
+const CONFIG_FILE = path.join(ROOT, 'supabase', 'config.toml');
 
 type TomlValue = string | number | boolean | TomlValue[];
 type TomlTable = { [key: string]: TomlValue | TomlTable };
@@ -79,7 +79,7 @@ function stripComment(line: string): string {
 }
 
 /** The TOML subset config.toml uses: [dotted.tables], key = string | number | bool | one-line array. */
-export function parseToml(source: string): TomlTable {
+function parseToml(source: string): TomlTable {
   const root: TomlTable = {};
   let table = root;
   source.split(/\r?\n/).forEach((rawLine, index) => {

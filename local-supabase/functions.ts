@@ -93,12 +93,17 @@ export function parseDotenv(source: string): Record<string, string> {
   return out;
 }
 
-function waitForPort(port: number, worker: Worker, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once something listens on 127.0.0.1:`port`. Rejects as soon as `failed()` gives a reason
+ * (the process died), or after `timeoutMs` with `detail()` appended (its last output).
+ */
+export function waitForPort(port: number, timeoutMs: number, failed: () => string | null, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (worker.exited || worker.bootFailed) {
-        reject(new Error(`exited before listening:\n${worker.output.slice(-20).join('\n')}`));
+      const reason = failed();
+      if (reason) {
+        reject(new Error(reason));
         return;
       }
       const socket = connect(port, '127.0.0.1');
@@ -108,7 +113,7 @@ function waitForPort(port: number, worker: Worker, timeoutMs: number): Promise<v
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`did not listen within ${timeoutMs} ms:\n${worker.output.slice(-20).join('\n')}`));
+        if (Date.now() > deadline) reject(new Error(`did not listen within ${timeoutMs} ms${detail()}`));
         else setTimeout(attempt, 40);
       });
     };
@@ -191,8 +196,13 @@ export function createFunctionsHost(options: FunctionsOptions): FunctionsHost {
       worker.exited = true;
       worker.output.push(String(error));
     });
-    worker.ready = waitForPort(port, worker, options.startTimeoutMs ?? 30_000);
+    worker.ready = listening(worker, options.startTimeoutMs ?? 30_000);
     return worker;
+  }
+
+  function listening(worker: Worker, timeoutMs: number): Promise<void> {
+    const lastOutput = () => `:\n${worker.output.slice(-20).join('\n')}`;
+    return waitForPort(worker.port, timeoutMs, () => (worker.exited || worker.bootFailed ? `exited before listening${lastOutput()}` : null), lastOutput);
   }
 
   const starting = new Map<string, Promise<Worker>>();
@@ -302,7 +312,7 @@ export function createFunctionsHost(options: FunctionsOptions): FunctionsHost {
         } catch (error) {
           // `--watch` restarts the process on a file change; give it the moment it needs to listen again.
           if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || !options.watch || worker.exited) throw error;
-          await waitForPort(worker.port, worker, 10_000);
+          await listening(worker, 10_000);
           return await proxy(worker, name, request);
         }
       } catch (error) {

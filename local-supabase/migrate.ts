@@ -1,12 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { withClient } from './connections.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
-export const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
-export const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
+const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
+const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
+const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
 
 const MIGRATION_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
@@ -23,16 +23,6 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     if (!match) throw new Error(`Migration file name must be <14 digits>_<name>.sql: ${name}`);
     return { version: match[1]!, name: match[2]!, file: path.join(dir, name) };
   });
-}
-
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function applyBootstrap(url: string): Promise<void> {
@@ -75,7 +65,7 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
   });
 }
 
-export async function applySeed(url: string, file = SEED_FILE): Promise<void> {
+async function applySeed(url: string, file = SEED_FILE): Promise<void> {
   const sql = await readFile(file, 'utf8');
   await withClient(url, (client) => client.query(sql));
 }

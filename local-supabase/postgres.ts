@@ -108,16 +108,6 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Runn
   };
 }
 
-/** DATABASE_URL when set (any real PostgreSQL), else an embedded server with its data under `dataDir`. */
-export async function startPostgres(options: StartOptions): Promise<RunningPostgres> {
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    const port = Number(new URL(external).port || 5432);
-    return { url: external, port, embedded: false, stop: async () => {} };
-  }
-  return startEmbeddedPostgres(options);
-}
-
 /** Same server, another database. */
 export function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);

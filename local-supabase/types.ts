@@ -1,5 +1,3 @@
-import type pg from 'pg';
-
 /** One HTTP request as the gateway hands it to a service (rest, auth, functions). */
 export interface GatewayRequest {
   method: string;
@@ -23,7 +21,3 @@ export interface RequestAuth {
 }
 
 export type ServiceHandler = (request: GatewayRequest, auth: RequestAuth) => Promise<GatewayResponse>;
-
-export interface StackDeps {
-  pool: pg.Pool;
-}

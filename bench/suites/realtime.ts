@@ -15,11 +15,11 @@ async function exists(file: string): Promise<boolean> {
 
 export async function realtimeSuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '4. Realtime fan-out';
-  for (const file of ['bench/realtime-fanout.ts', 'tests/integration/realtime-server.ts']) {
+  for (const file of ['bench/realtime-fanout.ts', 'tests/support/realtimeServer.ts']) {
     if (!(await exists(path.join(ROOT, file)))) return skipped(name, `${file} is missing`);
   }
   const { runFanout } = await import('../realtime-fanout.ts');
-  const { startRealtimeTestServer } = await import('../../tests/integration/realtime-server.ts');
+  const { startRealtimeTestServer } = await import('../../tests/support/realtimeServer.ts');
   const subscribers = 50;
   const changesPerSecond = 100;
   const seconds = ctx.quick ? 5 : 30;

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { StackConfig } from '../config.ts';
 import type { GatewayRequest, GatewayResponse, RequestAuth } from '../types.ts';
 import type { JwtError } from './tokens.ts';
-import { endSessions, inTransaction, refreshSession, sessionExists, startSession, type SessionContext } from './sessions.ts';
+import { inTransaction } from '../connections.ts';
+import { endSessions, refreshSession, sessionExists, startSession, type SessionContext } from './sessions.ts';
 import {
   checkPassword,
   deleteUser,

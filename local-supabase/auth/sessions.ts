@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { inTransaction } from '../connections.ts';
 import { signAccessToken } from './tokens.ts';
 import { findUserById, type AuthUser } from './users.ts';
 
@@ -62,23 +63,6 @@ async function sessionFor(client: pg.PoolClient, userId: string, sessionId: stri
   };
 }
 
-/** One transaction on a pooled client (the auth server's writes are all-or-nothing). */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** A new session (sign-in, sign-up): session row, first refresh token, last_sign_in_at. */
 export function startSession(pool: pg.Pool, userId: string, userAgent: string | null, context: SessionContext): Promise<Session> {
   return inTransaction(pool, async (client) => {
     const sessionId = randomUUID();

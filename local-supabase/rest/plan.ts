@@ -34,7 +34,7 @@ export interface PlanInput {
   maxRows: number;
 }
 
-export function chooseSchema(request: { profile: string | null }, schemas: string[]): string {
+function chooseSchema(request: { profile: string | null }, schemas: string[]): string {
   const schema = request.profile ?? schemas[0] ?? 'public';
   if (!schemas.includes(schema)) {
     throw new PgrstError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${schemas.join(', ')}`);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../connections.ts';
 import { inheritKeys, viewColumnOrigins, type ViewInfo } from './views.ts';
 
 /** What PostgREST calls the schema cache: relations, columns, keys and functions of the exposed schemas. */
@@ -122,32 +123,30 @@ interface RelationRow {
   exposed: boolean;
 }
 
-export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin isolation level repeatable read read only');
-    // An empty search_path makes format_type() qualify every non-catalog type, so names are unambiguous.
-    await client.query(`select set_config('search_path', '', true)`);
-    const relationRows = (await client.query<RelationRow>(RELATIONS_SQL, [schemas])).rows;
-    const constraintRows = (await client.query(CONSTRAINTS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
-    const functionRows = (await client.query(FUNCTIONS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
-    const viewRows = (await client.query<{ oid: string; tree: string }>(VIEWS_SQL, [schemas])).rows;
-    const roleRows = (await client.query(`select rolname, rolconfig from pg_roles where rolconfig is not null`)).rows as Array<{ rolname: string; rolconfig: string[] }>;
-    await client.query('commit');
-    const cache = buildCache(relationRows, constraintRows, functionRows, viewRows);
-    for (const row of roleRows) {
-      const settings = row.rolconfig
-        .map((entry): [string, string] => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
-        .filter(([name]) => ROLE_SETTINGS.has(name));
-      if (settings.length > 0) cache.roleSettings.set(row.rolname, settings);
-    }
-    return cache;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
+async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+  const { relationRows, constraintRows, functionRows, viewRows, roleRows } = await inTransaction(
+    pool,
+    async (client) => {
+      // An empty search_path makes format_type() qualify every non-catalog type, so names are unambiguous.
+      await client.query(`select set_config('search_path', '', true)`);
+      return {
+        relationRows: (await client.query<RelationRow>(RELATIONS_SQL, [schemas])).rows,
+        constraintRows: (await client.query(CONSTRAINTS_SQL, [schemas])).rows as Array<Record<string, unknown>>,
+        functionRows: (await client.query(FUNCTIONS_SQL, [schemas])).rows as Array<Record<string, unknown>>,
+        viewRows: (await client.query<{ oid: string; tree: string }>(VIEWS_SQL, [schemas])).rows,
+        roleRows: (await client.query(`select rolname, rolconfig from pg_roles where rolconfig is not null`)).rows as Array<{ rolname: string; rolconfig: string[] }>,
+      };
+    },
+    { begin: 'begin isolation level repeatable read read only' },
+  );
+  const cache = buildCache(relationRows, constraintRows, functionRows, viewRows);
+  for (const row of roleRows) {
+    const settings = row.rolconfig
+      .map((entry): [string, string] => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
+      .filter(([name]) => ROLE_SETTINGS.has(name));
+    if (settings.length > 0) cache.roleSettings.set(row.rolname, settings);
   }
+  return cache;
 }
 
 function buildCache(

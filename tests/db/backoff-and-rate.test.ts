@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { createLeads, insertItems } from './fixtures.ts';
+import { withDatabase } from '../support/db.ts';
+import { createLeads, insertItems } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 /** Claims the item, starts it, fails it retryably; returns the new status and the delay in seconds. */
 async function failOnce(id: string, retryAfter: number | null = null) {

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { withDatabase } from '../support/db.ts';
 import { USERS } from '../support/seed.ts';
-import { createLeads, insertItems, statusOf } from './fixtures.ts';
+import { createLeads, insertItems, statusOf } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
+const db = withDatabase();
 
 const PRIORITY_RANK: Record<string, number> = { immediate: 3, high: 2, normal: 1, low: 0 };
 

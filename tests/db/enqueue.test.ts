@@ -1,29 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { as, claimsFor, createTestDatabase, sqlstate, type TestDatabase } from '../support/db.ts';
+import { as, claimsFor, sqlstate, withDatabase } from '../support/db.ts';
 import { DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS, type SeedUser } from '../support/seed.ts';
-import { createLeads } from './fixtures.ts';
+import type { EnqueueResult } from '../../supabase/functions/_shared/schemas.ts';
+import { createLeads } from '../support/queueItems.ts';
+import { resetQueueState } from '../support/queueState.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
-beforeEach(async () => {
-  await db.pool.query('delete from whatsapp_message_queue');
-  await db.pool.query('update user_queue_settings set daily_target = 45, max_capacity = 200');
-});
-
-interface EnqueueResult {
-  queued: number;
-  queue_ids: string[];
-  skipped_duplicates: number;
-  skipped_opted_out: number;
-  skipped_unknown: number;
-  warning: string | null;
-}
+const db = withDatabase();
+beforeEach(() => resetQueueState(db.pool));
 
 function enqueue(leadIds: string[], options: { scheduledFor?: string; priority?: string } = {}, actor: SeedUser = USERS.demoAdmin) {
   return as(

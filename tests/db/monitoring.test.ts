@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { as, createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { as, withDatabase } from '../support/db.ts';
 import { DEMO_CLIENT_ID, USERS } from '../support/seed.ts';
-import { createLeads, insertItems } from './fixtures.ts';
+import { createLeads, insertItems } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 async function reset() {
   await db.pool.query('delete from whatsapp_message_queue');

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, createTestDatabase, type Actor, type TestDatabase } from '../support/db.ts';
+import { describe, expect, it } from 'vitest';
+import { as, withDatabase, type Actor } from '../support/db.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
-import { createLeads, insertItems, statusOf } from './fixtures.ts';
+import { createLeads, insertItems, statusOf } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 describe('the batch path', () => {
   it('starts and completes a claimed batch in one statement each, only for the lease holder', async () => {

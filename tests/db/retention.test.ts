@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { describe, expect, it } from 'vitest';
+import { withDatabase } from '../support/db.ts';
 import { USERS } from '../support/seed.ts';
-import { createLeads, insertItems } from './fixtures.ts';
+import { createLeads, insertItems } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 describe('purge_expired_queue_items', () => {
   it('removes only finished items older than the admin’s retention_days', async () => {

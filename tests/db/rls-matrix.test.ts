@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, createTestDatabase, type Actor, type TestDatabase } from '../support/db.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { as, withDatabase, type Actor } from '../support/db.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
-import { createLeads, insertItems } from './fixtures.ts';
+import { createLeads, insertItems } from '../support/queueItems.ts';
 
 // Every table × every command × every kind of caller, each cell asserted:
 // a number = allowed, affecting/seeing exactly that many rows; 'denied' = refused with 42501.
@@ -15,12 +15,11 @@ const ACTORS: Record<ActorName, Actor> = {
   service_role: 'service_role',
 };
 
-let db: TestDatabase;
+const db = withDatabase();
 const ids: Record<string, string> = {};
 const counts: Record<string, number> = {};
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   const [demoLead, demoSpare] = await createLeads(db.pool, 2, DEMO_CLIENT_ID, 'rls-demo');
   const [otherLead, otherSpare] = await createLeads(db.pool, 2, OTHER_CLIENT_ID, 'rls-other');
   Object.assign(ids, { demoLead, demoSpare, otherLead, otherSpare });
@@ -37,9 +36,6 @@ beforeAll(async () => {
   counts.otherMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${OTHER_CLIENT_ID}'`);
   expect(counts.demoAudit).toBeGreaterThan(0);
   expect(counts.demoMetrics).toBeGreaterThan(0);
-});
-afterAll(async () => {
-  await db?.close();
 });
 
 interface Cell {

@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { describe, expect, it } from 'vitest';
+import { withDatabase } from '../support/db.ts';
 import { listMigrations } from '../../local-supabase/migrate.ts';
 import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
 import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 const EXPOSED = ['public'];
 

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, createTestDatabase, sqlstate, type TestDatabase } from '../support/db.ts';
+import { describe, expect, it } from 'vitest';
+import { as, sqlstate, withDatabase } from '../support/db.ts';
 import { USERS } from '../support/seed.ts';
-import { createLeads, insertItems, statusOf } from './fixtures.ts';
+import { createLeads, insertItems, statusOf } from '../support/queueItems.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const db = withDatabase();
 
 const STATUSES = ['pending', 'queued', 'processing', 'sent', 'failed', 'cancelled'] as const;
 const LEGAL = new Set([

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { expectNoSeriousA11yViolations, login, nextLocal, pinNow, resetQueueState, screenshot } from './support.ts';
+import { expectNoSeriousA11yViolations, login, nextLocal, pinNow, resetQueueState, screenshot } from '../support/e2e.ts';
 
 test.beforeEach(async () => {
   await resetQueueState();

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { expectNoSeriousA11yViolations, login, makePendingItemsDue, nextLocal, pinNow, queueAs, resetQueueState, runProcessor, screenshot, sinkBehaves } from './support.ts';
+import { expectNoSeriousA11yViolations, login, makePendingItemsDue, nextLocal, pinNow, queueAs, resetQueueState, runProcessor, screenshot, sinkBehaves } from '../support/e2e.ts';
 
 const MONDAY = nextLocal('monday', true);
 

@@ -2,7 +2,7 @@
 // Monday / the next Saturday, 10:00 in Jerusalem. A date in the past (the spec's 2024) would be
 // judged from the server's real clock, so the suite would pass or fail by the day it runs.
 import { test, expect } from '@playwright/test';
-import { nextLocal, pinNow, resetQueueState } from './support.ts';
+import { nextLocal, pinNow, resetQueueState } from '../support/e2e.ts';
 
 test.describe('Queue Management E2E', () => {
   test.beforeEach(async ({ page }) => {

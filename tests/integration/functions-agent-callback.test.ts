@@ -1,49 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../../local-supabase/agentSink.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
-import { TEST_WEBHOOK_SECRET, startTestStack, type TestStack } from '../support/stack.ts';
-import { invoke, seedDueItems } from './functions-helpers.ts';
+import { invoke } from '../support/invoke.ts';
+import { seedDueItems } from '../support/queueItems.ts';
+import { DEMO_ADMIN_ID } from '../support/seed.ts';
+import { TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
-let agent: SupabaseClient;
+const stack = withStack({ functions: true, sink: true });
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url, functions: true, sink: true });
-  // The Agent DB has no Supabase session: it calls with the anon key as apikey and signs the body.
-  agent = stack.client();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-});
-
-beforeEach(async () => {
-  await db.pool.query(`delete from public.whatsapp_message_queue`);
-});
+beforeEach(() => stack.reset());
 
 /** One item taken through the processor's own RPCs up to `until`. */
 async function itemIn(until: 'processing' | 'sent'): Promise<string> {
-  const [id] = await seedDueItems(db.pool, { count: 1, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
-  await db.pool.query(`select public.claim_queue_batch('test-worker', 1, 300, $1)`, [DEMO_ADMIN_ID]);
-  await db.pool.query(`select public.start_queue_item($1, 'test-worker')`, [id]);
-  if (until === 'sent') await db.pool.query(`select public.complete_queue_item($1, 'test-worker', 'trg_1')`, [id]);
+  const [id] = await seedDueItems(stack.pool, { count: 1, userId: DEMO_ADMIN_ID });
+  await stack.pool.query(`select public.claim_queue_batch('test-worker', 1, 300, $1)`, [DEMO_ADMIN_ID]);
+  await stack.pool.query(`select public.start_queue_item($1, 'test-worker')`, [id]);
+  if (until === 'sent') await stack.pool.query(`select public.complete_queue_item($1, 'test-worker', 'trg_1')`, [id]);
   return id!;
 }
 
 function report(body: unknown, secret = TEST_WEBHOOK_SECRET) {
   const raw = JSON.stringify(body);
   const headers = signStandardWebhook(secret, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), raw);
-  return invoke(agent, 'agent-callback', raw, { ...headers, 'Content-Type': 'application/json' });
+  // The Agent DB has no Supabase session: it calls with the anon key as apikey and signs the body.
+  return invoke(stack.anon, 'agent-callback', raw, { ...headers, 'Content-Type': 'application/json' });
 }
 
 async function row(id: string) {
-  return (await db.pool.query(`select status, agent_conversation_id, error_code, last_error from public.whatsapp_message_queue where id = $1`, [id])).rows[0];
+  return (await stack.pool.query(`select status, agent_conversation_id, error_code, last_error from public.whatsapp_message_queue where id = $1`, [id])).rows[0];
 }
 
 describe('agent-callback', () => {
@@ -65,7 +50,7 @@ describe('agent-callback', () => {
     const again = await report({ event: 'delivery_failed', queue_item_id: id, error_code: '131026' });
     expect(again.body.status).toBe('failed');
     expect(await row(id)).toMatchObject({ status: 'failed', error_code: '131026', last_error: 'Message undeliverable' });
-    const { rows } = await db.pool.query(`select count(*)::int as n from public.queue_audit_log where queue_item_id = $1 and action = 'delivery_failed'`, [id]);
+    const { rows } = await stack.pool.query(`select count(*)::int as n from public.queue_audit_log where queue_item_id = $1 and action = 'delivery_failed'`, [id]);
     expect(rows[0].n).toBe(1);
   });
 
@@ -83,7 +68,7 @@ describe('agent-callback', () => {
     expect(forged.status).toBe(401);
     expect(forged.body.error?.code).toBe('invalid_signature');
     expect((await row(id)).status).toBe('sent');
-    const unsigned = await invoke(agent, 'agent-callback', { event: 'delivery_failed', queue_item_id: id, error_code: 'x' });
+    const unsigned = await invoke(stack.anon, 'agent-callback', { event: 'delivery_failed', queue_item_id: id, error_code: 'x' });
     expect(unsigned.status).toBe(401);
     const unknown = await report({ event: 'conversation_started', queue_item_id: randomUUID(), conversation_id: 'c' });
     expect(unknown.status).toBe(404);

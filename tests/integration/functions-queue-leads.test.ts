@@ -1,64 +1,39 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { invoke } from '../support/invoke.ts';
+import { futureDate, isOpenDay, isSaturday, isWeekdayHoliday, israelTime, israelWeekdayAndTime } from '../support/israelDates.ts';
+import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import {
-  futureDate,
-  invoke,
-  isOpenDay,
-  isSaturday,
-  isWeekdayHoliday,
-  israelTime,
-  israelWeekdayAndTime,
-} from './functions-helpers.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
+const OPS_PER_HOUR = 600;
+
+const stack = withStack({
+  functions: true,
+  sink: true,
+  env: { QUEUE_OPERATIONS_PER_HOUR: String(OPS_PER_HOUR), AGENT_DB_TIMEOUT_MS: '3000' },
+});
 let admin: SupabaseClient;
 let demoLeads: string[];
 let otherLeads: string[];
 
-const OPS_PER_HOUR = 600;
-
 beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({
-    databaseUrl: db.url,
-    functions: true,
-    sink: true,
-    env: { QUEUE_OPERATIONS_PER_HOUR: String(OPS_PER_HOUR), AGENT_DB_TIMEOUT_MS: '3000' },
-  });
   admin = await stack.signIn(USERS.demoAdmin.email, PASSWORD);
-  const leads = await db.pool.query<{ id: string; client_id: string }>(
+  const leads = await stack.pool.query<{ id: string; client_id: string }>(
     `select id, client_id from public.leads where opted_out_at is null order by phone`,
   );
   demoLeads = leads.rows.filter((row) => row.client_id === DEMO_CLIENT_ID).map((row) => row.id);
   otherLeads = leads.rows.filter((row) => row.client_id === OTHER_CLIENT_ID).map((row) => row.id);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
 });
 
-beforeEach(async () => {
-  // Each test starts with an empty queue, fresh rate buckets and the seed's settings.
-  await db.pool.query(`delete from public.whatsapp_message_queue`);
-  await db.pool.query(`delete from private.rate_buckets`);
-  await db.pool.query(
-    `update public.user_queue_settings set daily_target = 45, max_capacity = 200, holiday_calendar = 'IL',
-       business_hours = default, processing_delay_ms = 2000, processing_state = 'running' where user_id = $1`,
-    [DEMO_ADMIN_ID],
-  );
-  stack.sink?.reset();
-});
+// Each test starts with an empty queue, fresh rate buckets and the seed's settings.
+beforeEach(() => stack.reset());
 
 const openDay = () => futureDate(isOpenDay);
 const queueAt = (date: string, time = '10:00') => israelTime(date, time).toISOString();
 
 async function rejections(): Promise<Array<{ code: string; status: number }>> {
-  const { rows } = await db.pool.query<{ code: string; status: number }>(
+  const { rows } = await stack.pool.query<{ code: string; status: number }>(
     `select details->>'code' as code, (details->>'status')::int as status from public.queue_audit_log
       where action = 'queue_rejected' and user_id = $1 order by id`,
     [DEMO_ADMIN_ID],
@@ -72,7 +47,7 @@ describe('queue-leads: success', () => {
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ queued: 2, skipped: { duplicates: 0, optedOut: 0, unknown: 0 }, warning: null });
     const ids = result.body.queueIds as string[];
-    const { rows } = await db.pool.query(`select status, priority, user_id from public.whatsapp_message_queue where id = any($1)`, [ids]);
+    const { rows } = await stack.pool.query(`select status, priority, user_id from public.whatsapp_message_queue where id = any($1)`, [ids]);
     expect(rows).toHaveLength(2);
     expect(rows.every((row) => row.status === 'pending' && row.priority === 'high' && row.user_id === DEMO_ADMIN_ID)).toBe(true);
   });
@@ -94,20 +69,14 @@ describe('queue-leads: success', () => {
   });
 
   it('immediate items start processing at once', async () => {
-    await db.pool.query(
-      `update public.user_queue_settings set holiday_calendar = 'none', processing_delay_ms = 0,
-         business_hours = (select jsonb_object_agg(d, '{"enabled":true,"start":"00:00","end":"24:00"}'::jsonb)
-                             from unnest(array['sunday','monday','tuesday','wednesday','thursday','friday','saturday']) d)
-       where user_id = $1`,
-      [DEMO_ADMIN_ID],
-    );
+    await stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0 });
     const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(0, 1), priority: 'immediate' });
     expect(result.status).toBe(200);
     const [received] = await stack.sink!.waitFor(1, 20_000);
     expect(received?.webhookId).toBe((result.body.queueIds as string[])[0]);
     expect(received?.verified).toBe(true);
     await expect
-      .poll(async () => (await db.pool.query(`select status from public.whatsapp_message_queue where id = $1`, [received?.webhookId])).rows[0]?.status, {
+      .poll(async () => (await stack.pool.query(`select status from public.whatsapp_message_queue where id = $1`, [received?.webhookId])).rows[0]?.status, {
         timeout: 10_000,
       })
       .toBe('sent');
@@ -137,15 +106,15 @@ describe('queue-leads: refusals (status, code, audit)', () => {
   });
 
   it('422 capacity_exceeded past max capacity (nothing queued)', async () => {
-    await db.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3 where user_id = $1`, [DEMO_ADMIN_ID]);
+    await stack.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3 where user_id = $1`, [DEMO_ADMIN_ID]);
     const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(0, 4), scheduledFor: queueAt(openDay()) });
     expect(result.status).toBe(422);
     expect(result.body.error).toMatchObject({ code: 'capacity_exceeded', message: 'Daily capacity exceeded (4/3)' });
-    expect((await db.pool.query(`select count(*)::int as n from public.whatsapp_message_queue`)).rows[0].n).toBe(0);
+    expect((await stack.pool.query(`select count(*)::int as n from public.whatsapp_message_queue`)).rows[0].n).toBe(0);
   });
 
   it('429 rate_limited with Retry-After once the bucket is empty', async () => {
-    await db.pool.query(`insert into private.rate_buckets (bucket, tokens, updated_at) values ($1, 0, now())`, [`queue:${DEMO_ADMIN_ID}`]);
+    await stack.pool.query(`insert into private.rate_buckets (bucket, tokens, updated_at) values ($1, 0, now())`, [`queue:${DEMO_ADMIN_ID}`]);
     const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(0, 1), scheduledFor: queueAt(openDay()) });
     expect(result.status).toBe(429);
     expect(result.body.error?.code).toBe('rate_limited');
@@ -165,7 +134,7 @@ describe('queue-leads: refusals (status, code, audit)', () => {
     expect(result.body.error?.code).toBe('forbidden');
     const mixed = await invoke(admin, 'queue-leads', { leadIds: [demoLeads[0], otherLeads[0]], scheduledFor: queueAt(openDay()) });
     expect(mixed.body).toMatchObject({ queued: 1, skipped: { unknown: 1 } });
-    const { rows } = await db.pool.query(`select count(*)::int as n from public.whatsapp_message_queue where client_id = $1`, [OTHER_CLIENT_ID]);
+    const { rows } = await stack.pool.query(`select count(*)::int as n from public.whatsapp_message_queue where client_id = $1`, [OTHER_CLIENT_ID]);
     expect(rows[0].n).toBe(0);
   });
 

@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForPort } from '../../local-supabase/functions.ts';
 import { ROOT } from '../../local-supabase/migrate.ts';
 import { freePort } from '../../local-supabase/postgres.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
-import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET, startTestStack, type TestStack } from '../support/stack.ts';
-import { ALWAYS_OPEN_HOURS, seedDueItems } from './functions-helpers.ts';
+import { seedDueItems } from '../support/queueItems.ts';
+import { ALWAYS_OPEN } from '../support/queueState.ts';
+import { DEMO_ADMIN_ID } from '../support/seed.ts';
+import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
 /**
  * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items and two
@@ -19,34 +20,13 @@ const ITEMS = 1000;
 const RUNS = 4;
 const KILLED = [0, 1];
 
-let db: TestDatabase;
-let stack: TestStack;
+const stack = withStack({ sink: true });
 const processes: ChildProcess[] = [];
 
 interface ProcessorProcess {
   child: ChildProcess;
   port: number;
   name: string;
-}
-
-function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`deno exited with ${child.exitCode}`));
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`deno did not listen on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 async function startProcessor(name: string): Promise<ProcessorProcess> {
@@ -80,7 +60,7 @@ async function startProcessor(name: string): Promise<ProcessorProcess> {
     },
   );
   processes.push(child);
-  await waitForPort(port, child);
+  await waitForPort(port, 30_000, () => (child.exitCode !== null ? `deno exited with ${child.exitCode}` : null));
   return { child, port, name };
 }
 
@@ -97,26 +77,17 @@ async function run(processor: ProcessorProcess): Promise<{ status: number; body:
   }
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url, sink: true });
-  await db.pool.query(
-    `update public.user_queue_settings set processing_state = 'running', holiday_calendar = 'none', business_hours = ${ALWAYS_OPEN_HOURS},
-       processing_delay_ms = 0, batch_size = 25, daily_target = 100000, max_capacity = 100000, rate_limit_per_hour = 100000
-     where user_id = $1`,
-    [DEMO_ADMIN_ID],
-  );
-}, 120_000);
+beforeAll(() =>
+  stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, batch_size: 25, daily_target: 100000, max_capacity: 100000, rate_limit_per_hour: 100000 }),
+);
 
-afterAll(async () => {
+afterAll(() => {
   for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
-  await stack?.stop();
-  await db?.close();
 });
 
 describe('queue-processor crash safety', () => {
   it('4 overlapping runs, 2 killed mid-batch: every item ends sent, none stuck, no duplicate sends but the killed ones', async () => {
-    const ids = await seedDueItems(db.pool, { count: ITEMS, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    const ids = await seedDueItems(stack.pool, { count: ITEMS, userId: DEMO_ADMIN_ID });
     const processors = await Promise.all(Array.from({ length: RUNS }, (_, n) => startProcessor(`crash-${n}`)));
 
     const runs = processors.map((processor) => run(processor));
@@ -126,14 +97,14 @@ describe('queue-processor crash safety', () => {
     for (const index of KILLED) expect(results[index]).toEqual({ killed: true });
 
     // The killed runs' leases lapse (as they would after lease_seconds); then ordinary runs finish the work.
-    const stuck = await db.pool.query(
+    const stuck = await stack.pool.query(
       `update public.whatsapp_message_queue set locked_until = now() - interval '1 second'
         where status in ('queued', 'processing') returning id`,
     );
     expect(stuck.rowCount).toBeGreaterThan(0);
     const survivor = processors[RUNS - 1]!;
     for (let round = 0; round < 10; round += 1) {
-      const { rows } = await db.pool.query<{ n: number }>(
+      const { rows } = await stack.pool.query<{ n: number }>(
         `select count(*)::int as n from public.whatsapp_message_queue where id = any($1) and status in ('pending', 'queued', 'processing')`,
         [ids],
       );
@@ -142,7 +113,7 @@ describe('queue-processor crash safety', () => {
       expect(finished).toMatchObject({ status: 200 });
     }
 
-    const { rows: final } = await db.pool.query<{ status: string; n: number }>(
+    const { rows: final } = await stack.pool.query<{ status: string; n: number }>(
       `select status::text, count(*)::int as n from public.whatsapp_message_queue where id = any($1) group by 1`,
       [ids],
     );
@@ -150,7 +121,7 @@ describe('queue-processor crash safety', () => {
 
     // Which items a killed run had started (webhook possibly posted before the kill).
     const killedPrefixes = KILLED.map((index) => `crash-${index}:%`);
-    const { rows: startedByKilled } = await db.pool.query<{ id: string }>(
+    const { rows: startedByKilled } = await stack.pool.query<{ id: string }>(
       `select distinct queue_item_id as id from public.queue_audit_log
         where action = 'started' and details->>'worker' like any($1)`,
       [killedPrefixes],

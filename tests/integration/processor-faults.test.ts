@@ -1,46 +1,24 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../supabase/functions/queue-processor/processor.ts';
+import { invoke } from '../support/invoke.ts';
+import { seedDueItems } from '../support/queueItems.ts';
+import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { TEST_AGENT_API_KEY, startTestStack, type TestStack } from '../support/stack.ts';
-import { ALWAYS_OPEN_HOURS, invoke, seedDueItems } from './functions-helpers.ts';
-
-let db: TestDatabase;
-let stack: TestStack;
-let service: SupabaseClient;
+import { TEST_AGENT_API_KEY } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
 const TIMEOUT_MS = 1000;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({
-    databaseUrl: db.url,
-    functions: true,
-    sink: true,
-    env: { AGENT_DB_TIMEOUT_MS: String(TIMEOUT_MS), QUEUE_BATCH_SIZE: '50', WHATSAPP_RATE_LIMIT_PER_HOUR: '100000', QUEUE_PROCESSOR_BUDGET_MS: '20000' },
-  });
-  service = stack.client(stack.serviceRoleKey);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
+const stack = withStack({
+  functions: true,
+  sink: true,
+  env: { AGENT_DB_TIMEOUT_MS: String(TIMEOUT_MS), QUEUE_BATCH_SIZE: '50', WHATSAPP_RATE_LIMIT_PER_HOUR: '100000', QUEUE_PROCESSOR_BUDGET_MS: '20000' },
 });
 
-beforeEach(async () => {
-  await db.pool.query(`delete from public.whatsapp_message_queue`);
-  await db.pool.query(`delete from private.rate_buckets`);
-  await db.pool.query(`update public.clients set sending_paused_until = null`);
-  // Always open, so these tests pass at any hour; the window test below narrows it again.
-  await db.pool.query(
-    `update public.user_queue_settings set processing_state = 'running', holiday_calendar = 'none', business_hours = ${ALWAYS_OPEN_HOURS},
-       processing_delay_ms = 0, batch_size = 50, daily_target = 1000, max_capacity = 1000, rate_limit_per_hour = 100000
-     where user_id = $1`,
-    [DEMO_ADMIN_ID],
-  );
-  stack.sink!.reset();
-  await stack.sink!.resume();
-});
+// Always open, so these tests pass at any hour; the window test below narrows it again.
+beforeEach(() =>
+  stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, batch_size: 50, daily_target: 1000, max_capacity: 1000, rate_limit_per_hour: 100000 }),
+);
 
 interface ItemRow {
   id: string;
@@ -53,12 +31,12 @@ interface ItemRow {
 }
 
 async function item(id: string): Promise<ItemRow> {
-  const { rows } = await db.pool.query<ItemRow>(`select * from public.whatsapp_message_queue where id = $1`, [id]);
+  const { rows } = await stack.pool.query<ItemRow>(`select * from public.whatsapp_message_queue where id = $1`, [id]);
   return rows[0]!;
 }
 
 async function statuses(ids: string[]): Promise<Record<string, number>> {
-  const { rows } = await db.pool.query<{ status: string; n: number }>(
+  const { rows } = await stack.pool.query<{ status: string; n: number }>(
     `select status::text, count(*)::int as n from public.whatsapp_message_queue where id = any($1) group by 1`,
     [ids],
   );
@@ -66,12 +44,12 @@ async function statuses(ids: string[]): Promise<Record<string, number>> {
 }
 
 async function runProcessor(body: Record<string, unknown> = {}) {
-  const result = await invoke(service, 'queue-processor', body);
+  const result = await invoke<RunSummary>(stack.service, 'queue-processor', body);
   expect(result.status).toBe(200);
-  return result.body as { totals: Record<string, number>; admins: Array<{ userId: string; skipped?: string }>; errors: string[] };
+  return result.body;
 }
 
-const one = () => seedDueItems(db.pool, { count: 1, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID }).then((ids) => ids[0]!);
+const one = () => seedDueItems(stack.pool, { count: 1, userId: DEMO_ADMIN_ID }).then((ids) => ids[0]!);
 
 describe('queue-processor: the fault matrix', () => {
   it('200 {success:true} -> sent with the trigger id; the receiver verifies the signature itself', async () => {
@@ -83,7 +61,7 @@ describe('queue-processor: the fault matrix', () => {
     expect(received?.headers.authorization).toBe(`Bearer ${TEST_AGENT_API_KEY}`);
     expect(received?.body).toMatchObject({ event: 'lead_batch_ready', leads: [{ queue_item_id: id, template: 'initial_outreach' }], metadata: { triggered_by: 'queue_processor' } });
     expect(await item(id)).toMatchObject({ status: 'sent', agent_trigger_id: received?.triggerId, locked_by: null });
-    const settings = await db.pool.query(`select last_processor_run_at from public.user_queue_settings where user_id = $1`, [DEMO_ADMIN_ID]);
+    const settings = await stack.pool.query(`select last_processor_run_at from public.user_queue_settings where user_id = $1`, [DEMO_ADMIN_ID]);
     expect(settings.rows[0].last_processor_run_at).toBeInstanceOf(Date);
   });
 
@@ -102,7 +80,7 @@ describe('queue-processor: the fault matrix', () => {
   });
 
   it('429 with Retry-After -> pending after Retry-After, and the whole client paused', async () => {
-    const ids = await seedDueItems(db.pool, { count: 2, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    const ids = await seedDueItems(stack.pool, { count: 2, userId: DEMO_ADMIN_ID });
     stack.sink!.behave({ status: 429, retryAfterSeconds: 120 });
     const before = Date.now();
     const summary = await runProcessor();
@@ -115,7 +93,7 @@ describe('queue-processor: the fault matrix', () => {
     // The other claimed item was handed back untouched: no attempt spent, not sent.
     const untouched = ids.find((id) => id !== triedId)!;
     expect(await item(untouched)).toMatchObject({ status: 'pending', attempts: 0, error_code: null });
-    const paused = await db.pool.query<{ until: Date }>(`select sending_paused_until as until from public.clients where id = $1`, [DEMO_CLIENT_ID]);
+    const paused = await stack.pool.query<{ until: Date }>(`select sending_paused_until as until from public.clients where id = $1`, [DEMO_CLIENT_ID]);
     expect(paused.rows[0]!.until.getTime()).toBeGreaterThanOrEqual(before + 119_000);
     stack.sink!.reset();
     const next = await runProcessor();
@@ -129,7 +107,7 @@ describe('queue-processor: the fault matrix', () => {
     const before = Date.now();
     await runProcessor();
     expect(await item(id)).toMatchObject({ status: 'pending', error_code: 'http_503' });
-    const paused = await db.pool.query<{ until: Date }>(`select sending_paused_until as until from public.clients where id = $1`, [DEMO_CLIENT_ID]);
+    const paused = await stack.pool.query<{ until: Date }>(`select sending_paused_until as until from public.clients where id = $1`, [DEMO_CLIENT_ID]);
     expect(paused.rows[0]!.until.getTime()).toBeGreaterThanOrEqual(before + 59_000);
   });
 
@@ -144,7 +122,7 @@ describe('queue-processor: the fault matrix', () => {
   });
 
   it('500 on the last attempt -> failed', async () => {
-    const [id] = await seedDueItems(db.pool, { count: 1, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID, maxAttempts: 1 });
+    const [id] = await seedDueItems(stack.pool, { count: 1, userId: DEMO_ADMIN_ID, maxAttempts: 1 });
     stack.sink!.behave({ status: 500 });
     await runProcessor();
     expect(await item(id!)).toMatchObject({ status: 'failed', error_code: 'http_500' });
@@ -169,7 +147,7 @@ describe('queue-processor: the fault matrix', () => {
 
 describe('queue-processor: what stays pending', () => {
   it('items outside the window (Saturday in Israel) stay pending', async () => {
-    await db.pool.query(`update public.user_queue_settings set business_hours = default, holiday_calendar = 'IL' where user_id = $1`, [DEMO_ADMIN_ID]);
+    await stack.pool.query(`update public.user_queue_settings set business_hours = default, holiday_calendar = 'IL' where user_id = $1`, [DEMO_ADMIN_ID]);
     const id = await one();
     const summary = await runProcessor({ now: '2026-01-10T08:00:00Z' }); // Saturday 10:00 Israel
     expect(summary.admins.find((admin) => admin.userId === DEMO_ADMIN_ID)?.skipped).toBe('outside_window');
@@ -179,11 +157,10 @@ describe('queue-processor: what stays pending', () => {
   });
 
   it('reads the window in the admin zone across the spring DST switch (Friday 2025-03-28, Israel)', async () => {
-    await db.pool.query(
-      `update public.user_queue_settings set holiday_calendar = 'IL', business_hours = jsonb_set(${ALWAYS_OPEN_HOURS}, '{friday}', '{"enabled":true,"start":"09:00","end":"13:00"}')
-        where user_id = $1`,
-      [DEMO_ADMIN_ID],
-    );
+    await stack.pool.query(`update public.user_queue_settings set holiday_calendar = 'IL', business_hours = $2 where user_id = $1`, [
+      DEMO_ADMIN_ID,
+      { ...ALWAYS_OPEN.business_hours, friday: { enabled: true, start: '09:00', end: '13:00' } },
+    ]);
     const id = await one();
     // 05:30Z is 08:30 local after the clocks went forward at 02:00: still closed.
     const early = await runProcessor({ now: '2025-03-28T05:30:00Z' });
@@ -194,8 +171,8 @@ describe('queue-processor: what stays pending', () => {
   });
 
   it('items over the daily capacity stay pending', async () => {
-    await db.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3 where user_id = $1`, [DEMO_ADMIN_ID]);
-    const ids = await seedDueItems(db.pool, { count: 5, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    await stack.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3 where user_id = $1`, [DEMO_ADMIN_ID]);
+    const ids = await seedDueItems(stack.pool, { count: 5, userId: DEMO_ADMIN_ID });
     await runProcessor();
     expect(await statuses(ids)).toEqual({ sent: 3, pending: 2 });
     const again = await runProcessor();
@@ -204,8 +181,8 @@ describe('queue-processor: what stays pending', () => {
 
   it('overlapping runs together stay within the daily capacity', async () => {
     // Each run reads the same room before it claims; the claim itself re-checks the cap under a per-admin lock.
-    await db.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3, processing_delay_ms = 200 where user_id = $1`, [DEMO_ADMIN_ID]);
-    const ids = await seedDueItems(db.pool, { count: 12, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    await stack.pool.query(`update public.user_queue_settings set daily_target = 3, max_capacity = 3, processing_delay_ms = 200 where user_id = $1`, [DEMO_ADMIN_ID]);
+    const ids = await seedDueItems(stack.pool, { count: 12, userId: DEMO_ADMIN_ID });
     const runs = await Promise.all([runProcessor(), runProcessor(), runProcessor()]);
     expect(runs.reduce((sum, run) => sum + (run.totals.claimed ?? 0), 0)).toBe(3);
     expect(await statuses(ids)).toEqual({ sent: 3, pending: 9 });
@@ -213,8 +190,8 @@ describe('queue-processor: what stays pending', () => {
 
   it('items over the send-token budget stay pending', async () => {
     // 180/hour refills one token every 20 s, with a burst of 3.
-    await db.pool.query(`update public.user_queue_settings set rate_limit_per_hour = 180 where user_id = $1`, [DEMO_ADMIN_ID]);
-    const ids = await seedDueItems(db.pool, { count: 5, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    await stack.pool.query(`update public.user_queue_settings set rate_limit_per_hour = 180 where user_id = $1`, [DEMO_ADMIN_ID]);
+    const ids = await seedDueItems(stack.pool, { count: 5, userId: DEMO_ADMIN_ID });
     await runProcessor();
     expect(await statuses(ids)).toEqual({ sent: 3, pending: 2 });
     const again = await runProcessor();
@@ -224,12 +201,12 @@ describe('queue-processor: what stays pending', () => {
   it('takes no send tokens when nothing is due', async () => {
     const summary = await runProcessor();
     expect(summary.admins.find((admin) => admin.userId === DEMO_ADMIN_ID)?.skipped).toBe('no_due_items');
-    const { rows } = await db.pool.query(`select count(*)::int as n from private.rate_buckets where bucket = $1`, [`send:${DEMO_CLIENT_ID}`]);
+    const { rows } = await stack.pool.query(`select count(*)::int as n from private.rate_buckets where bucket = $1`, [`send:${DEMO_CLIENT_ID}`]);
     expect(rows[0].n).toBe(0);
   });
 
   it('paused admins are skipped', async () => {
-    await db.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = $1`, [DEMO_ADMIN_ID]);
+    await stack.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = $1`, [DEMO_ADMIN_ID]);
     const id = await one();
     const summary = await runProcessor();
     expect(summary.admins.some((admin) => admin.userId === DEMO_ADMIN_ID)).toBe(false);
@@ -240,8 +217,8 @@ describe('queue-processor: what stays pending', () => {
 
 describe('queue-processor: pacing and budget', () => {
   it('waits the admin processing delay between items', async () => {
-    await db.pool.query(`update public.user_queue_settings set processing_delay_ms = 300 where user_id = $1`, [DEMO_ADMIN_ID]);
-    await seedDueItems(db.pool, { count: 3, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID });
+    await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = 300 where user_id = $1`, [DEMO_ADMIN_ID]);
+    await seedDueItems(stack.pool, { count: 3, userId: DEMO_ADMIN_ID });
     await runProcessor();
     const times = stack.sink!.received.map((received) => Date.parse(received.receivedAt));
     expect(times).toHaveLength(3);
@@ -253,7 +230,7 @@ describe('queue-processor: pacing and budget', () => {
     const order = ['low', 'immediate', 'normal', 'high'];
     const byPriority = new Map<string, string>();
     for (const priority of order) {
-      const [id] = await seedDueItems(db.pool, { count: 1, clientId: DEMO_CLIENT_ID, userId: DEMO_ADMIN_ID, priority });
+      const [id] = await seedDueItems(stack.pool, { count: 1, userId: DEMO_ADMIN_ID, priority });
       byPriority.set(id!, priority);
     }
     await runProcessor();

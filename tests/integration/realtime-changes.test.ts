@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { SERVICE_ROLE_KEY, startRealtimeTestServer, userToken, watchChanges, type RealtimeTestServer } from './realtime-server.ts';
+import { SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { withDatabase } from '../support/db.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
+import { userToken } from '../support/tokens.ts';
+import { watchChanges } from '../support/watchChanges.ts';
 
 const alice = randomUUID();
 const bob = randomUUID();
-let db: TestDatabase;
+const db = withDatabase();
 let server: RealtimeTestServer;
 
 async function insertNote(owner: string, body: string, priority = 0): Promise<number> {
@@ -18,7 +21,6 @@ async function insertNote(owner: string, body: string, priority = 0): Promise<nu
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   server = await startRealtimeTestServer(db.url);
   // Created after the server started: the first join for it makes the feed pick it up.
   await db.pool.query(`
@@ -39,7 +41,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await db?.close();
 });
 
 describe.each(['2.0.0', '1.0.0'] as const)('postgres_changes over vsn %s', (vsn) => {

@@ -1,19 +1,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runFanout } from '../../bench/realtime-fanout.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from './realtime-server.ts';
+import { withDatabase } from '../support/db.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
 
-let db: TestDatabase;
+const db = withDatabase();
 let server: RealtimeTestServer;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   server = await startRealtimeTestServer(db.url);
 });
 
 afterAll(async () => {
   await server?.close();
-  await db?.close();
 });
 
 it('fans 100 changes/s out to 50 RLS subscribers without losing or reordering any', async () => {

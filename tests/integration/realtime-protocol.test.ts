@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY, startRealtimeTestServer, userToken, type RealtimeTestServer } from './realtime-server.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { withDatabase } from '../support/db.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
+import { userToken } from '../support/tokens.ts';
 
 type Frame = { join_ref: string | null; ref: string | null; topic: string; event: string; payload: Record<string, unknown> };
 
-let db: TestDatabase;
+const db = withDatabase();
 let server: RealtimeTestServer;
 let quietServer: RealtimeTestServer;
 /** Its clock runs an hour (less 300 ms) ahead: a fresh one-hour token expires 300 ms after joining. */
@@ -59,7 +61,6 @@ const joinConfig = (postgres_changes: unknown[]) => ({
 });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await db.pool.query(`
     create table public.rt_items (id bigint generated always as identity primary key, owner uuid, label text);
     alter table public.rt_items enable row level security;
@@ -76,7 +77,6 @@ afterAll(async () => {
   await quietServer?.close();
   await lateServer?.close();
   await server?.close();
-  await db?.close();
 });
 
 describe.each(['2.0.0', '1.0.0'] as const)('Phoenix frames, vsn %s', (vsn) => {

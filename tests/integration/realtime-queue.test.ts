@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { expect, it } from 'vitest';
+import { enqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { watchChanges } from './realtime-server.ts';
+import { watchChanges } from '../support/watchChanges.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-});
+const stack = withStack();
 
 async function freeLeads(clientId: string, count: number): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await stack.pool.query<{ id: string }>(
     `select l.id from public.leads l
       where l.client_id = $1 and l.opted_out_at is null
         and not exists (select 1 from public.whatsapp_message_queue q
@@ -40,7 +29,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
 
   const { data, error } = await demo.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 3) });
   expect(error).toBeNull();
-  const queueIds = (data as { queue_ids: string[] }).queue_ids;
+  const queueIds = enqueueResult.parse(data).queue_ids;
   expect(queueIds).toHaveLength(3);
   await demoWatch.waitFor((events) => queueIds.every((id) => events.some((e) => e.eventType === 'INSERT' && e.new.id === id)), 2000);
   for (const event of demoWatch.events) expect(event.new).toMatchObject({ user_id: DEMO_ADMIN_ID, client_id: DEMO_CLIENT_ID, status: 'pending' });
@@ -51,7 +40,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
 
   // Commit order per subscriber: once Other's own item arrives, nothing of Demo's can still be in flight to it.
   const [otherLead] = await freeLeads(OTHER_CLIENT_ID, 1);
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await stack.pool.query<{ id: string }>(
     'insert into public.whatsapp_message_queue (lead_id, client_id, user_id) values ($1, $2, $3) returning id',
     [otherLead, OTHER_CLIENT_ID, OTHER_ADMIN_ID],
   );
@@ -70,6 +59,6 @@ it('accepts the new publishable key on the realtime socket, as the HTTP routes d
   const watch = await watchChanges(client, 'publishable-queue', [{ event: 'INSERT', table: 'whatsapp_message_queue' }]);
   const { data, error } = await client.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 1) });
   expect(error).toBeNull();
-  const [id] = (data as { queue_ids: string[] }).queue_ids;
+  const [id] = enqueueResult.parse(data).queue_ids;
   await watch.waitFor((events) => events.some((e) => e.new.id === id), 2000);
 });

@@ -1,24 +1,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withStack } from '../support/withStack.ts';
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const PASSWORD = 'testtesttest';
 
-let db: TestDatabase;
-let stack: TestStack;
+const stack = withStack();
 let admin: SupabaseClient;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url });
   admin = await stack.signIn('test@test.test', PASSWORD);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
 });
 
 describe('rest through the gateway, over the app schema and seed', () => {

@@ -1,33 +1,20 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { ANON_KEY, REST_FIXTURE_SQL, restClient, SERVICE_ROLE_KEY, startRestServer, type RestServer } from './rest-server.ts';
+import { describe, expect, it } from 'vitest';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
+import { startTestStack } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let server: RestServer;
-let anon: SupabaseClient;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.pool.query(REST_FIXTURE_SQL);
-  server = await startRestServer(db.url);
-  anon = restClient(server.url, ANON_KEY);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
-});
+const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false });
 
 async function raw(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('apikey')) headers.set('apikey', ANON_KEY);
-  return fetch(`${server.url}/rest/v1${path}`, { ...init, headers });
+  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
 }
 
 describe('rest select', () => {
   it('returns all rows with * and the columns Postgres typed', async () => {
-    const { data, error, status } = await anon.from('rf_authors').select('*').order('id');
+    const { data, error, status } = await stack.anon.from('rf_authors').select('*').order('id');
     expect(error).toBeNull();
     expect(status).toBe(200);
     expect(data).toHaveLength(4);
@@ -35,7 +22,7 @@ describe('rest select', () => {
   });
 
   it('renames with aliases, follows json paths and casts', async () => {
-    const { data, error } = await anon
+    const { data, error } = await stack.anon
       .from('rf_authors')
       .select('who:name, born:meta->born, hugo:meta->awards->>hugo, meta->awards, id::text')
       .eq('id', 1)
@@ -45,7 +32,7 @@ describe('rest select', () => {
   });
 
   it('embeds to-one as an object or null and to-many as an array', async () => {
-    const { data, error } = await anon
+    const { data, error } = await stack.anon
       .from('rf_books')
       .select('title, author:rf_authors!author_id(name), editor:rf_authors!editor_id(name)')
       .order('id')
@@ -55,24 +42,24 @@ describe('rest select', () => {
       { title: 'The Dispossessed', author: { name: 'Ursula' }, editor: { name: 'Stanislaw' } },
       { title: 'The Left Hand of Darkness', author: { name: 'Ursula' }, editor: null },
     ]);
-    const authors = await anon.from('rf_authors').select('name, rf_books!author_id(title), rf_profiles(bio)').eq('id', 3).single();
+    const authors = await stack.anon.from('rf_authors').select('name, rf_books!author_id(title), rf_profiles(bio)').eq('id', 3).single();
     expect(authors.error).toBeNull();
     expect(authors.data).toEqual({ name: 'Tove', rf_books: [{ title: 'Moominland Midwinter' }], rf_profiles: null });
   });
 
   it('answers 300 PGRST201 for an ambiguous embed and 400 PGRST200 for no relationship', async () => {
-    const ambiguous = await anon.from('rf_books').select('title, rf_authors(name)');
+    const ambiguous = await stack.anon.from('rf_books').select('title, rf_authors(name)');
     expect(ambiguous.status).toBe(300);
     expect(ambiguous.error?.code).toBe('PGRST201');
     expect(ambiguous.error?.details).toHaveLength(2);
-    const none = await anon.from('rf_books').select('title, rf_notes(body)');
+    const none = await stack.anon.from('rf_books').select('title, rf_notes(body)');
     expect(none.status).toBe(400);
     expect(none.error?.code).toBe('PGRST200');
     expect(none.error?.message).toBe("Could not find a relationship between 'rf_books' and 'rf_notes' in the schema cache");
   });
 
   it('filters, orders and limits inside embeds, and !inner filters the parents', async () => {
-    const { data, error } = await anon
+    const { data, error } = await stack.anon
       .from('rf_authors')
       .select('name, rf_books!author_id(title, pages)')
       .in('id', [1, 2])
@@ -85,48 +72,48 @@ describe('rest select', () => {
       { name: 'Ursula', rf_books: [{ title: 'The Dispossessed', pages: 387 }] },
       { name: 'Stanislaw', rf_books: [{ title: 'The Cyberiad', pages: 295 }] },
     ]);
-    const inner = await anon.from('rf_authors').select('name, rf_books!author_id!inner(title)', { count: 'exact' }).eq('rf_books.status', 'draft');
+    const inner = await stack.anon.from('rf_authors').select('name, rf_books!author_id!inner(title)', { count: 'exact' }).eq('rf_books.status', 'draft');
     expect(inner.error).toBeNull();
     expect(inner.data).toEqual([{ name: 'Stanislaw', rf_books: [{ title: 'The Cyberiad' }] }]);
     expect(inner.count).toBe(1);
-    const spread = await anon.from('rf_books').select('title, ...rf_authors!author_id(author_name:name)').eq('id', 3).single();
+    const spread = await stack.anon.from('rf_books').select('title, ...rf_authors!author_id(author_name:name)').eq('id', 3).single();
     expect(spread.data).toEqual({ title: 'Solaris', author_name: 'Stanislaw' });
   });
 
   it('picks a relationship by foreign key name, filters a to-one !inner embed and refuses filters on unselected embeds', async () => {
-    const byName = await anon.from('rf_books').select('title, rf_authors!rf_books_editor_id_fkey(name)').eq('id', 1).single();
+    const byName = await stack.anon.from('rf_books').select('title, rf_authors!rf_books_editor_id_fkey(name)').eq('id', 1).single();
     expect(byName.data).toEqual({ title: 'The Dispossessed', rf_authors: { name: 'Stanislaw' } });
-    const inner = await anon.from('rf_books').select('id, author:rf_authors!author_id!inner(country)').eq('author.country', 'PL').order('id');
+    const inner = await stack.anon.from('rf_books').select('id, author:rf_authors!author_id!inner(country)').eq('author.country', 'PL').order('id');
     expect(inner.data).toEqual([
       { id: 3, author: { country: 'PL' } },
       { id: 4, author: { country: 'PL' } },
     ]);
-    const withoutEmbed = await anon.from('rf_books').select('id').eq('rf_authors.country', 'PL');
+    const withoutEmbed = await stack.anon.from('rf_books').select('id').eq('rf_authors.country', 'PL');
     expect(withoutEmbed.status).toBe(400);
     expect(withoutEmbed.error?.code).toBe('PGRST108');
-    const filterOnly = await anon.from('rf_books').select('id, rf_authors!author_id!inner()').eq('rf_authors.country', 'FI');
+    const filterOnly = await stack.anon.from('rf_books').select('id, rf_authors!author_id!inner()').eq('rf_authors.country', 'FI');
     expect(filterOnly.data).toEqual([{ id: 5 }]);
-    const nullEmbed = await anon.from('rf_books').select('id, author:rf_authors!author_id(id)').is('author', null);
+    const nullEmbed = await stack.anon.from('rf_books').select('id, author:rf_authors!author_id(id)').is('author', null);
     expect(nullEmbed.data).toEqual([{ id: 6, author: null }]);
   });
 
   it('embeds many-to-many through a junction table', async () => {
-    const { data, error } = await anon.from('rf_books').select('id, rf_tags(label)').in('id', [1, 2, 3]).order('id');
+    const { data, error } = await stack.anon.from('rf_books').select('id, rf_tags(label)').in('id', [1, 2, 3]).order('id');
     expect(error).toBeNull();
     expect(data).toEqual([
       { id: 1, rf_tags: [{ label: 'classic' }] },
       { id: 2, rf_tags: [] },
       { id: 3, rf_tags: [{ label: 'classic' }, { label: 'short' }] },
     ]);
-    const back = await anon.from('rf_tags').select('label, rf_books!rf_book_tags(id)').eq('id', 2).order('id', { referencedTable: 'rf_books' }).single();
+    const back = await stack.anon.from('rf_tags').select('label, rf_books!rf_book_tags(id)').eq('id', 2).order('id', { referencedTable: 'rf_books' }).single();
     expect(back.data).toEqual({ label: 'short', rf_books: [{ id: 3 }, { id: 5 }] });
   });
 
   it('embeds through a view, which inherits its table\'s foreign keys', async () => {
-    const fromView = await anon.from('rf_book_list').select('title, rf_authors(name)').eq('book_id', 3).single();
+    const fromView = await stack.anon.from('rf_book_list').select('title, rf_authors(name)').eq('book_id', 3).single();
     expect(fromView.error).toBeNull();
     expect(fromView.data).toEqual({ title: 'Solaris', rf_authors: { name: 'Stanislaw' } });
-    const intoView = await anon.from('rf_authors').select('name, rf_book_list(title)').eq('id', 3).single();
+    const intoView = await stack.anon.from('rf_authors').select('name, rf_book_list(title)').eq('id', 3).single();
     expect(intoView.data).toEqual({ name: 'Tove', rf_book_list: [{ title: 'Moominland Midwinter' }] });
   });
 
@@ -136,7 +123,7 @@ describe('rest select', () => {
       expect(error).toBeNull();
       return (data ?? []).map((row) => row.id).sort();
     };
-    const books = () => anon.from('rf_books').select('id');
+    const books = () => stack.anon.from('rf_books').select('id');
     expect(await ids(books().eq('status', 'draft'))).toEqual([4, 6]);
     expect(await ids(books().neq('status', 'draft'))).toEqual([1, 2, 3, 5]);
     expect(await ids(books().gt('pages', 300))).toEqual([1, 2]);
@@ -162,21 +149,21 @@ describe('rest select', () => {
     expect(await ids(books().filter('title', 'imatch', '^the (d|c)'))).toEqual([1, 4]);
     expect(await ids(books().or('title.like(any).{Sol*,Moom*}'))).toEqual([3, 5]);
     const authors = async (query: PromiseLike<{ data: Array<{ id: number }> | null; error: unknown }>) => ids(query);
-    expect(await authors(anon.from('rf_authors').select('id').contains('tags', ['scifi']))).toEqual([1, 2]);
-    expect(await authors(anon.from('rf_authors').select('id').containedBy('tags', ['scifi', 'fantasy']))).toEqual([1, 2, 4]);
-    expect(await authors(anon.from('rf_authors').select('id').overlaps('tags', ['children', 'fantasy']))).toEqual([1, 3]);
-    expect(await authors(anon.from('rf_authors').select('id').is('country', null))).toEqual([4]);
+    expect(await authors(stack.anon.from('rf_authors').select('id').contains('tags', ['scifi']))).toEqual([1, 2]);
+    expect(await authors(stack.anon.from('rf_authors').select('id').containedBy('tags', ['scifi', 'fantasy']))).toEqual([1, 2, 4]);
+    expect(await authors(stack.anon.from('rf_authors').select('id').overlaps('tags', ['children', 'fantasy']))).toEqual([1, 3]);
+    expect(await authors(stack.anon.from('rf_authors').select('id').is('country', null))).toEqual([4]);
   });
 
   it('orders with nulls first/last and pages with limit/offset', async () => {
-    const { data } = await anon.from('rf_books').select('id').order('pages', { ascending: false, nullsFirst: true }).range(0, 2);
+    const { data } = await stack.anon.from('rf_books').select('id').order('pages', { ascending: false, nullsFirst: true }).range(0, 2);
     expect(data).toEqual([{ id: 6 }, { id: 1 }, { id: 2 }]);
-    const last = await anon.from('rf_books').select('id').order('pages', { ascending: true, nullsFirst: false }).range(4, 5);
+    const last = await stack.anon.from('rf_books').select('id').order('pages', { ascending: true, nullsFirst: false }).range(4, 5);
     expect(last.data).toEqual([{ id: 1 }, { id: 6 }]);
   });
 
   it('counts exactly with Content-Range, 206 for a partial page and HEAD without a body', async () => {
-    const page = await anon.from('rf_books').select('id', { count: 'exact' }).order('id').range(1, 2);
+    const page = await stack.anon.from('rf_books').select('id', { count: 'exact' }).order('id').range(1, 2);
     expect(page.status).toBe(206);
     expect(page.count).toBe(6);
     expect(page.data).toEqual([{ id: 2 }, { id: 3 }]);
@@ -187,7 +174,7 @@ describe('rest select', () => {
     expect(all.headers.get('content-range')).toBe('0-5/6');
     const uncounted = await raw('/rf_books?select=id&status=eq.nothing');
     expect(uncounted.headers.get('content-range')).toBe('*/*');
-    const head = await anon.from('rf_books').select('*', { count: 'exact', head: true }).eq('status', 'draft');
+    const head = await stack.anon.from('rf_books').select('*', { count: 'exact', head: true }).eq('status', 'draft');
     expect(head.count).toBe(2);
     expect(head.data).toBeNull();
     const headResponse = await raw('/rf_books', { method: 'HEAD', headers: { prefer: 'count=exact' } });
@@ -196,7 +183,7 @@ describe('rest select', () => {
   });
 
   it('orders parents by a to-one embed column and refuses a to-many one with 400 PGRST118', async () => {
-    const { data, error } = await anon
+    const { data, error } = await stack.anon
       .from('rf_books')
       .select('id, author:rf_authors!author_id(name)')
       .not('author_id', 'is', null)
@@ -204,13 +191,13 @@ describe('rest select', () => {
       .order('id');
     expect(error).toBeNull();
     expect(data?.map((row: { id: number }) => row.id)).toEqual([1, 2, 5, 3, 4]);
-    const toMany = await anon.from('rf_authors').select('id, rf_books!author_id(id)').order('rf_books(id)');
+    const toMany = await stack.anon.from('rf_authors').select('id, rf_books!author_id(id)').order('rf_books(id)');
     expect(toMany.status).toBe(400);
     expect(toMany.error?.code).toBe('PGRST118');
   });
 
   it('answers text/csv when asked', async () => {
-    const { data, error } = await anon.from('rf_books').select('id, title, pages').in('id', [1, 6]).order('id').csv();
+    const { data, error } = await stack.anon.from('rf_books').select('id, title, pages').in('id', [1, 6]).order('id').csv();
     expect(error).toBeNull();
     expect(data).toBe('id,title,pages\n1,"The Dispossessed",387\n6,"Untitled, (draft)",');
   });
@@ -223,7 +210,7 @@ describe('rest select', () => {
   });
 
   it('counts related rows with rel(count)', async () => {
-    const { data, error } = await anon.from('rf_authors').select('name, rf_books!author_id(count)').order('id').limit(2);
+    const { data, error } = await stack.anon.from('rf_authors').select('name, rf_books!author_id(count)').order('id').limit(2);
     expect(error).toBeNull();
     expect(data).toEqual([
       { name: 'Ursula', rf_books: [{ count: 2 }] },
@@ -243,26 +230,26 @@ describe('rest select', () => {
   });
 
   it('caps a read at maxRows', async () => {
-    const capped = await startRestServer(db.url, { maxRows: 2 });
+    const capped = await startTestStack({ databaseUrl: stack.databaseUrl, api: { maxRows: 2 }, realtime: false });
     try {
       const response = await fetch(`${capped.url}/rest/v1/rf_books?select=id`, { headers: { apikey: ANON_KEY, prefer: 'count=exact' } });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-range')).toBe('0-1/6');
       expect(await response.json()).toHaveLength(2);
     } finally {
-      await capped.close();
+      await capped.stop();
     }
   });
 
   it('single() gives an object, and 406 PGRST116 when the row count is not one', async () => {
-    const one = await anon.from('rf_authors').select('name').eq('id', 2).single();
+    const one = await stack.anon.from('rf_authors').select('name').eq('id', 2).single();
     expect(one.data).toEqual({ name: 'Stanislaw' });
-    const none = await anon.from('rf_authors').select('name').eq('id', 99).single();
+    const none = await stack.anon.from('rf_authors').select('name').eq('id', 99).single();
     expect(none.status).toBe(406);
     expect(none.error).toMatchObject({ code: 'PGRST116', details: 'The result contains 0 rows', message: 'Cannot coerce the result to a single JSON object' });
-    const many = await anon.from('rf_authors').select('name').single();
+    const many = await stack.anon.from('rf_authors').select('name').single();
     expect(many.error?.details).toBe('The result contains 4 rows');
-    const maybe = await anon.from('rf_authors').select('name').eq('id', 99).maybeSingle();
+    const maybe = await stack.anon.from('rf_authors').select('name').eq('id', 99).maybeSingle();
     expect(maybe).toMatchObject({ data: null, error: null });
   });
 
@@ -270,37 +257,37 @@ describe('rest select', () => {
     const response = await raw('/rf_books', { headers: { 'accept-profile': 'private' } });
     expect(response.status).toBe(406);
     expect(await response.json()).toMatchObject({ code: 'PGRST106', message: 'Invalid schema: private' });
-    const service = restClient(server.url, SERVICE_ROLE_KEY, { schema: 'auth' });
+    const service = stack.client(SERVICE_ROLE_KEY, { schema: 'auth' });
     const denied = await service.from('users').select('id');
     expect(denied.error?.code).toBe('PGRST106');
-    const both = await startRestServer(db.url, { schemas: ['public', 'rf_api'] });
+    const both = await startTestStack({ databaseUrl: stack.databaseUrl, api: { schemas: ['public', 'rf_api'] }, realtime: false });
     try {
-      const api = restClient(both.url, ANON_KEY, { schema: 'rf_api' });
+      const api = both.client(ANON_KEY, { schema: 'rf_api' });
       expect((await api.from('rf_books').select('*')).data).toEqual([{ code: 'api-only' }]);
-      const fallback = restClient(both.url, ANON_KEY);
+      const fallback = both.client(ANON_KEY);
       expect((await fallback.from('rf_books').select('id').eq('id', 1)).data).toEqual([{ id: 1 }]);
     } finally {
-      await both.close();
+      await both.stop();
     }
   });
 
   it('answers 404 PGRST205 for an unknown table and 400 42703 for an unknown column', async () => {
-    const table = await anon.from('rf_missing').select('*');
+    const table = await stack.anon.from('rf_missing').select('*');
     expect(table.status).toBe(404);
     expect(table.error).toMatchObject({ code: 'PGRST205', message: "Could not find the table 'public.rf_missing' in the schema cache" });
-    const typo = await anon.from('rf_bookz').select('*');
+    const typo = await stack.anon.from('rf_bookz').select('*');
     expect(typo.error?.hint).toBe("Perhaps you meant the table 'public.rf_books'");
-    const aggregate = await anon.from('rf_books').select('count()');
+    const aggregate = await stack.anon.from('rf_books').select('count()');
     expect(aggregate.error?.code).toBe('PGRST123');
-    const column = await anon.from('rf_books').select('nope');
+    const column = await stack.anon.from('rf_books').select('nope');
     expect(column.status).toBe(400);
     expect(column.error?.code).toBe('42703');
   });
 
   it('sees a table created after the cache was loaded', async () => {
-    await anon.from('rf_books').select('id').limit(1);
-    await db.pool.query(`create table public.rf_late (id int primary key); insert into public.rf_late values (7); grant select on public.rf_late to anon`);
-    const { data, error } = await anon.from('rf_late').select('id');
+    await stack.anon.from('rf_books').select('id').limit(1);
+    await stack.pool.query(`create table public.rf_late (id int primary key); insert into public.rf_late values (7); grant select on public.rf_late to anon`);
+    const { data, error } = await stack.anon.from('rf_late').select('id');
     expect(error).toBeNull();
     expect(data).toEqual([{ id: 7 }]);
   });

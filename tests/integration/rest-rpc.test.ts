@@ -1,55 +1,47 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ANON_KEY } from '../../local-supabase/keys.ts';
 import { createRestHandler } from '../../local-supabase/rest/handler.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { ANON_KEY, REST_FIXTURE_SQL, restClient, startRestServer, userToken, type RestServer } from './rest-server.ts';
+import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
+import { userToken } from '../support/tokens.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let server: RestServer;
-let anon: SupabaseClient;
+// The rest handler's own 10 MB body limit answers, not the gateway's.
+const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false, bodyLimitBytes: 20 * 1024 * 1024 });
 let user: SupabaseClient;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.pool.query(REST_FIXTURE_SQL);
-  server = await startRestServer(db.url);
-  anon = restClient(server.url, ANON_KEY);
-  user = restClient(server.url, ANON_KEY, { accessToken: await userToken('c0000000-0000-4000-8000-00000000000c') });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
+  user = stack.client(ANON_KEY, { accessToken: await userToken('c0000000-0000-4000-8000-00000000000c') });
 });
 
 async function raw(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set('apikey', ANON_KEY);
   if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${server.url}/rest/v1${path}`, { ...init, headers });
+  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
 }
 
 describe('rest rpc', () => {
   it('calls a scalar function with named args by POST and by GET, using defaults', async () => {
-    expect((await anon.rpc('rf_add', { a: 2, b: 3 })).data).toBe(5);
-    expect((await anon.rpc('rf_add', { a: 2 })).data).toBe(3);
-    expect((await anon.rpc('rf_add', { a: 40, b: 2 }, { get: true })).data).toBe(42);
-    expect((await anon.rpc('rf_sum', { ids: [1, 2, 3] })).data).toBe(6);
-    expect((await anon.rpc('rf_sum', { ids: [4, 5] }, { get: true })).data).toBe(9);
-    expect((await anon.rpc('rf_echo', { payload: { a: [1, { b: null }] } })).data).toEqual({ a: [1, { b: null }] });
+    expect((await stack.anon.rpc('rf_add', { a: 2, b: 3 })).data).toBe(5);
+    expect((await stack.anon.rpc('rf_add', { a: 2 })).data).toBe(3);
+    expect((await stack.anon.rpc('rf_add', { a: 40, b: 2 }, { get: true })).data).toBe(42);
+    expect((await stack.anon.rpc('rf_sum', { ids: [1, 2, 3] })).data).toBe(6);
+    expect((await stack.anon.rpc('rf_sum', { ids: [4, 5] }, { get: true })).data).toBe(9);
+    expect((await stack.anon.rpc('rf_echo', { payload: { a: [1, { b: null }] } })).data).toEqual({ a: [1, { b: null }] });
   });
 
   it('answers 204 for a void function', async () => {
-    const { status, data, error } = await anon.rpc('rf_noop');
+    const { status, data, error } = await stack.anon.rpc('rf_noop');
     expect(error).toBeNull();
     expect(status).toBe(204);
     expect(data).toBeNull();
   });
 
   it('returns SETOF rows with filters, order, limit, select and count applied', async () => {
-    const { data, count, status } = await anon
+    const { data, count, status } = await stack.anon
       .rpc('rf_books_by', { author: 1 }, { count: 'exact' })
       .select('title, pages')
       .gt('pages', 100)
@@ -58,7 +50,7 @@ describe('rest rpc', () => {
     expect(status).toBe(206);
     expect(count).toBe(2);
     expect(data).toEqual([{ title: 'The Left Hand of Darkness', pages: 304 }]);
-    const embedded = await anon.rpc('rf_books_by', { author: 2 }).select('title, editor:rf_authors!editor_id(name)').order('id');
+    const embedded = await stack.anon.rpc('rf_books_by', { author: 2 }).select('title, editor:rf_authors!editor_id(name)').order('id');
     expect(embedded.data).toEqual([
       { title: 'Solaris', editor: { name: 'Ursula' } },
       { title: 'The Cyberiad', editor: null },
@@ -68,35 +60,35 @@ describe('rest rpc', () => {
   });
 
   it('returns TABLE results as rows, single() as an object, and SETOF scalars as an array', async () => {
-    const card = await anon.rpc('rf_author_card', { author: 2 }).single();
+    const card = await stack.anon.rpc('rf_author_card', { author: 2 }).single();
     expect(card.data).toEqual({ name: 'Stanislaw', books: 2 });
-    const missing = await anon.rpc('rf_author_card', { author: 99 }).single();
+    const missing = await stack.anon.rpc('rf_author_card', { author: 99 }).single();
     expect(missing.status).toBe(406);
     expect(missing.error?.code).toBe('PGRST116');
-    expect((await anon.rpc('rf_numbers', { n: 3 })).data).toEqual([1, 2, 3]);
-    expect((await anon.rpc('rf_first_author').select('name')).data).toEqual({ name: 'Ursula' });
+    expect((await stack.anon.rpc('rf_numbers', { n: 3 })).data).toEqual([1, 2, 3]);
+    expect((await stack.anon.rpc('rf_first_author').select('name')).data).toEqual({ name: 'Ursula' });
   });
 
   it('chooses an overload by its argument names', async () => {
-    expect((await anon.rpc('rf_greet', { name: 'Ada' })).data).toBe('hello Ada');
-    expect((await anon.rpc('rf_greet', { name: 'Ada', greeting: 'shalom' })).data).toBe('shalom Ada');
+    expect((await stack.anon.rpc('rf_greet', { name: 'Ada' })).data).toBe('hello Ada');
+    expect((await stack.anon.rpc('rf_greet', { name: 'Ada', greeting: 'shalom' })).data).toBe('shalom Ada');
   });
 
   it('answers 404 PGRST202 for an unknown function or unknown argument names', async () => {
-    const unknown = await anon.rpc('rf_nope', { x: 1 });
+    const unknown = await stack.anon.rpc('rf_nope', { x: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.error?.code).toBe('PGRST202');
     expect(unknown.error?.message).toBe('Could not find the function public.rf_nope(x) in the schema cache');
-    expect((await anon.rpc('rf_ad', { a: 1 })).error?.hint).toBe('Perhaps you meant to call the function public.rf_add');
-    const wrongArgs = await anon.rpc('rf_add', { c: 1 });
+    expect((await stack.anon.rpc('rf_ad', { a: 1 })).error?.hint).toBe('Perhaps you meant to call the function public.rf_add');
+    const wrongArgs = await stack.anon.rpc('rf_add', { c: 1 });
     expect(wrongArgs.error?.code).toBe('PGRST202');
   });
 
   it('maps raised errors: P0001 400 with detail and hint, PTnnn to its status', async () => {
-    const failed = await anon.rpc('rf_fail');
+    const failed = await stack.anon.rpc('rf_fail');
     expect(failed.status).toBe(400);
     expect(failed.error).toEqual({ code: 'P0001', details: 'some detail', hint: 'some hint', message: 'boom' });
-    const teapot = await anon.rpc('rf_teapot');
+    const teapot = await stack.anon.rpc('rf_teapot');
     expect(teapot.status).toBe(418);
     expect(teapot.error?.message).toBe('I am a teapot');
   });
@@ -105,7 +97,7 @@ describe('rest rpc', () => {
     const created = await raw('/rpc/rf_created', { method: 'POST', body: '{}' });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/rf_books?id=eq.1');
-    const raised = await anon.rpc('rf_payment_required');
+    const raised = await stack.anon.rpc('rf_payment_required');
     expect(raised.status).toBe(402);
     expect(raised.error).toEqual({ code: '123', message: 'Payment Required', details: 'Quota exceeded', hint: 'Upgrade your plan' });
     const bad = await raw('/rpc/rf_bad_guc', { method: 'POST', body: '{}' });
@@ -162,9 +154,9 @@ describe('rest hostile input', () => {
     expect(((await column.json()) as { code: string }).code).toBe('42703');
     const quoted = await raw(`/rf_books?select=${encodeURIComponent('"id""; drop table rf_books; --"')}`);
     expect(quoted.status).toBe(400);
-    const value = await anon.from('rf_books').select('id').eq('title', "'; drop table rf_books; --");
+    const value = await stack.anon.from('rf_books').select('id').eq('title', "'; drop table rf_books; --");
     expect(value.data).toEqual([]);
-    const stillThere = await anon.from('rf_books').select('id', { count: 'exact', head: true });
+    const stillThere = await stack.anon.from('rf_books').select('id', { count: 'exact', head: true });
     expect(stillThere.count).toBe(6);
   });
 

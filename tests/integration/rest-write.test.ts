@@ -1,32 +1,21 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { ANON_KEY, REST_FIXTURE_SQL, restClient, SERVICE_ROLE_KEY, startRestServer, userToken, type RestServer } from './rest-server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
+import { userToken } from '../support/tokens.ts';
+import { withStack } from '../support/withStack.ts';
 
 const ALICE = 'b0000000-0000-4000-8000-00000000000a';
 const BOB = 'b0000000-0000-4000-8000-00000000000b';
 
-let db: TestDatabase;
-let server: RestServer;
-let anon: SupabaseClient;
+const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false });
 let alice: SupabaseClient;
 let bob: SupabaseClient;
-let service: SupabaseClient;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.pool.query(REST_FIXTURE_SQL);
-  server = await startRestServer(db.url);
-  anon = restClient(server.url, ANON_KEY);
-  alice = restClient(server.url, ANON_KEY, { accessToken: await userToken(ALICE) });
-  bob = restClient(server.url, ANON_KEY, { accessToken: await userToken(BOB) });
-  service = restClient(server.url, SERVICE_ROLE_KEY);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
+  alice = stack.client(ANON_KEY, { accessToken: await userToken(ALICE) });
+  bob = stack.client(ANON_KEY, { accessToken: await userToken(BOB) });
 });
 
 async function raw(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
@@ -34,7 +23,7 @@ async function raw(path: string, init: RequestInit & { token?: string } = {}): P
   headers.set('apikey', ANON_KEY);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
   if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${server.url}/rest/v1${path}`, { ...init, headers });
+  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
 }
 
 describe('rest insert', () => {
@@ -133,7 +122,7 @@ describe('rest representation', () => {
   it('rolls back on Prefer: tx=rollback', async () => {
     const response = await raw('/rf_log', { method: 'POST', headers: { prefer: 'tx=rollback' }, body: JSON.stringify({ message: 'never' }) });
     expect(response.status).toBe(201);
-    expect((await service.from('rf_log').select('id').eq('message', 'never')).data).toEqual([]);
+    expect((await stack.service.from('rf_log').select('id').eq('message', 'never')).data).toEqual([]);
   });
 });
 
@@ -225,13 +214,13 @@ describe('rest row level security', () => {
     expect(mine.data).toEqual([{ body: 'alice note' }]);
     const stolen = await bob.from('rf_notes').update({ body: 'hacked' }).eq('body', 'alice note').select();
     expect(stolen.data).toEqual([]);
-    const everything = await service.from('rf_notes').select('body', { count: 'exact', head: true });
+    const everything = await stack.service.from('rf_notes').select('body', { count: 'exact', head: true });
     expect(everything.count).toBe(2);
-    expect((await anon.from('rf_notes').select('*')).data).toEqual([]);
+    expect((await stack.anon.from('rf_notes').select('*')).data).toEqual([]);
   });
 
   it('answers 401 to anon and 403 to a signed-in user on a permission error', async () => {
-    const anonInsert = await anon.from('rf_notes').insert({ body: 'anon', owner: ALICE });
+    const anonInsert = await stack.anon.from('rf_notes').insert({ body: 'anon', owner: ALICE });
     expect(anonInsert.status).toBe(401);
     expect(anonInsert.error?.code).toBe('42501');
     const forged = await bob.from('rf_notes').insert({ body: 'as alice', owner: ALICE });

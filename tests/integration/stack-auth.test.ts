@@ -1,13 +1,11 @@
 import { AuthApiError } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signClaims } from '../../local-supabase/auth/tokens.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
 // The stack's clock runs ahead by this much (refresh reuse interval); real time otherwise.
 let clockOffsetMs = 0;
+const stack = withStack({ now: () => new Date(Date.now() + clockOffsetMs) });
 const PASSWORD = 'correct-horse-battery';
 
 async function createUser(email: string, extra: Record<string, unknown> = {}) {
@@ -23,16 +21,6 @@ async function authFetch(path: string, init: RequestInit & { token?: string } = 
     headers: { apikey: stack.anonKey, authorization: `Bearer ${init.token ?? stack.anonKey}`, ...(init.headers ?? {}) },
   });
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url, now: () => new Date(Date.now() + clockOffsetMs) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-});
 
 describe('auth through the gateway, driven by supabase-js', () => {
   it('signs in with a password and returns a Supabase-shaped session and token', async () => {
@@ -235,7 +223,7 @@ describe('auth through the gateway, driven by supabase-js', () => {
   });
 
   it('reports a failing database write as GoTrue does (500 unexpected_failure) and leaves no half user', async () => {
-    await db.pool.query(`
+    await stack.pool.query(`
       create function public.refuse_boom() returns trigger language plpgsql as $$
       begin
         if new.provider_id is not null and new.identity_data ->> 'email' = 'boom@example.test' then raise exception 'no'; end if;
@@ -249,7 +237,7 @@ describe('auth through the gateway, driven by supabase-js', () => {
     });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ code: 'unexpected_failure', message: 'Database error creating new user' });
-    const { rows } = await db.pool.query(`select 1 from auth.users where email = 'boom@example.test'`);
+    const { rows } = await stack.pool.query(`select 1 from auth.users where email = 'boom@example.test'`);
     expect(rows).toHaveLength(0);
   });
 });

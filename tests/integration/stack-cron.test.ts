@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCron } from '../../local-supabase/cron.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
 // A queue-processor stand-in that takes longer than the cron interval and logs how many runs overlapped.
 const SLOW_PROCESSOR = `
@@ -14,35 +12,21 @@ Deno.serve(async (req) => {
   const seen = inFlight;
   const body = await req.json();
   await new Promise((resolve) => setTimeout(resolve, 250));
-  Deno.writeTextFileSync(Deno.env.get('CRON_LOG'), JSON.stringify({ body, seen, authorization: req.headers.get('authorization') }) + '\\n', { append: true });
+  Deno.writeTextFileSync(new URL('../calls.log', import.meta.url), JSON.stringify({ body, seen, authorization: req.headers.get('authorization') }) + '\\n', { append: true });
   inFlight -= 1;
   return Response.json({ processed: 0 });
 });
 `;
 
-let db: TestDatabase;
-let stack: TestStack;
-let root: string;
-let logFile: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'lq-cron-'));
-  logFile = path.join(root, 'calls.log');
-  await mkdir(path.join(root, 'queue-processor'));
-  await writeFile(path.join(root, 'queue-processor', 'index.ts'), SLOW_PROCESSOR);
-  await writeFile(logFile, '');
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url, functions: true, functionsRoot: root, cronIntervalMs: 40, env: { CRON_LOG: logFile }, realtime: false });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+const stack = withStack({
+  functions: true,
+  functionFiles: { 'queue-processor/index.ts': SLOW_PROCESSOR, 'calls.log': '' },
+  cronIntervalMs: 40,
+  realtime: false,
 });
 
 async function calls(): Promise<Array<{ body: unknown; seen: number; authorization: string }>> {
-  const text = await readFile(logFile, 'utf8');
+  const text = await readFile(path.join(stack.functionsRoot!, 'calls.log'), 'utf8');
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FunctionsHttpError } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestStack } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
 const CORS = `const cors = {
   'Access-Control-Allow-Origin': '*',
@@ -46,31 +46,14 @@ Deno.serve(() => Response.json(
   'boot-failure': `throw new Error('broken at import time');\n`,
 };
 
-let db: TestDatabase;
-let stack: TestStack;
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'lq-functions-'));
-  for (const [name, source] of Object.entries(FIXTURES)) {
-    await mkdir(path.join(root, name));
-    await writeFile(path.join(root, name, 'index.ts'), source);
-  }
-  await writeFile(path.join(root, '.env'), 'FROM_DOTENV=dotenv value\nSUPABASE_URL=http://must-not-win\n');
-  db = await createTestDatabase();
-  stack = await startTestStack({
-    databaseUrl: db.url,
-    functions: true,
-    functionsRoot: root,
-    verifyJwt: { 'public-hook': false },
-    env: { FROM_OPTIONS: 'option value' },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+const stack = withStack({
+  functions: true,
+  functionFiles: {
+    ...Object.fromEntries(Object.entries(FIXTURES).map(([name, source]) => [`${name}/index.ts`, source])),
+    '.env': 'FROM_DOTENV=dotenv value\nSUPABASE_URL=http://must-not-win\n',
+  },
+  verifyJwt: { 'public-hook': false },
+  env: { FROM_OPTIONS: 'option value' },
 });
 
 describe('Edge Functions under real Deno, invoked with supabase-js', () => {
@@ -88,7 +71,7 @@ describe('Edge Functions under real Deno, invoked with supabase-js', () => {
         url: stack.url,
         anon: stack.anonKey,
         service: stack.serviceRoleKey,
-        db: db.url,
+        db: stack.databaseUrl,
         fromDotenv: 'dotenv value',
         fromOptions: 'option value',
       },
@@ -158,7 +141,7 @@ describe('Edge Functions under real Deno, invoked with supabase-js', () => {
   });
 
   it('serves concurrent first calls from one Deno process and kills it on stop', async () => {
-    const other = await startTestStack({ databaseUrl: db.url, functions: true, functionsRoot: root, realtime: false });
+    const other = await startTestStack({ databaseUrl: stack.databaseUrl, functions: true, functionsRoot: stack.functionsRoot, realtime: false });
     const calls = await Promise.all([1, 2, 3].map(() => other.client().functions.invoke('echo', { body: {} })));
     expect(calls.every((call) => call.error === null)).toBe(true);
     const pids = other.gateway.functions!.pids();
@@ -179,7 +162,7 @@ describe('Edge Functions under real Deno, invoked with supabase-js', () => {
     const eagerRoot = await mkdtemp(path.join(os.tmpdir(), 'lq-functions-eager-'));
     await mkdir(path.join(eagerRoot, 'public-hook'));
     await writeFile(path.join(eagerRoot, 'public-hook', 'index.ts'), FIXTURES['public-hook']!);
-    const eager = await startTestStack({ databaseUrl: db.url, functions: true, functionsRoot: eagerRoot, eagerFunctions: true, realtime: false });
+    const eager = await startTestStack({ databaseUrl: stack.databaseUrl, functions: true, functionsRoot: eagerRoot, eagerFunctions: true, realtime: false });
     try {
       expect(eager.gateway.functions!.pids()).toHaveLength(1);
     } finally {

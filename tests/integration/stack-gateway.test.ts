@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mapAuthorization } from '../../local-supabase/gateway.ts';
 import { ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { PASSWORD, USERS } from '../support/seed.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { withStack } from '../support/withStack.ts';
 
-let db: TestDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ databaseUrl: db.url });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.close();
-});
+const stack = withStack();
 
 describe('gateway', () => {
   it('maps the apikey to a bearer token as the CLI\'s Kong does', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { inTransaction } from '../../local-supabase/connections.ts';
 import { databaseUrl } from '../../local-supabase/postgres.ts';
 import { recreateDatabase } from '../../local-supabase/migrate.ts';
 import { claimsFor, type Actor } from './roles.ts';
@@ -22,6 +23,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await recreateDatabase(serverUrl, name, inject('pgTemplate'));
   const url = databaseUrl(serverUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 20 });
+  // close() drops the database with (force): a connection still closing then gets 57P01, which must not crash the run.
+  pool.on('error', () => {});
   return {
     name,
     url,
@@ -36,33 +39,54 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** The file's own test database, created before its tests and dropped after them (vitest hooks). */
+export function withDatabase(): Omit<TestDatabase, 'close'> {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  const ready = (): TestDatabase => {
+    if (!db) throw new Error('withDatabase(): the database exists from beforeAll on');
+    return db;
+  };
+  return {
+    get name() {
+      return ready().name;
+    },
+    get url() {
+      return ready().url;
+    },
+    get pool() {
+      return ready().pool;
+    },
+  };
+}
+
 /**
  * Runs `work` in one transaction as PostgREST would for this caller: role switched, claims set.
  * Rolls back unless `commit` is set, so a denied statement never leaks into the next test.
  */
-export async function as<T>(
+export function as<T>(
   pool: pg.Pool,
   actor: Actor,
   work: (client: pg.PoolClient) => Promise<T>,
   options: { commit?: boolean } = {},
 ): Promise<T> {
-  const client = await pool.connect();
   const claims = claimsFor(actor);
-  try {
-    await client.query('begin');
-    await client.query(
-      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
-      [String(claims.role), JSON.stringify(claims)],
-    );
-    const result = await work(client);
-    await client.query(options.commit ? 'commit' : 'rollback');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query(
+        `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
+        [String(claims.role), JSON.stringify(claims)],
+      );
+      return work(client);
+    },
+    { commit: options.commit ?? false },
+  );
 }
 
 /** Postgres error code of a rejected promise (e.g. '42501'), or null when it resolved. */

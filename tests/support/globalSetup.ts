@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, databaseUrl } from '../../local-supabase/postgres.ts';
 import { recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
 
-export const TEMPLATE_DB = 'lq_template';
+const TEMPLATE_DB = 'lq_template';
 
 declare module 'vitest' {
   export interface ProvidedContext {

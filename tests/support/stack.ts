@@ -2,6 +2,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { startAgentSink, type AgentSink } from '../../local-supabase/agentSink.ts';
+import { loadConfig, type StackConfig } from '../../local-supabase/config.ts';
 import { startCron, type Cron } from '../../local-supabase/cron.ts';
 import { createGateway, type Gateway } from '../../local-supabase/gateway.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
@@ -24,6 +25,10 @@ export interface TestStackOptions {
   /** Extra function secrets. */
   env?: Record<string, string>;
   realtime?: boolean;
+  /** Overrides config.toml's [api] (exposed schemas, max rows). */
+  api?: Partial<StackConfig['api']>;
+  /** The gateway's request body limit (10 MB by default). */
+  bodyLimitBytes?: number;
   /** The stack's clock (token expiry, refresh reuse interval); real time by default. */
   now?: () => Date;
   log?: (line: string) => void;
@@ -36,11 +41,18 @@ export interface TestStack {
   gateway: Gateway;
   sink?: AgentSink;
   cron?: Cron;
-  /** supabase-js with the anon key (default) or any key/token as apikey. */
-  client(key?: string): SupabaseClient;
+  /** supabase-js with the anon key (default) or any key/token as apikey; `accessToken` signs it in as that user. */
+  client(key?: string, options?: ClientOptions): SupabaseClient;
   /** A client signed in with email + password (throws when sign-in fails). */
   signIn(email: string, password: string): Promise<SupabaseClient>;
   stop(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** The schema the client reads (Accept-Profile). */
+  schema?: string;
+  /** Sent as `Authorization: Bearer …` instead of the key. */
+  accessToken?: string;
 }
 
 export const TEST_AGENT_API_KEY = 'test-agent-db-api-key';
@@ -74,7 +86,10 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
         : {}),
       ...(options.env ?? {}),
     };
+    const config = loadConfig();
     gateway = await createGateway({
+      config: { ...config, api: { ...config.api, ...options.api } },
+      bodyLimitBytes: options.bodyLimitBytes,
       pool,
       authPool,
       databaseUrl: options.databaseUrl,
@@ -100,11 +115,14 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   }
   const url = gateway.url;
 
-  const client = (key = ANON_KEY): SupabaseClient => {
+  const client = (key = ANON_KEY, { schema, accessToken }: ClientOptions = {}): SupabaseClient => {
+    // Untyped on purpose (any schema, fixture tables); `db.schema` would otherwise narrow it to a string-named schema.
     const created = createClient(url, key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       realtime: { transport: WebSocket as never },
-    });
+      ...(schema ? { db: { schema } } : {}),
+      ...(accessToken ? { global: { headers: { Authorization: `Bearer ${accessToken}` } } } : {}),
+    }) as SupabaseClient;
     clients.push(created);
     return created;
   };

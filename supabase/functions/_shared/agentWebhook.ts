@@ -16,7 +16,7 @@ export interface AgentPayload {
   metadata: { triggered_by: 'queue_processor'; timestamp: string; client_id: string; attempt: number };
 }
 
-export function buildPayload(item: AgentQueueItem, now: Date): AgentPayload {
+function buildPayload(item: AgentQueueItem, now: Date): AgentPayload {
   return {
     event: 'lead_batch_ready',
     leads: [
@@ -46,7 +46,7 @@ function bytesToBase64(bytes: Uint8Array): string {
 }
 
 /** Key bytes of a Standard Webhooks secret: base64 after `whsec_`; a secret without the prefix is used as raw text. */
-export function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
+function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
   if (secret.startsWith('whsec_')) return base64ToBytes(secret.slice('whsec_'.length));
   return new TextEncoder().encode(secret);
 }

@@ -26,7 +26,7 @@ function localDate(date: Date): string {
 }
 
 /** The day before `date` (`YYYY-MM-DD`), computed on the calendar, not on instants. */
-export function previousDate(date: string): string {
+function previousDate(date: string): string {
   const utc = new Date(`${date}T00:00:00Z`);
   utc.setUTCDate(utc.getUTCDate() - 1);
   return utc.toISOString().slice(0, 10);

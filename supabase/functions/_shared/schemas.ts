@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEEKDAYS } from './businessRules.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'immediate'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -18,7 +19,7 @@ export const queueLeadsInput = z
     scheduledFor: z.iso.datetime({ offset: true }).optional(),
     template: z.string().trim().min(1).max(100).default('initial_outreach'),
     variables: z
-      .record(z.string(), z.unknown())
+      .record(z.string(), z.json())
       .default({})
       .refine((value) => byteLength(value) <= MAX_VARIABLES_BYTES, { message: `variables must be at most ${MAX_VARIABLES_BYTES} bytes of JSON` }),
     deferToNextWindow: z.boolean().default(false),
@@ -36,7 +37,6 @@ export const processorInput = z
     trigger: z.string().max(50).optional(),
   })
   .strict();
-export type ProcessorInput = z.infer<typeof processorInput>;
 
 /** What the Agent DB reports back about one queue item. */
 export const agentCallbackInput = z.discriminatedUnion('event', [
@@ -52,7 +52,39 @@ export const agentCallbackInput = z.discriminatedUnion('event', [
     error_message: z.string().max(1000).optional(),
   }),
 ]);
-export type AgentCallbackInput = z.infer<typeof agentCallbackInput>;
+
+/** What `enqueue_leads` returns (jsonb, so the generated type says only `Json`). */
+export const enqueueResult = z.object({
+  queued: z.number().int(),
+  queue_ids: z.array(z.string()),
+  skipped_duplicates: z.number().int(),
+  skipped_opted_out: z.number().int(),
+  skipped_unknown: z.number().int(),
+  warning: z.string().nullable(),
+});
+export type EnqueueResult = z.infer<typeof enqueueResult>;
+
+/** The `user_queue_settings` columns the functions read. */
+export const QUEUE_SETTINGS_COLUMNS =
+  'user_id, client_id, timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour';
+
+/** A settings row as those columns hold it: `business_hours` is jsonb and `holiday_calendar` text to the generated type. */
+export const queueSettingsRow = z.object({
+  user_id: z.string(),
+  client_id: z.string(),
+  timezone: z.string(),
+  business_hours: z.record(z.enum(WEEKDAYS), z.object({ enabled: z.boolean(), start: z.string(), end: z.string() })),
+  holiday_calendar: z.enum(['IL', 'none']),
+  closed_dates: z.array(z.string()),
+  short_erev_chag: z.boolean(),
+  erev_chag_end: z.string(),
+  daily_target: z.number().int(),
+  max_capacity: z.number().int(),
+  batch_size: z.number().int(),
+  processing_delay_ms: z.number().int(),
+  rate_limit_per_hour: z.number().int(),
+});
+export type QueueSettingsRow = z.infer<typeof queueSettingsRow>;
 
 /** A readable one-line summary of zod issues for `{error: {message}}`. */
 export function describeIssues(error: z.ZodError): string {

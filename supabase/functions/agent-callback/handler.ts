@@ -1,10 +1,10 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { verifyWebhook } from '../_shared/agentWebhook.ts';
+import type { DatabaseClient } from '../_shared/db.ts';
 import { errorResponse, jsonResponse, preflight } from '../_shared/http.ts';
 import { agentCallbackInput, describeIssues } from '../_shared/schemas.ts';
 
 export interface AgentCallbackDeps {
-  service: SupabaseClient;
+  service: DatabaseClient;
   /** AGENT_DB_WEBHOOK_SECRET: the Agent DB signs its reports with the same Standard Webhooks secret. */
   secret: string;
   clock: () => Date;
@@ -34,9 +34,9 @@ export async function handleAgentCallback(request: Request, deps: AgentCallbackD
 
   const { data, error } = await deps.service.rpc('record_agent_outcome', {
     item_id: report.queue_item_id,
-    conversation_id: report.event === 'conversation_started' ? report.conversation_id : null,
-    delivery_error_code: report.event === 'delivery_failed' ? report.error_code : null,
-    delivery_error_message: report.event === 'delivery_failed' ? (report.error_message ?? null) : null,
+    conversation_id: report.event === 'conversation_started' ? report.conversation_id : undefined,
+    delivery_error_code: report.event === 'delivery_failed' ? report.error_code : undefined,
+    delivery_error_message: report.event === 'delivery_failed' ? report.error_message : undefined,
   });
   if (error) {
     if (error.code === 'LQ404') return errorResponse(404, 'not_found', `Queue item ${report.queue_item_id} does not exist`);

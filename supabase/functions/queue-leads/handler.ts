@@ -1,15 +1,16 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { checkWindow, nextBusinessWindow, withDefaults, type BusinessSettings, type BusinessWindow } from '../_shared/businessRules.ts';
+import { checkWindow, nextBusinessWindow, type BusinessSettings, type BusinessWindow } from '../_shared/businessRules.ts';
+import type { Database } from '../_shared/database.ts';
+import type { DatabaseClient } from '../_shared/db.ts';
 import { bearerToken, errorResponse, jsonResponse, preflight, readJson } from '../_shared/http.ts';
 import { createQueueRateLimiter, type TakeTokens } from '../_shared/rateLimiter.ts';
-import { describeIssues, queueLeadsInput, type QueueLeadsInput } from '../_shared/schemas.ts';
+import { describeIssues, enqueueResult, QUEUE_SETTINGS_COLUMNS, queueLeadsInput, queueSettingsRow, type QueueLeadsInput } from '../_shared/schemas.ts';
 
 export interface QueueLeadsDeps {
   clock: () => Date;
   /** supabase-js acting as the caller (their Authorization forwarded, RLS applies). */
-  userClient: (authorization: string) => SupabaseClient;
+  userClient: (authorization: string) => DatabaseClient;
   /** Service role: the audit log and the rate-limit bucket only. */
-  service: SupabaseClient;
+  service: DatabaseClient;
   takeTokens: TakeTokens;
   queueOperationsPerHour: number;
   /** Starts a processor run for this admin now (immediate items); failures must not fail the request. */
@@ -18,19 +19,10 @@ export interface QueueLeadsDeps {
 
 interface Caller {
   userId: string;
-  client: SupabaseClient;
+  client: DatabaseClient;
   clientId: string | null;
-  role: 'admin' | 'manager' | null;
+  role: Database['public']['Enums']['member_role'] | null;
   settings: BusinessSettings | null;
-}
-
-interface EnqueueResult {
-  queued: number;
-  queue_ids: string[];
-  skipped_duplicates: number;
-  skipped_opted_out: number;
-  skipped_unknown: number;
-  warning: string | null;
 }
 
 const FAR_FUTURE_MS = 366 * 24 * 3600 * 1000;
@@ -46,10 +38,10 @@ async function identify(deps: QueueLeadsDeps, authorization: string, token: stri
   const userId = data.user.id;
   const [members, settings] = await Promise.all([
     client.from('client_members').select('client_id, role').eq('user_id', userId),
-    client.from('user_queue_settings').select('*').eq('user_id', userId).maybeSingle(),
+    client.from('user_queue_settings').select(QUEUE_SETTINGS_COLUMNS).eq('user_id', userId).maybeSingle(),
   ]);
-  const rows = (members.data ?? []) as Array<{ client_id: string; role: 'admin' | 'manager' }>;
-  const settingsRow = settings.data as (Partial<BusinessSettings> & { client_id: string }) | null;
+  const rows = members.data ?? [];
+  const settingsRow = settings.data ? queueSettingsRow.parse(settings.data) : null;
   const admin = rows.find((row) => row.role === 'admin' && (!settingsRow || row.client_id === settingsRow.client_id));
   const membership = admin ?? rows[0] ?? null;
   return {
@@ -57,7 +49,7 @@ async function identify(deps: QueueLeadsDeps, authorization: string, token: stri
     client,
     clientId: settingsRow?.client_id ?? membership?.client_id ?? null,
     role: membership?.role ?? null,
-    settings: settingsRow ? withDefaults(settingsRow) : null,
+    settings: settingsRow,
   };
 }
 
@@ -159,7 +151,7 @@ async function enqueue(
     console.error('queue-leads: enqueue_leads failed', error);
     return errorResponse(500, 'internal_error', 'Could not queue the leads; nothing was queued');
   }
-  const result = data as EnqueueResult;
+  const result = enqueueResult.parse(data);
   if (result.queued === 0 && result.skipped_unknown === new Set(input.leadIds).size) {
     return reject(deps, caller, 403, 'forbidden', 'None of these leads belong to your client', details);
   }

@@ -1,8 +1,8 @@
-import assert from '../_shared/testAssert.ts';
-import type { SupabaseClient } from '@supabase/supabase-js';
+import assert from '../../../tests/support/denoAssert.ts';
+import type { DatabaseClient } from '../_shared/db.ts';
 import { handleQueueLeads } from './handler.ts';
 
-const unused = {} as SupabaseClient;
+const unused = {} as DatabaseClient;
 const deps = {
   clock: () => new Date('2026-01-05T10:00:00Z'),
   userClient: () => unused,

@@ -1,4 +1,4 @@
-import assert from '../_shared/testAssert.ts';
+import assert from '../../../tests/support/denoAssert.ts';
 import { handleQueueProcessor, shiftedClock } from './handler.ts';
 
 const deps = {

@@ -1,10 +1,12 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { triggerAgent, type AgentConfig, type AgentQueueItem, type WebhookOutcome } from '../_shared/agentWebhook.ts';
-import { isOpenAt, localDayBounds, withDefaults, type BusinessSettings } from '../_shared/businessRules.ts';
+import { triggerAgent, type AgentConfig, type WebhookOutcome } from '../_shared/agentWebhook.ts';
+import { isOpenAt, localDayBounds } from '../_shared/businessRules.ts';
+import type { Database } from '../_shared/database.ts';
+import type { DatabaseClient } from '../_shared/db.ts';
 import { sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../_shared/rateLimiter.ts';
+import { QUEUE_SETTINGS_COLUMNS, queueSettingsRow, type QueueSettingsRow } from '../_shared/schemas.ts';
 
 export interface ProcessorDeps {
-  service: SupabaseClient;
+  service: DatabaseClient;
   takeTokens: TakeTokens;
   agent: AgentConfig | null;
   /** Injected so tests can move time; the server clock in production. */
@@ -26,15 +28,7 @@ export interface RunOptions {
   userId?: string;
 }
 
-type SettingsRow = Partial<BusinessSettings> & {
-  user_id: string;
-  client_id: string;
-  batch_size: number | null;
-  processing_delay_ms: number | null;
-  rate_limit_per_hour: number | null;
-};
-
-type ClaimedItem = AgentQueueItem & { user_id: string; locked_by: string | null };
+type ClaimedItem = Database['public']['Functions']['claim_queue_batch']['Returns'][number];
 
 export interface AdminSummary {
   userId: string;
@@ -108,7 +102,7 @@ async function countClaimable(deps: ProcessorDeps, userId: string, limit: number
 async function clientPausedUntil(deps: ProcessorDeps, clientId: string): Promise<Date | null> {
   const { data, error } = await deps.service.from('clients').select('sending_paused_until').eq('id', clientId).maybeSingle();
   if (error) throw new Error(`client read failed: ${error.message}`);
-  const until = (data as { sending_paused_until: string | null } | null)?.sending_paused_until;
+  const until = data?.sending_paused_until;
   return until ? new Date(until) : null;
 }
 
@@ -146,15 +140,14 @@ async function settle(deps: ProcessorDeps, item: ClaimedItem, outcome: WebhookOu
     error_message: outcome.message,
     error_code: outcome.code,
     retryable: outcome.kind === 'retryable',
-    retry_after_seconds: outcome.kind === 'retryable' ? outcome.retryAfterSeconds : null,
+    retry_after_seconds: outcome.kind === 'retryable' ? (outcome.retryAfterSeconds ?? undefined) : undefined,
   });
   if (error) summary.lost += 1;
   else if (data === 'failed') summary.failed += 1;
   else summary.retrying += 1;
 }
 
-async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: number, errors: string[]): Promise<AdminSummary> {
-  const settings = { ...row, ...withDefaults(row) } as BusinessSettings & SettingsRow;
+async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline: number, errors: string[]): Promise<AdminSummary> {
   const summary: AdminSummary = { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 };
   const delayMs = row.processing_delay_ms ?? deps.processingDelayMs;
   const batchSize = Math.min(deps.batchSize, row.batch_size ?? deps.batchSize);
@@ -163,11 +156,11 @@ async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: num
 
   for (;;) {
     const now = deps.clock();
-    if (!isOpenAt(now, settings)) return { ...summary, skipped: summary.claimed ? undefined : 'outside_window' };
+    if (!isOpenAt(now, row)) return { ...summary, skipped: summary.claimed ? undefined : 'outside_window' };
     const pausedUntil = await clientPausedUntil(deps, row.client_id);
     if (pausedUntil && pausedUntil > now) return { ...summary, skipped: 'client_paused' };
-    const day = localDayBounds(now, settings.timezone);
-    const room = settings.max_capacity - (await countActiveToday(deps, row.user_id, day));
+    const day = localDayBounds(now, row.timezone);
+    const room = row.max_capacity - (await countActiveToday(deps, row.user_id, day));
     if (room <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'capacity_reached' };
     const fits = Math.floor((deadline - deps.monotonic()) / perItemMs(deps, delayMs));
     if (fits <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'budget_exhausted' };
@@ -185,19 +178,19 @@ async function processAdmin(deps: ProcessorDeps, row: SettingsRow, deadline: num
       max_items: tokens,
       lease_seconds: leaseSeconds,
       for_user: row.user_id,
-      daily_cap: settings.max_capacity,
+      daily_cap: row.max_capacity,
       today: `[${day.start.toISOString()},${day.end.toISOString()})`,
     });
     if (claim.error) {
       errors.push(`claim for ${row.user_id}: ${claim.error.message}`);
       return summary;
     }
-    const items = (claim.data ?? []) as ClaimedItem[];
+    const items = claim.data ?? [];
     summary.claimed += items.length;
     if (items.length === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
 
     for (let index = 0; index < items.length; index += 1) {
-      const item = items[index] as ClaimedItem;
+      const item = items[index]!;
       const rest = items.slice(index);
       if (!first && delayMs > 0) await deps.sleep(delayMs);
       first = false;
@@ -235,18 +228,18 @@ export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}
   const errors: string[] = [];
   let query = deps.service
     .from('user_queue_settings')
-    .select('user_id, client_id, timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour')
+    .select(QUEUE_SETTINGS_COLUMNS)
     .eq('processing_state', 'running');
   if (options.userId) query = query.eq('user_id', options.userId);
   const { data, error } = await query;
   if (error) throw new Error(`settings read failed: ${error.message}`);
-  const rows = (data ?? []) as SettingsRow[];
+  const rows = queueSettingsRow.array().parse(data ?? []);
 
   const admins = await Promise.all(
     rows.map((row) =>
-      processAdmin(deps, row, deadline, errors).catch((failure: unknown) => {
+      processAdmin(deps, row, deadline, errors).catch((failure: unknown): AdminSummary => {
         errors.push(`${row.user_id}: ${failure instanceof Error ? failure.message : String(failure)}`);
-        return { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 } as AdminSummary;
+        return { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 };
       }),
     ),
   );

@@ -7,12 +7,13 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { planDay, withDefaults, WEEKDAYS, type Weekday } from '../../supabase/functions/_shared/businessRules.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { PASSWORD } from '../support/seed.ts';
+import { resetQueueState as resetDatabaseQueueState } from './queueState.ts';
+import { PASSWORD } from './seed.ts';
 
 export const STACK_URL = process.env.LQ_E2E_STACK_URL ?? '';
 const DATABASE_URL = process.env.LQ_E2E_DATABASE_URL ?? '';
 const SINK_URL = `http://127.0.0.1:${(JSON.parse(process.env.LQ_E2E_PORTS ?? '{}') as { sink?: number }).sink}`;
-export const SCREENSHOTS = path.join(import.meta.dirname, 'screenshots');
+const SCREENSHOTS = path.join(import.meta.dirname, '..', 'e2e', 'screenshots');
 
 /**
  * 10:00 in Jerusalem on the next `weekday` after today that is open (or, for a closed weekday,
@@ -50,20 +51,12 @@ export async function login(page: Page, email: string): Promise<void> {
   await page.waitForURL('/dashboard');
 }
 
-/** Empties the queue and puts every admin's settings back to the defaults (the seed's state). */
+/** The queue state back to the seed's (see queueState.ts) and the Agent DB stand-in to its default answer. */
 export async function resetQueueState(): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   try {
-    await client.query('delete from public.whatsapp_message_queue');
-    await client.query('delete from public.queue_performance_metrics');
-    await client.query('delete from private.rate_buckets');
-    await client.query(`update public.user_queue_settings set timezone = default, business_hours = default, holiday_calendar = default,
-      closed_dates = default, short_erev_chag = default, erev_chag_end = default, daily_target = default, max_capacity = default,
-      batch_size = default, processing_delay_ms = default, rate_limit_per_hour = default, retention_days = default,
-      processing_state = default`);
-    // As the seed leaves it: the demo admin's queue runs.
-    await client.query(`update public.user_queue_settings set processing_state = 'running' where user_id = 'a0000000-0000-4000-8000-000000000001'`);
+    await resetDatabaseQueueState(client);
   } finally {
     await client.end();
   }

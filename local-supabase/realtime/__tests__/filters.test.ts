@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FilterError, filterSql, parseFilter } from './filters.ts';
+import { FilterError, filterSql, parseFilter } from '../filters.ts';
 
 describe('parseFilter', () => {
   it('reads the operators realtime-js writes, ANDed by commas', () => {

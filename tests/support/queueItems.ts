@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from './seed.ts';
 
-export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'> | Pick<pg.Client, 'query'>;
 
 export interface ItemSpec {
   status?: string;
@@ -29,9 +29,12 @@ export async function createLeads(db: Queryable, count: number, clientId = DEMO_
   return rows.map((r) => r.id);
 }
 
+/** The seed client a seed admin belongs to. */
+const clientOf = (userId: string) => (userId === OTHER_ADMIN_ID ? OTHER_CLIENT_ID : DEMO_CLIENT_ID);
+
 /** Inserts queue items directly (superuser, bypassing the API) in any state, one per lead. */
 export async function insertItems(db: Queryable, leadIds: string[], spec: ItemSpec = {}, userId = DEMO_ADMIN_ID): Promise<string[]> {
-  const clientId = userId === OTHER_ADMIN_ID ? OTHER_CLIENT_ID : DEMO_CLIENT_ID;
+  const clientId = clientOf(userId);
   const status = spec.status ?? 'pending';
   const leased = status === 'queued' || status === 'processing';
   const { rows } = await db.query<{ id: string }>(
@@ -52,4 +55,13 @@ export async function insertItems(db: Queryable, leadIds: string[], spec: ItemSp
 export async function statusOf(db: Queryable, id: string): Promise<string> {
   const { rows } = await db.query<{ status: string }>('select status from public.whatsapp_message_queue where id = $1', [id]);
   return rows[0]!.status;
+}
+
+/** `count` fresh leads of the admin's client, each with one pending queue item of theirs due a minute ago; returns the item ids. */
+export async function seedDueItems(
+  db: Queryable,
+  options: { count: number; userId: string; maxAttempts?: number; priority?: string },
+): Promise<string[]> {
+  const leads = await createLeads(db, options.count, clientOf(options.userId), 'due');
+  return insertItems(db, leads, { scheduledFor: "now() - interval '1 minute'", maxAttempts: options.maxAttempts, priority: options.priority }, options.userId);
 }

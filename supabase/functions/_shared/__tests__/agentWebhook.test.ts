@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../../local-supabase/postgres.ts';
+import { classifyResponse, parseRetryAfter, signWebhook, triggerAgent, verifyWebhook } from '../agentWebhook.ts';
+
+const secret = `whsec_${btoa('a-32-byte-secret-for-the-agent!!')}`;
+const now = new Date('2026-01-05T10:00:00Z');
+const item = {
+  id: '6f1c1c1e-1111-4111-8111-000000000001',
+  lead_id: '6f1c1c1e-2222-4222-8222-000000000002',
+  client_id: '11111111-1111-4111-8111-111111111111',
+  priority: 'high',
+  message_template: 'initial_outreach',
+  message_variables: { name: 'Dana' },
+  attempts: 1,
+};
+
+describe('the Agent DB webhook', () => {
+  it('a signed delivery verifies with the same secret and fails with another', async () => {
+    const seen: Request[] = [];
+    const outcome = await triggerAgent(
+      {
+        url: 'http://agent.invalid/hook',
+        apiKey: 'key-1',
+        secret,
+        timeoutMs: 1000,
+        fetch: (input, init) => {
+          seen.push(new Request(input, init));
+          return Promise.resolve(new Response(JSON.stringify({ success: true, triggerId: 't-1' }), { status: 200 }));
+        },
+      },
+      item,
+      now,
+    );
+    expect(outcome).toEqual({ kind: 'sent', status: 200, triggerId: 't-1' });
+    const request = seen[0]!;
+    expect(request.headers.get('authorization')).toBe('Bearer key-1');
+    expect(request.headers.get('webhook-id')).toBe(item.id);
+    const body = await request.text();
+    expect(JSON.parse(body).event).toBe('lead_batch_ready');
+    expect(await verifyWebhook(secret, request.headers, body, { now })).toEqual({ ok: true, id: item.id });
+    const other = `whsec_${btoa('another-secret-entirely-32-bytes')}`;
+    expect((await verifyWebhook(other, request.headers, body, { now })).ok).toBe(false);
+    expect((await verifyWebhook(secret, request.headers, `${body} `, { now })).ok).toBe(false);
+    const late = new Date(now.getTime() + 10 * 60_000);
+    expect((await verifyWebhook(secret, request.headers, body, { now: late })).ok).toBe(false);
+  });
+
+  it('the signature matches the Standard Webhooks reference vector', async () => {
+    // From the Standard Webhooks spec's test suite.
+    const signature = await signWebhook(
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      1614265330,
+      '{"test": 2432232314}',
+    );
+    expect(signature).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('outcomes are classified as the fault matrix says', () => {
+    expect(classifyResponse(200, '{"success":true}', null, now).kind).toBe('sent');
+    expect(classifyResponse(200, '{"success":false}', null, now).kind).toBe('permanent');
+    expect(classifyResponse(202, 'not json', null, now).kind).toBe('permanent');
+    expect(classifyResponse(400, '', null, now).kind).toBe('permanent');
+    expect(classifyResponse(404, '', null, now).kind).toBe('permanent');
+    expect(classifyResponse(408, '', null, now).kind).toBe('retryable');
+    expect(classifyResponse(429, '', '120', now)).toEqual({
+      kind: 'retryable',
+      status: 429,
+      code: 'http_429',
+      message: 'Agent DB trigger failed: HTTP 429',
+      retryAfterSeconds: 120,
+    });
+    expect(classifyResponse(503, '', null, now).kind).toBe('retryable');
+    expect(parseRetryAfter('Mon, 05 Jan 2026 10:01:00 GMT', now)).toBe(60);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+  });
+
+  it('a hanging receiver times out as retryable; a refused connection too', async () => {
+    const hanging = await triggerAgent(
+      {
+        url: 'http://agent.invalid/hook',
+        apiKey: 'k',
+        secret,
+        timeoutMs: 50,
+        fetch: (_input, init) =>
+          new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
+      },
+      item,
+      now,
+    );
+    expect(hanging.kind === 'retryable' && hanging.code).toBe('timeout');
+    const port = await freePort();
+    const refused = await triggerAgent({ url: `http://127.0.0.1:${port}/hook`, apiKey: 'k', secret, timeoutMs: 2000 }, item, now);
+    expect(refused.kind === 'retryable' && refused.code).toBe('connection_error');
+  });
+});
