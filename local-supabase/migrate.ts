@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { withClient } from './connections.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
+export const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
 const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
 const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
 
