@@ -19,7 +19,6 @@ export const en = {
     password: 'Password',
     submit: 'Sign in',
     submitting: 'Signing in…',
-    invalidCredentials: 'Wrong email or password. Check both and try again.',
     failed: 'Could not sign in: {{message}}',
   },
   dashboard: {
@@ -127,13 +126,19 @@ export const en = {
   },
   errors: {
     invalid_input: 'Some input was not valid: {{message}}',
+    invalid_credentials: 'Wrong email or password. Check both and try again.',
+    unauthorized: 'Your session has ended. Sign in again.',
     forbidden: 'You are not allowed to do this.',
-    business_closed: 'The business is closed then.',
-    outside_business_hours: 'That time is outside business hours.',
-    holiday: 'That day is a holiday.',
-    capacity_exceeded: 'The daily capacity would be exceeded.',
-    rate_limited: 'Too many requests. Try again in {{seconds}} s.',
+    not_found: 'That no longer exists. Reload to see the current state.',
+    conflict: 'Someone else changed this at the same time. Reload and try again.',
+    // queue-leads words its refusals for people, naming the day or the limit: English shows them as they are.
+    business_closed: '{{message}}',
+    outside_business_hours: '{{message}}',
+    holiday: '{{message}}',
+    capacity_exceeded: '{{message}}',
+    rate_limited: '{{message}}',
     network: 'The server could not be reached. Check your connection.',
+    bad_response: 'The server sent an answer this app does not understand. Reload the page; if it stays, report it.',
     unknown: 'Something went wrong: {{message}}',
   },
   settings: {

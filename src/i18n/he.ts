@@ -21,7 +21,6 @@ export const he = {
     password: 'סיסמה',
     submit: 'כניסה',
     submitting: 'מתחבר…',
-    invalidCredentials: 'אימייל או סיסמה שגויים. בדוק את שניהם ונסה שוב.',
     failed: 'הכניסה נכשלה: {{message}}',
   },
   dashboard: {
@@ -132,13 +131,18 @@ export const he = {
   },
   errors: {
     invalid_input: 'חלק מהנתונים אינם תקינים: {{message}}',
+    invalid_credentials: 'אימייל או סיסמה שגויים. בדוק את שניהם ונסה שוב.',
+    unauthorized: 'פג תוקף ההתחברות. התחבר שוב.',
     forbidden: 'אין לך הרשאה לפעולה הזו.',
+    not_found: 'הפריט כבר לא קיים. רענן כדי לראות את המצב הנוכחי.',
+    conflict: 'מישהו אחר שינה את זה באותו זמן. רענן ונסה שוב.',
     business_closed: 'העסק סגור במועד הזה.',
     outside_business_hours: 'המועד מחוץ לשעות הפעילות.',
     holiday: 'היום הזה הוא חג.',
     capacity_exceeded: 'המכסה היומית תיחרג.',
     rate_limited: 'יותר מדי בקשות. נסה שוב בעוד {{seconds}} שניות.',
     network: 'אין חיבור לשרת. בדוק את החיבור שלך.',
+    bad_response: 'השרת החזיר תשובה שהאפליקציה אינה מבינה. רענן את הדף; אם זה חוזר, דווח על כך.',
     unknown: 'משהו השתבש: {{message}}',
   },
   settings: {

@@ -5,9 +5,9 @@ import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { formatDateTime } from '@/lib/format';
-import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { LoadErrorAlert } from './LoadErrorAlert';
 
 function Fact({ icon, label, children, testId }: { icon: ReactNode; label: string; children: ReactNode; testId?: string }) {
   // dt and dd stay direct children of one div under the dl, as the list semantics require.
@@ -46,11 +46,7 @@ export function QueueProcessingStatus() {
         <CardTitle id="processing-title">{t('status.title')}</CardTitle>
       </CardHeader>
       <CardContent>
-        {error && (
-          <Alert variant="destructive" className="mb-3">
-            <AlertDescription>{t('common.loadError', { message: error })}</AlertDescription>
-          </Alert>
-        )}
+        {error && <LoadErrorAlert className="mb-3" error={error} />}
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Fact icon={isProcessing ? <Play className="rtl-mirror" aria-hidden="true" /> : <Pause aria-hidden="true" />} label={t('status.state')}>
             {queueStatus ? (
