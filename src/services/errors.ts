@@ -43,7 +43,7 @@ export class ServiceError extends Error {
   }
 }
 
-export function isServiceErrorCode(value: unknown): value is ServiceErrorCode {
+function isServiceErrorCode(value: unknown): value is ServiceErrorCode {
   return SERVICE_ERROR_CODES.some((code) => code === value);
 }
 

@@ -8,6 +8,7 @@ import { formatDateTime } from '@/lib/format';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { NextWindowText } from './NextWindowText';
 
 function Fact({ icon, label, children, testId }: { icon: ReactNode; label: string; children: ReactNode; testId?: string }) {
   // dt and dd stay direct children of one div under the dl, as the list semantics require.
@@ -32,14 +33,6 @@ export function QueueProcessingStatus() {
   const { settings } = useEffectiveSettings();
   const window = useBusinessWindow(settings);
 
-  let nextWindow: string = t('app.loading');
-  if (window.ready) {
-    if (window.next === null) nextWindow = t('settings.previewNone');
-    else if (window.next === undefined) nextWindow = t('settings.previewUnavailable');
-    else if (window.openNow) nextWindow = t('settings.previewOpenNow', { end: formatDateTime(window.next.end, lang, settings?.timezone) });
-    else nextWindow = t('settings.previewValue', { start: formatDateTime(window.next.start, lang, settings?.timezone), end: formatDateTime(window.next.end, lang, settings?.timezone) });
-  }
-
   return (
     <Card aria-labelledby="processing-title">
       <CardHeader>
@@ -61,7 +54,7 @@ export function QueueProcessingStatus() {
             {queueStatus ? (formatDateTime(queueStatus.last_processor_run_at, lang) ?? t('common.never')) : t('app.loading')}
           </Fact>
           <Fact icon={<CalendarClock aria-hidden="true" />} label={t('status.nextWindow')} testId="next-window">
-            {nextWindow}
+            <NextWindowText preview={window} timeZone={settings?.timezone} />
           </Fact>
           <Fact icon={<Activity aria-hidden="true" />} label={t('status.inFlight')} testId="in-flight">
             {queueStatus ? t('status.inFlightValue', { queued: queueStatus.queued, processing: queueStatus.processing }) : t('app.loading')}

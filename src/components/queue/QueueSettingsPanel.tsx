@@ -7,7 +7,7 @@ import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useClosedDays, useQueueSettings } from '@/hooks/useQueueSettings';
 import { nowDate } from '@/lib/clock';
-import { formatDate, formatDateTime } from '@/lib/format';
+import { formatDate } from '@/lib/format';
 import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
 import { Button } from '@/components/ui/button';
@@ -18,6 +18,7 @@ import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Switch } from '@/components/ui/switch';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { NextWindowText } from './NextWindowText';
 
 const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
 const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
@@ -112,15 +113,6 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
     }
   };
 
-  let previewText: string = t('settings.previewUnavailable');
-  if (previewSettings && preview.ready && preview.next === null) previewText = t('settings.previewNone');
-  else if (previewSettings && preview.ready && preview.next) {
-    const end = formatDateTime(preview.next.end, lang, previewSettings.timezone);
-    previewText = preview.openNow
-      ? t('settings.previewOpenNow', { end })
-      : t('settings.previewValue', { start: formatDateTime(preview.next.start, lang, previewSettings.timezone), end });
-  } else if (previewSettings && !preview.ready) previewText = t('app.loading');
-
   // `key` names a value in `errors`; its control gets `invalid(key)`, its Field `problem(key)`.
   const invalid = (key: string) => (errors[key] ? { 'aria-invalid': true, 'aria-describedby': id(`${key}-error`) } : {});
   const problem = (key: string) => ({ error: fieldError(key), errorId: id(`${key}-error`) });
@@ -199,7 +191,9 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
               </Field>
               <p className="text-sm" data-testid="settings-preview">
                 <span className="text-muted-foreground">{t('settings.preview')}: </span>
-                <span className="font-medium">{previewText}</span>
+                <span className="font-medium">
+                  {previewSettings ? <NextWindowText preview={preview} timeZone={previewSettings.timezone} /> : t('settings.previewUnavailable')}
+                </span>
               </p>
             </Section>
 
