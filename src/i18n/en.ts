@@ -19,7 +19,6 @@ export const en = {
     password: 'Password',
     submit: 'Sign in',
     submitting: 'Signing in…',
-    failed: 'Could not sign in: {{message}}',
   },
   dashboard: {
     title: 'Dashboard',

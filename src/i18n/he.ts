@@ -21,7 +21,6 @@ export const he = {
     password: 'סיסמה',
     submit: 'כניסה',
     submitting: 'מתחבר…',
-    failed: 'הכניסה נכשלה: {{message}}',
   },
   dashboard: {
     title: 'לוח בקרה',

@@ -38,6 +38,6 @@ describe('Login', () => {
     await user.type(await screen.findByLabelText('Email'), 'test@test.test');
     await user.type(screen.getByLabelText('Password'), 'x');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('Could not sign in: The server could not be reached. Check your connection.'));
+    await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('The server could not be reached. Check your connection.'));
   });
 });

@@ -31,7 +31,7 @@ export default function Login() {
     try {
       await signIn(email.trim(), password);
     } catch (failure) {
-      setError(t('login.failed', { message: errorText(failure) }));
+      setError(errorText(failure));
     } finally {
       setBusy(false);
     }
