@@ -19,12 +19,13 @@ export default defineConfig({
         },
       },
       {
-        resolve: { alias },
+        // Component tests reach their helpers (renderApp, the service fakes) as @tests/support/app.
+        resolve: { alias: { ...alias, '@tests/support/app': path.resolve(import.meta.dirname, 'tests/support/app') } },
         test: {
           name: 'ui',
           environment: 'jsdom',
           include: ['src/**/*.test.tsx'],
-          setupFiles: ['tests/support/ui-setup.ts'],
+          setupFiles: ['tests/support/app/setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -1,7 +1,7 @@
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import * as authService from '@/services/auth/authService';
-import { renderApp } from '@/test/renderApp';
+import { renderApp } from '@tests/support/app/renderApp';
 
 describe('App', () => {
   it('opens the dashboard for a signed-in admin, with status and metrics', async () => {

@@ -1,5 +1,7 @@
 import { useCallback } from 'react';
-import { listActiveLeadIds, listLeads } from '@/services/queue/queueService';
+import { toServiceError, type ServiceError } from '@/services/errors';
+import { listActiveLeadIds, listLeads, notifyQueueChanged, queueLeads } from '@/services/queue/queueService';
+import type { QueueLeadsRequest, QueueLeadsResult } from '@/types/queue';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
@@ -17,6 +19,20 @@ export function useLeads(clientId: string) {
     loading: leads.loading,
     error: leads.error ?? active.error,
     reload: leads.reload,
-    reloadActive: active.reload,
   };
+}
+
+export type QueueLeadsOutcome = { ok: true; result: QueueLeadsResult } | { ok: false; error: ServiceError };
+
+/** Queues leads through queue-leads; a refusal comes back as a value, with its code and next window. */
+export function useQueueLeads(): (request: QueueLeadsRequest) => Promise<QueueLeadsOutcome> {
+  return useCallback(async (request: QueueLeadsRequest) => {
+    try {
+      const result = await queueLeads(request);
+      notifyQueueChanged();
+      return { ok: true, result };
+    } catch (error) {
+      return { ok: false, error: toServiceError(error) };
+    }
+  }, []);
 }

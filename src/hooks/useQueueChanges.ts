@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { subscribeQueueChanges, type ChannelState } from '@/services/queue/queueService';
 
-export const COALESCE_MS = 250;
-export const POLL_MS = 5000;
+const COALESCE_MS = 250;
+const POLL_MS = 5000;
 
 /**
  * Calls `onChange` after queue changes, at most once per `coalesceMs` however many rows changed

@@ -13,11 +13,11 @@ export function useQueueSettings(userId: string, clientId: string) {
 
   const save = useCallback(
     async (next: QueueSettings) => {
-      const row = await saveSettings(userId, clientId, next);
+      const row = await saveSettings(userId, next);
       setSaved(row);
       return row;
     },
-    [userId, clientId],
+    [userId],
   );
 
   return { settings, stored, error, loading, reload, save };

@@ -1,14 +1,16 @@
 import { createContext, useCallback, useContext, useMemo, useState } from 'react';
+import { toServiceError, type ServiceError } from '@/services/errors';
 import { getQueueStatus, notifyQueueChanged, setProcessingState } from '@/services/queue/queueService';
 import type { ProcessingState, QueueStatus } from '@/types/queue';
-import { errorMessage, useLoader } from './useLoader';
+import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
 export interface QueueStatusValue {
   queueStatus: QueueStatus | null;
   isProcessing: boolean;
-  error: string | null;
-  actionError: string | null;
+  error: ServiceError | null;
+  /** Why the last start/pause failed. */
+  actionError: ServiceError | null;
   loading: boolean;
   live: boolean;
   changing: boolean;
@@ -22,7 +24,7 @@ export function useQueueStatusSource(): QueueStatusValue {
   const { data: queueStatus, error, loading, reload } = useLoader<QueueStatus>(getQueueStatus);
   const { live } = useQueueChanges(reload);
   const [changing, setChanging] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<ServiceError | null>(null);
 
   const setProcessing = useCallback(
     async (state: ProcessingState): Promise<boolean> => {
@@ -34,7 +36,7 @@ export function useQueueStatusSource(): QueueStatusValue {
         await reload();
         return true;
       } catch (e) {
-        setActionError(errorMessage(e));
+        setActionError(toServiceError(e));
         return false;
       } finally {
         setChanging(false);

@@ -12,7 +12,7 @@ export function isLanguage(value: unknown): value is Language {
   return value === 'en' || value === 'he';
 }
 
-export function storedLanguage(): Language {
+function storedLanguage(): Language {
   try {
     const value = localStorage.getItem(STORAGE_KEY);
     return isLanguage(value) ? value : 'en';

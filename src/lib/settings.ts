@@ -8,7 +8,7 @@ export const DEFAULT_SETTINGS: QueueSettings = {
   closed_dates: [],
 };
 
-export const NUMBER_LIMITS = {
+const NUMBER_LIMITS = {
   daily_target: { min: 0, max: 10000 },
   max_capacity: { min: 1, max: 10000 },
   batch_size: { min: 1, max: 100 },

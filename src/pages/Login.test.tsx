@@ -1,7 +1,8 @@
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { ServiceError } from '@/services/errors';
 import * as authService from '@/services/auth/authService';
-import { renderApp } from '@/test/renderApp';
+import { renderApp } from '@tests/support/app/renderApp';
 
 describe('Login', () => {
   it('sends a signed-out visitor to the sign-in form', async () => {
@@ -30,13 +31,13 @@ describe('Login', () => {
     expect(authService.signIn).toHaveBeenCalledWith('test@test.test', 'testtesttest');
   });
 
-  it('shows other sign-in failures with their message', async () => {
+  it('shows other sign-in failures in words, by their code', async () => {
     const { vi } = await import('vitest');
-    vi.mocked(authService.signIn).mockResolvedValueOnce({ ok: false, reason: 'other', message: 'Failed to fetch' });
+    vi.mocked(authService.signIn).mockRejectedValueOnce(new ServiceError('network', 'Failed to fetch', {}, 0));
     const { user } = renderApp({ route: '/login', as: null });
     await user.type(await screen.findByLabelText('Email'), 'test@test.test');
     await user.type(screen.getByLabelText('Password'), 'x');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('Could not sign in: Failed to fetch'));
+    await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('The server could not be reached. Check your connection.'));
   });
 });

@@ -3,15 +3,17 @@ import { Navigate, useLocation } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { AlertCircle, LogIn } from 'lucide-react';
 import { useAuth } from '@/hooks/useAuth';
+import { useErrorText } from '@/hooks/useErrorText';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader } from '@/components/ui/card';
+import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
 import { LanguageSwitcher } from '@/components/layout/LanguageSwitcher';
 
 export default function Login() {
   const { t } = useTranslation();
+  const errorText = useErrorText();
   const { status, signIn } = useAuth();
   const location = useLocation();
   const [email, setEmail] = useState('');
@@ -26,10 +28,12 @@ export default function Login() {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const result = await signIn(email.trim(), password);
-    setBusy(false);
-    if (!result.ok) {
-      setError(result.reason === 'invalid_credentials' ? t('login.invalidCredentials') : t('login.failed', { message: result.message }));
+    try {
+      await signIn(email.trim(), password);
+    } catch (failure) {
+      setError(errorText(failure));
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -53,12 +57,10 @@ export default function Login() {
                 <AlertDescription>{error}</AlertDescription>
               </Alert>
             )}
-            <div className="flex flex-col gap-2">
-              <Label htmlFor="email">{t('login.email')}</Label>
+            <Field className="gap-2" htmlFor="email" label={t('login.email')}>
               <Input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} dir="ltr" />
-            </div>
-            <div className="flex flex-col gap-2">
-              <Label htmlFor="password">{t('login.password')}</Label>
+            </Field>
+            <Field className="gap-2" htmlFor="password" label={t('login.password')}>
               <Input
                 id="password"
                 name="password"
@@ -69,7 +71,7 @@ export default function Login() {
                 onChange={(e) => setPassword(e.target.value)}
                 dir="ltr"
               />
-            </div>
+            </Field>
             <Button type="submit" disabled={busy || status === 'loading'}>
               <LogIn className="rtl-mirror" aria-hidden="true" />
               {busy ? t('login.submitting') : t('login.submit')}

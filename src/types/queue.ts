@@ -1,84 +1,84 @@
-/** App-level queue types, in the product's words. Rows come from the schema contract. */
+/** App-level queue types, in the product's words; rows and enums come from the generated schema types. */
+import { Constants, type Database } from '@shared/database.ts';
+import type { QueueLeadsInput } from '@shared/schemas.ts';
 
-export const QUEUE_STATUSES = ['pending', 'queued', 'processing', 'sent', 'failed', 'cancelled'] as const;
-export type QueueItemStatus = (typeof QUEUE_STATUSES)[number];
+type Row<Table extends keyof Database['public']['Tables']> = Database['public']['Tables'][Table]['Row'];
+type Enum<Name extends keyof Database['public']['Enums']> = Database['public']['Enums'][Name];
 
-export const PRIORITIES = ['low', 'normal', 'high', 'immediate'] as const;
-export type QueuePriority = (typeof PRIORITIES)[number];
+export const QUEUE_STATUSES = Constants.public.Enums.queue_item_status;
+export type QueueItemStatus = Enum<'queue_item_status'>;
 
-export type MemberRole = 'admin' | 'manager';
-export type ProcessingState = 'running' | 'paused';
+export const PRIORITIES = Constants.public.Enums.queue_priority;
+export type QueuePriority = Enum<'queue_priority'>;
+
+export type MemberRole = Enum<'member_role'>;
+export type ProcessingState = Enum<'processing_state'>;
 
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-export interface DayHours {
-  enabled: boolean;
-  start: string;
-  end: string;
-}
+// Type aliases, not interfaces: they are then assignable to the jsonb column's `Json` type.
+export type DayHours = { enabled: boolean; start: string; end: string };
 export type BusinessHours = Record<Weekday, DayHours>;
 
+/** The values the `settings_holiday_calendar_known` check allows. */
 export type HolidayCalendar = 'IL' | 'none';
 
-/** The editable part of user_queue_settings. */
-export interface QueueSettings {
-  timezone: string;
+type EditableSettingsColumn =
+  | 'timezone'
+  | 'closed_dates'
+  | 'short_erev_chag'
+  | 'erev_chag_end'
+  | 'daily_target'
+  | 'max_capacity'
+  | 'batch_size'
+  | 'processing_delay_ms'
+  | 'rate_limit_per_hour'
+  | 'retention_days';
+
+/** The editable part of user_queue_settings, with the jsonb and checked text columns in their real shapes. */
+export type QueueSettings = Pick<Row<'user_queue_settings'>, EditableSettingsColumn> & {
   business_hours: BusinessHours;
   holiday_calendar: HolidayCalendar;
-  closed_dates: string[];
-  short_erev_chag: boolean;
-  erev_chag_end: string;
-  daily_target: number;
-  max_capacity: number;
-  batch_size: number;
-  processing_delay_ms: number;
-  rate_limit_per_hour: number;
-  retention_days: number;
-}
+};
 
-export interface StoredQueueSettings extends QueueSettings {
-  processing_state: ProcessingState;
-  last_processor_run_at: string | null;
-}
+export type StoredQueueSettings = QueueSettings & Pick<Row<'user_queue_settings'>, 'processing_state' | 'last_processor_run_at'>;
 
 export interface Membership {
   clientId: string;
   role: MemberRole;
 }
 
-export interface Lead {
-  id: string;
-  name: string;
-  phone: string;
-  email: string | null;
-  opted_out_at: string | null;
-  last_contacted_at: string | null;
-}
+export type Lead = Pick<Row<'leads'>, 'id' | 'name' | 'phone' | 'email' | 'opted_out_at' | 'last_contacted_at'>;
 
 export type LeadFilter = 'all' | 'never_contacted' | 'in_queue' | 'opted_out';
 
-export interface QueueItem {
-  id: string;
-  lead_id: string;
-  user_id: string;
-  status: QueueItemStatus;
-  priority: QueuePriority;
-  scheduled_for: string | null;
-  processed_at: string | null;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  error_code: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type QueueItem = Pick<
+  Row<'whatsapp_message_queue'>,
+  | 'id'
+  | 'lead_id'
+  | 'user_id'
+  | 'status'
+  | 'priority'
+  | 'scheduled_for'
+  | 'processed_at'
+  | 'attempts'
+  | 'max_attempts'
+  | 'last_error'
+  | 'error_code'
+  | 'created_at'
+  | 'updated_at'
+>;
 
 /** A queue item with the lead it is for, as the list shows it. */
 export interface QueueListItem extends QueueItem {
   leadName: string | null;
   leadPhone: string | null;
 }
+
+export type ClosedDay = Pick<Row<'calendar_closed_days'>, 'day' | 'name' | 'kind'>;
+
+// The generated types call every column of a set-returning function not null; these say which can be.
 
 export interface QueueStatus {
   depth: number;
@@ -112,24 +112,14 @@ export interface UserPerformance {
 
 export interface QueueAlert {
   code: string;
-  severity: 'info' | 'warning' | 'critical' | string;
+  severity: string;
   message: string;
   value: number | null;
   threshold: number | null;
 }
 
-export interface ClosedDay {
-  day: string;
-  name: string;
-  kind: string;
-}
-
-export interface QueueLeadsRequest {
-  leadIds: string[];
-  priority: QueuePriority;
-  scheduledFor: string;
-  deferToNextWindow?: boolean;
-}
+/** What the SPA sends to queue-leads: the function's own input schema, so the two cannot drift. */
+export type QueueLeadsRequest = Pick<QueueLeadsInput, 'leadIds' | 'priority' | 'scheduledFor'> & Partial<Pick<QueueLeadsInput, 'deferToNextWindow'>>;
 
 export interface TimeWindow {
   start: string;
@@ -141,29 +131,5 @@ export interface QueueLeadsResult {
   queueIds: string[];
   skipped: { duplicates: number; optedOut: number; unknown: number };
   warning: string | null;
-  scheduledFor?: string;
-}
-
-export type QueueErrorCode =
-  | 'invalid_input'
-  | 'forbidden'
-  | 'business_closed'
-  | 'outside_business_hours'
-  | 'holiday'
-  | 'capacity_exceeded'
-  | 'rate_limited'
-  | 'network'
-  | 'unknown';
-
-/** What the queue-leads function says when it refuses; the UI shows `message` and offers `nextWindow`. */
-export class QueueLeadsError extends Error {
-  constructor(
-    readonly code: QueueErrorCode,
-    message: string,
-    readonly nextWindow: TimeWindow | null = null,
-    readonly retryAfter: number | null = null,
-  ) {
-    super(message);
-    this.name = 'QueueLeadsError';
-  }
+  scheduledFor?: string | undefined;
 }

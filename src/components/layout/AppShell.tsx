@@ -1,7 +1,9 @@
 import { NavLink, Outlet } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { LayoutDashboard, ListOrdered, LogOut } from 'lucide-react';
+import { toast } from 'sonner';
 import { useAuth } from '@/hooks/useAuth';
+import { useErrorText } from '@/hooks/useErrorText';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { cn } from '@/lib/utils';
@@ -17,6 +19,7 @@ function navClass({ isActive }: { isActive: boolean }) {
 export function AppShell() {
   const { t } = useTranslation();
   const { user, membership, signOut } = useAuth();
+  const errorText = useErrorText();
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:start-2 focus:top-2 focus:z-50 focus:rounded focus:bg-card focus:p-2">
@@ -45,7 +48,7 @@ export function AppShell() {
               {user?.email}
             </span>
             <LanguageSwitcher />
-            <Button variant="outline" size="sm" onClick={() => void signOut()}>
+            <Button variant="outline" size="sm" onClick={() => void signOut().catch((failure: unknown) => toast.error(errorText(failure)))}>
               <LogOut className="rtl-mirror" aria-hidden="true" />
               {t('app.signOut')}
             </Button>

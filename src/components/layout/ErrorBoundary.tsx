@@ -1,5 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { AlertTriangle } from 'lucide-react';
+import { describeError } from '@/hooks/useErrorText';
 import i18n from '@/i18n';
 
 interface State {
@@ -24,7 +25,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
       <div role="alert" className="mx-auto mt-10 flex max-w-xl flex-col items-start gap-3 rounded-lg border border-destructive/30 bg-danger-soft p-5 text-destructive">
         <p className="flex items-center gap-2 font-semibold">
           <AlertTriangle className="size-5" aria-hidden="true" />
-          {i18n.t('errors.unknown', { message: this.state.error.message })}
+          {describeError(this.state.error, i18n.t)}
         </p>
         <button type="button" className="rounded-md border border-destructive px-3 py-1.5 text-sm" onClick={() => window.location.reload()}>
           {i18n.t('common.retry')}

@@ -2,7 +2,13 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Languages } from 'lucide-react';
 import { useLang } from '@/hooks/useLang';
-import { isLanguage } from '@/i18n';
+import { NativeSelect, type NativeSelectOption } from '@/components/ui/native-select';
+import type { Language } from '@/i18n';
+
+const LANGUAGES: NativeSelectOption<Language>[] = [
+  { value: 'en', label: 'English', lang: 'en' },
+  { value: 'he', label: 'עברית', lang: 'he' },
+];
 
 export function LanguageSwitcher() {
   const { t } = useTranslation();
@@ -14,16 +20,7 @@ export function LanguageSwitcher() {
       <label htmlFor={id} className="sr-only">
         {t('app.language')}
       </label>
-      <select
-        id={id}
-        data-testid="language-select"
-        value={lang}
-        onChange={(event) => isLanguage(event.target.value) && setLang(event.target.value)}
-        className="h-9 rounded-md border border-input bg-card px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-      >
-        <option value="en" lang="en">English</option>
-        <option value="he" lang="he">עברית</option>
-      </select>
+      <NativeSelect id={id} data-testid="language-select" className="h-9 px-2" value={lang} options={LANGUAGES} onValueChange={setLang} />
     </div>
   );
 }

@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
+import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
-import { backend, lead } from '@/test/backend';
-import { renderApp } from '@/test/renderApp';
-import { QueueLeadsError } from '@/types/queue';
+import { backend, lead } from '@tests/support/app/backend';
+import { renderApp } from '@tests/support/app/renderApp';
 import { LeadSelectionGrid } from './LeadSelectionGrid';
 
 const renderGrid = (readOnly = false) =>
@@ -59,10 +59,12 @@ describe('LeadSelectionGrid', () => {
 
   it('shows the business-rule refusal and offers the next window', async () => {
     vi.mocked(queueService.queueLeads).mockRejectedValueOnce(
-      new QueueLeadsError('business_closed', 'Cannot schedule for saturday - business closed', {
-        start: '2024-01-14T07:00:00.000Z',
-        end: '2024-01-14T15:00:00.000Z',
-      }),
+      new ServiceError(
+        'business_closed',
+        'Cannot schedule for saturday - business closed',
+        { nextWindow: { start: '2024-01-14T07:00:00.000Z', end: '2024-01-14T15:00:00.000Z' } },
+        422,
+      ),
     );
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
@@ -84,8 +86,8 @@ describe('LeadSelectionGrid', () => {
 
   it('shows capacity and rate-limit refusals with the function message', async () => {
     vi.mocked(queueService.queueLeads)
-      .mockRejectedValueOnce(new QueueLeadsError('capacity_exceeded', 'Daily capacity exceeded (201/200)'))
-      .mockRejectedValueOnce(new QueueLeadsError('rate_limited', 'Rate limit exceeded. Try again in 42s', null, 42));
+      .mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (201/200)', {}, 422))
+      .mockRejectedValueOnce(new ServiceError('rate_limited', 'Rate limit exceeded. Try again in 42s', { retryAfter: 42 }, 429));
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
@@ -97,7 +99,7 @@ describe('LeadSelectionGrid', () => {
 
   it('translates refusals in Hebrew', async () => {
     await i18n.changeLanguage('he');
-    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new QueueLeadsError('rate_limited', 'Rate limit exceeded. Try again in 42s', null, 42));
+    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('rate_limited', 'Rate limit exceeded. Try again in 42s', { retryAfter: 42 }, 429));
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
@@ -158,10 +160,10 @@ describe('LeadSelectionGrid', () => {
 
   it('says when there are no leads, and shows load errors with a retry', async () => {
     backend.leads = [];
-    vi.mocked(queueService.listActiveLeadIds).mockRejectedValueOnce(new Error('connection refused'));
+    vi.mocked(queueService.listActiveLeadIds).mockRejectedValueOnce(new ServiceError('network', 'TypeError: Failed to fetch', {}, 0));
     const { user } = renderGrid();
     expect(await screen.findByTestId('leads-empty')).toHaveTextContent('No leads yet.');
-    expect(await screen.findByText('Could not load: connection refused')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
     backend.leads = [lead(1)];
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('Lead 00001')).toBeInTheDocument();

@@ -3,21 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { toast } from 'sonner';
 import { Search, Send } from 'lucide-react';
-import { useLeads } from '@/hooks/useLeads';
-import { errorMessage } from '@/hooks/useLoader';
+import { useErrorText } from '@/hooks/useErrorText';
+import { useLeads, useQueueLeads } from '@/hooks/useLeads';
 import { nowIso } from '@/lib/clock';
 import { formatDateTime } from '@/lib/format';
 import { filterLeads, isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
-import { notifyQueueChanged, queueLeads } from '@/services/queue/queueService';
 import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
 import { Badge, type BadgeVariant } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Checkbox } from '@/components/ui/checkbox';
+import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { NativeSelect } from '@/components/ui/native-select';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
-import { describeQueueError } from './queueErrors';
 import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ROW_HEIGHT = 48;
@@ -33,7 +32,9 @@ const COLUMNS = 'grid grid-cols-[2.5rem_minmax(8rem,2fr)_minmax(8rem,1.5fr)_minm
 /** The client's leads: search, filter, select (also all filtered) and queue them with a priority. */
 export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: string; readOnly?: boolean }) {
   const { t, i18n } = useTranslation();
+  const errorText = useErrorText();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
+  const queueLeads = useQueueLeads();
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -84,29 +85,27 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
 
   const submit = async (leadIds: string[], scheduledFor: string, deferToNextWindow = false) => {
     setBusy(true);
-    try {
-      const result = await queueLeads({ leadIds, priority, scheduledFor, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
-      const skipped = result.skipped.duplicates + result.skipped.optedOut + result.skipped.unknown;
-      const details = [result.warning, skipped > 0 ? t('leads.skipped', { count: skipped }) : null].filter(Boolean).join(' · ');
-      toast.success(t('leads.added', { count: result.queued }), { description: details || undefined });
+    const outcome = await queueLeads({ leadIds, priority, scheduledFor, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
+    setBusy(false);
+    if (outcome.ok) {
+      const { queued, skipped, warning } = outcome.result;
+      const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
+      const details = [warning, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null].filter(Boolean).join(' · ');
+      toast.success(t('leads.added', { count: queued }), { description: details || undefined });
       setSelected(new Set());
-      notifyQueueChanged();
-    } catch (failure) {
-      const nextWindow = (failure as { nextWindow?: { start: string } | null }).nextWindow ?? null;
-      toast.error(describeQueueError(failure, t, i18n.language), {
-        description: nextWindow ? t('leads.nextWindowAt', { when: formatDateTime(nextWindow.start, i18n.language) }) : undefined,
-        action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
-        duration: nextWindow ? 20_000 : undefined,
-      });
-    } finally {
-      setBusy(false);
+      return;
     }
+    const nextWindow = outcome.error.details.nextWindow;
+    toast.error(errorText(outcome.error), {
+      description: nextWindow ? t('leads.nextWindowAt', { when: formatDateTime(nextWindow.start, i18n.language) }) : undefined,
+      action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
+      duration: nextWindow ? 20_000 : undefined,
+    });
   };
 
   const onQueue = () => {
     const when = scheduledAt ? new Date(scheduledAt) : null;
-    const scheduledFor = when && !Number.isNaN(when.getTime()) ? when.toISOString() : nowIso();
-    void submit(selectedIds, scheduledFor).catch((failure: unknown) => toast.error(errorMessage(failure)));
+    void submit(selectedIds, when && !Number.isNaN(when.getTime()) ? when.toISOString() : nowIso());
   };
 
   return (
@@ -120,8 +119,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           </span>
         </div>
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr]">
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor={ids.search}>{t('leads.search')}</Label>
+          <Field htmlFor={ids.search} label={t('leads.search')}>
             <div className="relative">
               <Search className="pointer-events-none absolute start-3 top-3 size-4 text-muted-foreground" aria-hidden="true" />
               <Input
@@ -134,29 +132,21 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 onChange={(event) => setSearch(event.target.value)}
               />
             </div>
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor={ids.filter}>{t('leads.filter')}</Label>
-            <select
+          </Field>
+          <Field htmlFor={ids.filter} label={t('leads.filter')}>
+            <NativeSelect
               id={ids.filter}
               data-testid="lead-filter"
               value={filter}
-              onChange={(event) => setFilter(event.target.value as LeadFilter)}
-              className="h-10 rounded-md border border-input bg-card px-3 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-            >
-              {FILTERS.map((value) => (
-                <option key={value} value={value}>
-                  {t(`leads.filters.${value}`)}
-                </option>
-              ))}
-            </select>
-          </div>
+              options={FILTERS.map((value) => ({ value, label: t(`leads.filters.${value}`) }))}
+              onValueChange={setFilter}
+            />
+          </Field>
         </div>
         {!readOnly && (
           <div className="flex flex-wrap items-end gap-3 rounded-md bg-muted p-3">
-            <div className="flex min-w-40 flex-col gap-1.5">
-              <Label htmlFor={ids.priority}>{t('queue.priority.label')}</Label>
-              <Select value={priority} onValueChange={(value) => setPriority(value as QueuePriority)}>
+            <Field className="min-w-40" htmlFor={ids.priority} label={t('queue.priority.label')}>
+              <Select value={priority} onValueChange={(value) => setPriority(PRIORITIES.find((known) => known === value) ?? 'normal')}>
                 <SelectTrigger id={ids.priority} data-testid="priority-select" className="w-40">
                   <SelectValue />
                 </SelectTrigger>
@@ -168,9 +158,8 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                   ))}
                 </SelectContent>
               </Select>
-            </div>
-            <div className="flex min-w-52 flex-col gap-1.5">
-              <Label htmlFor={ids.when}>{t('leads.scheduledFor')}</Label>
+            </Field>
+            <Field className="min-w-52" htmlFor={ids.when} label={t('leads.scheduledFor')}>
               <Input
                 id={ids.when}
                 type="datetime-local"
@@ -179,7 +168,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 value={scheduledAt}
                 onChange={(event) => setScheduledAt(event.target.value)}
               />
-            </div>
+            </Field>
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
@@ -191,7 +180,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
         )}
       </CardHeader>
       <CardContent>
-        {error && <LoadErrorAlert className="mb-3" message={error} onRetry={() => void reload()} />}
+        {error && <LoadErrorAlert className="mb-3" error={error} onRetry={() => void reload()} />}
         <div role="table" aria-labelledby="leads-title" aria-rowcount={rows.length + 1} className="rounded-md border border-border">
           <div role="rowgroup">
             <div role="row" aria-rowindex={1} className={`${COLUMNS} h-11 border-b border-border bg-muted text-sm font-medium text-muted-foreground`}>

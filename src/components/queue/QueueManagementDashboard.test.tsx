@@ -1,10 +1,11 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
+import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
-import { emitChannelState, emitQueueChange } from '@/test/fakes/queueService';
-import { backend, queueItem } from '@/test/backend';
-import { renderApp } from '@/test/renderApp';
+import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueService';
+import { backend, queueItem } from '@tests/support/app/backend';
+import { renderApp } from '@tests/support/app/renderApp';
 import { QueueManagementDashboard } from './QueueManagementDashboard';
 
 const renderDashboard = (as: 'admin' | 'manager' = 'admin') => renderApp({ as, ui: <QueueManagementDashboard /> });
@@ -42,10 +43,12 @@ describe('QueueManagementDashboard', () => {
   });
 
   it('reports a failed start/pause', async () => {
-    vi.mocked(queueService.setProcessingState).mockRejectedValueOnce(new Error('permission denied for function set_processing_state'));
+    vi.mocked(queueService.setProcessingState).mockRejectedValueOnce(
+      new ServiceError('forbidden', 'Only a client admin can start or pause processing', { backendCode: '42501' }, 403),
+    );
     const { user } = renderDashboard();
     await user.click(await screen.findByTestId('processing-toggle'));
-    expect(await screen.findByText('Could not load: permission denied for function set_processing_state')).toBeInTheDocument();
+    expect(await screen.findByText('You are not allowed to do this.')).toBeInTheDocument();
   });
 
   it('cancels a pending item and retries a failed one', async () => {
@@ -79,13 +82,13 @@ describe('QueueManagementDashboard', () => {
   });
 
   it('says so when a cancel changed nothing, and shows a failed cancel', async () => {
-    vi.mocked(queueService.cancelQueueItems).mockResolvedValueOnce(0).mockRejectedValueOnce(new Error('network down'));
+    vi.mocked(queueService.cancelQueueItems).mockResolvedValueOnce(0).mockRejectedValueOnce(new ServiceError('network', 'TypeError: Failed to fetch', {}, 0));
     const { user } = renderDashboard();
     const cancel = await screen.findByRole('button', { name: 'Cancel item for Yossi Peretz' });
     await user.click(cancel);
     expect(await screen.findByText('Nothing changed: the item had already moved on.')).toBeInTheDocument();
     await user.click(cancel);
-    expect(await screen.findByText('network down')).toBeInTheDocument();
+    expect(await screen.findByText('The server could not be reached. Check your connection.')).toBeInTheDocument();
   });
 
   it('filters the list by status', async () => {
@@ -101,9 +104,9 @@ describe('QueueManagementDashboard', () => {
   it('shows an empty queue and list load errors with a retry', async () => {
     backend.items = [];
     backend.status = { ...backend.status, depth: 0 };
-    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new Error('timeout'));
+    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new ServiceError('network', 'AbortError: The operation timed out', {}, 0));
     const { user } = renderDashboard();
-    expect(await screen.findByText('Could not load: timeout')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByTestId('queue-empty')).toBeInTheDocument();
     expect(screen.getByTestId('queue-depth')).toHaveTextContent('0');

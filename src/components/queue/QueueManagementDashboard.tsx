@@ -1,9 +1,9 @@
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
 import { AlertTriangle, Pause, Play, RefreshCw, RotateCcw, Wifi, WifiOff, X } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
-import { errorMessage } from '@/hooks/useLoader';
+import { useErrorText } from '@/hooks/useErrorText';
 import { useQueueItems } from '@/hooks/useQueueItems';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { formatDateTime, formatNumber } from '@/lib/format';
@@ -13,15 +13,25 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Label } from '@/components/ui/label';
+import { NativeSelect } from '@/components/ui/native-select';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { PriorityBadge, StatusBadge } from './badges';
 import { LoadErrorAlert } from './LoadErrorAlert';
 
+type ItemAction = 'cancel' | 'retry';
 const CANCELLABLE: QueueItemStatus[] = ['pending', 'queued'];
+const ACTION_ICON: Record<ItemAction, ReactNode> = { cancel: <X aria-hidden="true" />, retry: <RotateCcw aria-hidden="true" /> };
+
+/** What an admin can do with an item in this status: waiting items can be cancelled, failed ones retried. */
+function actionFor(status: QueueItemStatus): ItemAction | null {
+  if (CANCELLABLE.includes(status)) return 'cancel';
+  return status === 'failed' ? 'retry' : null;
+}
 
 /** The queue: depth, start/pause, the item list with status filter, cancel and retry. */
 export function QueueManagementDashboard() {
   const { t, i18n } = useTranslation();
+  const errorText = useErrorText();
   const { membership } = useAuth();
   const canEdit = useCanEdit();
   const filterId = useId();
@@ -31,14 +41,14 @@ export function QueueManagementDashboard() {
   const list = useQueueItems(membership?.clientId ?? '', filter);
   const lang = i18n.language;
 
-  const act = async (ids: string[], action: 'cancel' | 'retry', busyKey: string) => {
+  const act = async (ids: string[], action: ItemAction, busyKey: string) => {
     setBusyItem(busyKey);
     try {
       const count = action === 'cancel' ? await list.cancel(ids) : await list.retry(ids);
       if (count > 0) toast.success(t(action === 'cancel' ? 'queue.cancelled' : 'queue.retried', { count }));
       else toast.info(t('queue.nothingChanged'));
     } catch (failure) {
-      toast.error(errorMessage(failure));
+      toast.error(errorText(failure));
     } finally {
       setBusyItem(null);
     }
@@ -51,8 +61,12 @@ export function QueueManagementDashboard() {
   };
 
   const depth = status.queueStatus?.depth;
-  const failedIds = list.items.filter((item) => item.status === 'failed').map((item) => item.id);
-  const waitingIds = list.items.filter((item) => CANCELLABLE.includes(item.status)).map((item) => item.id);
+  const idsFor = (action: ItemAction) => list.items.filter((item) => actionFor(item.status) === action).map((item) => item.id);
+  // Bulk buttons: retry shows from one failed item, cancel from two waiting ones (one has its own button).
+  const bulk = [
+    { action: 'retry' as const, ids: idsFor('retry'), min: 1, testId: 'retry-all', label: 'queue.actions.retryAllFailed' as const },
+    { action: 'cancel' as const, ids: idsFor('cancel'), min: 2, testId: 'cancel-all', label: 'queue.actions.cancelAllWaiting' as const },
+  ];
   return (
     <Card aria-labelledby="queue-title">
       <CardHeader className="gap-4">
@@ -87,10 +101,11 @@ export function QueueManagementDashboard() {
             </Button>
           </div>
         </div>
-        {(status.error || status.actionError) && (
+        {status.error && <LoadErrorAlert error={status.error} />}
+        {status.actionError && (
           <Alert variant="destructive">
             <AlertTriangle aria-hidden="true" />
-            <AlertDescription>{t('common.loadError', { message: status.actionError ?? status.error })}</AlertDescription>
+            <AlertDescription>{errorText(status.actionError)}</AlertDescription>
           </Alert>
         )}
       </CardHeader>
@@ -98,36 +113,27 @@ export function QueueManagementDashboard() {
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h3 className="font-semibold">{t('queue.list.title')}</h3>
           <div className="flex flex-wrap items-center gap-2">
-            {canEdit && failedIds.length > 0 && (
-              <Button size="sm" variant="outline" data-testid="retry-all" disabled={busyItem !== null} onClick={() => void act(failedIds, 'retry', 'all')}>
-                <RotateCcw aria-hidden="true" />
-                {t('queue.actions.retryAllFailed', { count: failedIds.length })}
-              </Button>
-            )}
-            {canEdit && waitingIds.length > 1 && (
-              <Button size="sm" variant="outline" data-testid="cancel-all" disabled={busyItem !== null} onClick={() => void act(waitingIds, 'cancel', 'all')}>
-                <X aria-hidden="true" />
-                {t('queue.actions.cancelAllWaiting', { count: waitingIds.length })}
-              </Button>
-            )}
+            {canEdit &&
+              bulk
+                .filter(({ ids, min }) => ids.length >= min)
+                .map(({ action, ids, testId, label }) => (
+                  <Button key={action} size="sm" variant="outline" data-testid={testId} disabled={busyItem !== null} onClick={() => void act(ids, action, 'all')}>
+                    {ACTION_ICON[action]}
+                    {t(label, { count: ids.length })}
+                  </Button>
+                ))}
             <Label htmlFor={filterId}>{t('queue.list.filter')}</Label>
-            <select
+            <NativeSelect
               id={filterId}
               data-testid="status-filter"
+              className="h-9 px-2"
               value={filter}
-              onChange={(event) => setFilter(event.target.value as QueueItemStatus | 'all')}
-              className="h-9 rounded-md border border-input bg-card px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-            >
-              <option value="all">{t('queue.status.all')}</option>
-              {QUEUE_STATUSES.map((value) => (
-                <option key={value} value={value}>
-                  {t(`queue.status.${value}`)}
-                </option>
-              ))}
-            </select>
+              options={[{ value: 'all' as const, label: t('queue.status.all') }, ...QUEUE_STATUSES.map((value) => ({ value, label: t(`queue.status.${value}`) }))]}
+              onValueChange={setFilter}
+            />
           </div>
         </div>
-        {list.error && <LoadErrorAlert message={list.error} onRetry={() => void list.reload()} />}
+        {list.error && <LoadErrorAlert error={list.error} onRetry={() => void list.reload()} />}
         {list.loading && list.items.length === 0 ? (
           <p role="status" className="py-6 text-center text-muted-foreground">
             {t('app.loading')}
@@ -157,6 +163,7 @@ export function QueueManagementDashboard() {
               <TableBody>
                 {list.items.map((item) => {
                   const name = item.leadName ?? t('queue.list.unknownLead');
+                  const action = actionFor(item.status);
                   return (
                     <TableRow key={item.id} data-testid="queue-item" data-item-id={item.id} data-status={item.status}>
                       <TableCell>
@@ -190,30 +197,17 @@ export function QueueManagementDashboard() {
                       </TableCell>
                       {canEdit && (
                         <TableCell>
-                          {CANCELLABLE.includes(item.status) && (
+                          {action && (
                             <Button
                               size="sm"
                               variant="outline"
-                              data-testid="cancel-item"
+                              data-testid={`${action}-item`}
                               disabled={busyItem === item.id}
-                              aria-label={t('queue.actions.cancelItem', { name })}
-                              onClick={() => void act([item.id], 'cancel', item.id)}
+                              aria-label={t(`queue.actions.${action}Item`, { name })}
+                              onClick={() => void act([item.id], action, item.id)}
                             >
-                              <X aria-hidden="true" />
-                              {t('queue.actions.cancel')}
-                            </Button>
-                          )}
-                          {item.status === 'failed' && (
-                            <Button
-                              size="sm"
-                              variant="outline"
-                              data-testid="retry-item"
-                              disabled={busyItem === item.id}
-                              aria-label={t('queue.actions.retryItem', { name })}
-                              onClick={() => void act([item.id], 'retry', item.id)}
-                            >
-                              <RotateCcw aria-hidden="true" />
-                              {t('queue.actions.retry')}
+                              {ACTION_ICON[action]}
+                              {t(`queue.actions.${action}`)}
                             </Button>
                           )}
                         </TableCell>

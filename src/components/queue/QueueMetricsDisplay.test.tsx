@@ -1,8 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { ServiceError } from '@/services/errors';
 import * as metricsService from '@/services/queue/queueMetricsService';
-import { backend } from '@/test/backend';
-import { renderApp } from '@/test/renderApp';
+import { backend } from '@tests/support/app/backend';
+import { renderApp } from '@tests/support/app/renderApp';
 import { QueueMetricsDisplay } from './QueueMetricsDisplay';
 
 const MONDAY_10 = new Date('2024-01-15T10:00:00+02:00').getTime();
@@ -62,9 +63,13 @@ describe('QueueMetricsDisplay', () => {
 
   it('says when no admin was active, and shows load errors', async () => {
     backend.performance = [];
-    vi.mocked(metricsService.getHourlyThroughput).mockRejectedValueOnce(new Error('function queue_hourly_throughput does not exist'));
+    vi.mocked(metricsService.getHourlyThroughput).mockRejectedValueOnce(
+      new ServiceError('bad_response', 'Unexpected queue_hourly_throughput() result: 0.sent: Invalid input: expected number, received string'),
+    );
     renderApp({ as: 'manager', ui: <QueueMetricsDisplay showPerformance /> });
     expect(await screen.findByTestId('performance-empty')).toHaveTextContent('No admin activity in the last 7 days.');
-    expect(await screen.findByText('Could not load: function queue_hourly_throughput does not exist')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Could not load: The server sent an answer this app does not understand. Reload the page; if it stays, report it.'),
+    ).toBeInTheDocument();
   });
 });

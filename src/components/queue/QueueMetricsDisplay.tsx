@@ -11,6 +11,7 @@ import type { QueueAlert } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ThroughputChart = lazy(() => import('./ThroughputChart'));
 
@@ -24,6 +25,9 @@ function Stat({ label, value, testId }: { label: string; value: ReactNode; testI
     </div>
   );
 }
+
+const PERFORMANCE_HEADINGS = ['user', 'totalQueued', 'sent', 'failed', 'successRate'] as const;
+const PERFORMANCE_COUNTS = ['total_queued', 'sent', 'failed'] as const;
 
 type Severity = 'critical' | 'warning' | 'info';
 const SEVERITY_VARIANT = { critical: 'destructive', warning: 'warning', info: 'info' } as const;
@@ -56,12 +60,7 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   const error = statusError ?? metrics.error;
   return (
     <div className="flex flex-col gap-4">
-      {error && (
-        <Alert variant="destructive">
-          <AlertTriangle aria-hidden="true" />
-          <AlertDescription>{t('common.loadError', { message: error })}</AlertDescription>
-        </Alert>
-      )}
+      {error && <LoadErrorAlert error={error} />}
       <section aria-labelledby="metrics-title" className="flex flex-col gap-3">
         <h2 id="metrics-title" className="text-lg font-semibold">
           {t('metrics.title')}
@@ -143,11 +142,11 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
               <Table data-testid="performance-table">
                 <TableHeader>
                   <TableRow>
-                    <TableHead scope="col">{t('metrics.user')}</TableHead>
-                    <TableHead scope="col">{t('metrics.totalQueued')}</TableHead>
-                    <TableHead scope="col">{t('metrics.sent')}</TableHead>
-                    <TableHead scope="col">{t('metrics.failed')}</TableHead>
-                    <TableHead scope="col">{t('metrics.successRate')}</TableHead>
+                    {PERFORMANCE_HEADINGS.map((key) => (
+                      <TableHead key={key} scope="col">
+                        {t(`metrics.${key}`)}
+                      </TableHead>
+                    ))}
                   </TableRow>
                 </TableHeader>
                 <TableBody>
@@ -156,9 +155,11 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
                       <TableCell>
                         <span dir="ltr">{row.email ?? row.user_id}</span>
                       </TableCell>
-                      <TableCell className="tabular-nums">{formatNumber(row.total_queued, lang)}</TableCell>
-                      <TableCell className="tabular-nums">{formatNumber(row.sent, lang)}</TableCell>
-                      <TableCell className="tabular-nums">{formatNumber(row.failed, lang)}</TableCell>
+                      {PERFORMANCE_COUNTS.map((key) => (
+                        <TableCell key={key} className="tabular-nums">
+                          {formatNumber(row[key], lang)}
+                        </TableCell>
+                      ))}
                       <TableCell className="tabular-nums">{formatPercent(row.success_rate, lang) ?? dash}</TableCell>
                     </TableRow>
                   ))}

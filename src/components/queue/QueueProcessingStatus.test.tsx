@@ -1,9 +1,10 @@
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
+import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
-import { backend } from '@/test/backend';
-import { renderApp } from '@/test/renderApp';
+import { backend } from '@tests/support/app/backend';
+import { renderApp } from '@tests/support/app/renderApp';
 import { QueueProcessingStatus } from './QueueProcessingStatus';
 
 describe('QueueProcessingStatus', () => {
@@ -37,9 +38,9 @@ describe('QueueProcessingStatus', () => {
   });
 
   it('shows a status load error', async () => {
-    vi.mocked(queueService.getQueueStatus).mockRejectedValue(new Error('permission denied'));
+    vi.mocked(queueService.getQueueStatus).mockRejectedValue(new ServiceError('forbidden', 'permission denied for function queue_status', { backendCode: '42501' }, 403));
     renderApp({ ui: <QueueProcessingStatus /> });
-    expect(await screen.findByText('Could not load: permission denied')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load: You are not allowed to do this.')).toBeInTheDocument();
   });
 
   it('speaks Hebrew', async () => {

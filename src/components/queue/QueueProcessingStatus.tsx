@@ -5,9 +5,10 @@ import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { formatDateTime } from '@/lib/format';
-import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { LoadErrorAlert } from './LoadErrorAlert';
+import { NextWindowText } from './NextWindowText';
 
 function Fact({ icon, label, children, testId }: { icon: ReactNode; label: string; children: ReactNode; testId?: string }) {
   // dt and dd stay direct children of one div under the dl, as the list semantics require.
@@ -32,25 +33,13 @@ export function QueueProcessingStatus() {
   const { settings } = useEffectiveSettings();
   const window = useBusinessWindow(settings);
 
-  let nextWindow: string = t('app.loading');
-  if (window.ready) {
-    if (window.next === null) nextWindow = t('settings.previewNone');
-    else if (window.next === undefined) nextWindow = t('settings.previewUnavailable');
-    else if (window.openNow) nextWindow = t('settings.previewOpenNow', { end: formatDateTime(window.next.end, lang, settings?.timezone) });
-    else nextWindow = t('settings.previewValue', { start: formatDateTime(window.next.start, lang, settings?.timezone), end: formatDateTime(window.next.end, lang, settings?.timezone) });
-  }
-
   return (
     <Card aria-labelledby="processing-title">
       <CardHeader>
         <CardTitle id="processing-title">{t('status.title')}</CardTitle>
       </CardHeader>
       <CardContent>
-        {error && (
-          <Alert variant="destructive" className="mb-3">
-            <AlertDescription>{t('common.loadError', { message: error })}</AlertDescription>
-          </Alert>
-        )}
+        {error && <LoadErrorAlert className="mb-3" error={error} />}
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Fact icon={isProcessing ? <Play className="rtl-mirror" aria-hidden="true" /> : <Pause aria-hidden="true" />} label={t('status.state')}>
             {queueStatus ? (
@@ -65,7 +54,7 @@ export function QueueProcessingStatus() {
             {queueStatus ? (formatDateTime(queueStatus.last_processor_run_at, lang) ?? t('common.never')) : t('app.loading')}
           </Fact>
           <Fact icon={<CalendarClock aria-hidden="true" />} label={t('status.nextWindow')} testId="next-window">
-            {nextWindow}
+            <NextWindowText preview={window} timeZone={settings?.timezone} />
           </Fact>
           <Fact icon={<Activity aria-hidden="true" />} label={t('status.inFlight')} testId="in-flight">
             {queueStatus ? t('status.inFlightValue', { queued: queueStatus.queued, processing: queueStatus.processing }) : t('app.loading')}

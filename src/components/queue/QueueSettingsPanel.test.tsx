@@ -1,9 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
+import { ServiceError } from '@/services/errors';
 import * as settingsService from '@/services/queue/queueSettingsService';
-import { backend } from '@/test/backend';
-import { renderApp } from '@/test/renderApp';
+import { backend } from '@tests/support/app/backend';
+import { renderApp } from '@tests/support/app/renderApp';
 import { QueueSettingsPanel } from './QueueSettingsPanel';
 
 const SATURDAY = new Date('2024-01-13T10:00:00+02:00').getTime();
@@ -35,7 +36,7 @@ describe('QueueSettingsPanel', () => {
     await user.click(screen.getByTestId('save-settings'));
 
     expect(await screen.findByText('Settings saved')).toBeInTheDocument();
-    const saved = vi.mocked(settingsService.saveSettings).mock.calls[0]![2];
+    const saved = vi.mocked(settingsService.saveSettings).mock.calls[0]![1];
     expect(saved.daily_target).toBe(60);
     expect(saved.business_hours.friday.enabled).toBe(true);
     expect(saved.closed_dates).toEqual(['2024-03-01']);
@@ -97,10 +98,14 @@ describe('QueueSettingsPanel', () => {
   });
 
   it('reports a failed save', async () => {
-    vi.mocked(settingsService.saveSettings).mockRejectedValueOnce(new Error('new row violates check constraint'));
+    vi.mocked(settingsService.saveSettings).mockRejectedValueOnce(
+      new ServiceError('invalid_input', 'new row violates check constraint "settings_capacity_range"', { backendCode: '23514' }, 400),
+    );
     const { user } = renderPanel();
     await user.click(await screen.findByTestId('save-settings'));
-    expect(await screen.findByText('Settings were not saved: new row violates check constraint')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Settings were not saved: Some input was not valid: new row violates check constraint "settings_capacity_range"'),
+    ).toBeInTheDocument();
   });
 
   it('starts from the defaults when the admin has no settings yet, without a calendar when none', async () => {
@@ -113,9 +118,9 @@ describe('QueueSettingsPanel', () => {
   });
 
   it('shows a load error with a retry', async () => {
-    vi.mocked(settingsService.getSettings).mockRejectedValueOnce(new Error('JWT expired'));
+    vi.mocked(settingsService.getSettings).mockRejectedValueOnce(new ServiceError('unauthorized', 'JWT expired', { backendCode: 'PGRST303' }, 401));
     const { user } = renderPanel();
-    expect(await screen.findByText('Could not load: JWT expired')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load: Your session has ended. Sign in again.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByLabelText('Daily target')).toBeInTheDocument();
   });

@@ -4,19 +4,23 @@ import { toast } from 'sonner';
 import { CalendarX, Plus, Save, Trash2 } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useBusinessWindow } from '@/hooks/useBusinessWindow';
-import { errorMessage } from '@/hooks/useLoader';
+import { useErrorText } from '@/hooks/useErrorText';
 import { useClosedDays, useQueueSettings } from '@/hooks/useQueueSettings';
 import { nowDate } from '@/lib/clock';
-import { formatDate, formatDateTime } from '@/lib/format';
+import { formatDate } from '@/lib/format';
 import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Field, FieldMessage } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
+import { NativeSelect } from '@/components/ui/native-select';
 import { Switch } from '@/components/ui/switch';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { NextWindowText } from './NextWindowText';
 
+const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
 const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
   daily_target: 'dailyTarget',
   max_capacity: 'maxCapacity',
@@ -32,15 +36,6 @@ function useFieldError(errors: SettingsErrors) {
     const error: FieldError | undefined = errors[key];
     return error ? t(`settings.validation.${error.key}`, error.params ?? {}) : null;
   };
-}
-
-function FieldMessage({ id, message }: { id: string; message: string | null }) {
-  if (!message) return null;
-  return (
-    <p id={id} className="text-xs font-medium text-destructive">
-      {message}
-    </p>
-  );
 }
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
@@ -65,7 +60,7 @@ export function QueueSettingsPanel() {
     );
   }
   if (error) {
-    return <LoadErrorAlert message={error} onRetry={() => void reload()} />;
+    return <LoadErrorAlert error={error} onRetry={() => void reload()} />;
   }
   return <SettingsForm key={stored?.timezone ?? 'defaults'} initial={settings} onSave={save} />;
 }
@@ -73,6 +68,7 @@ export function QueueSettingsPanel() {
 function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
+  const errorText = useErrorText();
   const canEdit = useCanEdit();
   const [draft, setDraft] = useState<SettingsDraft>(() => toDraft(initial));
   const [errors, setErrors] = useState<SettingsErrors>({});
@@ -111,22 +107,15 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
       await onSave(result.settings);
       toast.success(t('settings.saved'));
     } catch (failure) {
-      toast.error(t('settings.saveFailed', { message: errorMessage(failure) }));
+      toast.error(t('settings.saveFailed', { message: errorText(failure) }));
     } finally {
       setSaving(false);
     }
   };
 
-  let previewText: string = t('settings.previewUnavailable');
-  if (previewSettings && preview.ready && preview.next === null) previewText = t('settings.previewNone');
-  else if (previewSettings && preview.ready && preview.next) {
-    const end = formatDateTime(preview.next.end, lang, previewSettings.timezone);
-    previewText = preview.openNow
-      ? t('settings.previewOpenNow', { end })
-      : t('settings.previewValue', { start: formatDateTime(preview.next.start, lang, previewSettings.timezone), end });
-  } else if (previewSettings && !preview.ready) previewText = t('app.loading');
-
+  // `key` names a value in `errors`; its control gets `invalid(key)`, its Field `problem(key)`.
   const invalid = (key: string) => (errors[key] ? { 'aria-invalid': true, 'aria-describedby': id(`${key}-error`) } : {});
+  const problem = (key: string) => ({ error: fieldError(key), errorId: id(`${key}-error`) });
 
   return (
     <Card aria-labelledby={id('title')}>
@@ -161,40 +150,30 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                           aria-label={`${dayName}: ${t('settings.open')}`}
                         />
                       </div>
-                      <div className="flex flex-col gap-1">
-                        <Label htmlFor={id(`${day}-start`)} className="sr-only">
-                          {`${dayName} ${t('settings.from')}`}
-                        </Label>
-                        <Input
-                          id={id(`${day}-start`)}
-                          type="time"
-                          value={hours.start}
-                          disabled={!hours.enabled || !canEdit}
-                          onChange={(event) => updateDay(day, { start: event.target.value })}
-                          {...invalid(`hours.${day}.start`)}
-                        />
-                        <FieldMessage id={id(`hours.${day}.start-error`)} message={fieldError(`hours.${day}.start`)} />
-                      </div>
-                      <div className="flex flex-col gap-1">
-                        <Label htmlFor={id(`${day}-end`)} className="sr-only">
-                          {`${dayName} ${t('settings.to')}`}
-                        </Label>
-                        <Input
-                          id={id(`${day}-end`)}
-                          type="time"
-                          value={hours.end}
-                          disabled={!hours.enabled || !canEdit}
-                          onChange={(event) => updateDay(day, { end: event.target.value })}
-                          {...invalid(`hours.${day}.end`)}
-                        />
-                        <FieldMessage id={id(`hours.${day}.end-error`)} message={fieldError(`hours.${day}.end`)} />
-                      </div>
+                      {(['start', 'end'] as const).map((edge) => (
+                        <Field
+                          key={edge}
+                          className="gap-1"
+                          htmlFor={id(`${day}-${edge}`)}
+                          label={`${dayName} ${t(edge === 'start' ? 'settings.from' : 'settings.to')}`}
+                          hideLabel
+                          {...problem(`hours.${day}.${edge}`)}
+                        >
+                          <Input
+                            id={id(`${day}-${edge}`)}
+                            type="time"
+                            value={hours[edge]}
+                            disabled={!hours.enabled || !canEdit}
+                            onChange={(event) => updateDay(day, { [edge]: event.target.value })}
+                            {...invalid(`hours.${day}.${edge}`)}
+                          />
+                        </Field>
+                      ))}
                     </div>
                   );
                 })}
               </div>
-              <div className="flex max-w-sm flex-col gap-1.5">
-                <Label htmlFor={id('timezone')}>{t('settings.timezone')}</Label>
+              <Field className="max-w-sm" htmlFor={id('timezone')} label={t('settings.timezone')} {...problem('timezone')}>
                 <Input
                   id={id('timezone')}
                   name="timezone"
@@ -209,35 +188,31 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                     <option key={zone} value={zone} />
                   ))}
                 </datalist>
-                <FieldMessage id={id('timezone-error')} message={fieldError('timezone')} />
-              </div>
+              </Field>
               <p className="text-sm" data-testid="settings-preview">
                 <span className="text-muted-foreground">{t('settings.preview')}: </span>
-                <span className="font-medium">{previewText}</span>
+                <span className="font-medium">
+                  {previewSettings ? <NextWindowText preview={preview} timeZone={previewSettings.timezone} /> : t('settings.previewUnavailable')}
+                </span>
               </p>
             </Section>
 
             <Section title={t('settings.holidays')}>
               <div className="grid gap-4 sm:grid-cols-3">
-                <div className="flex flex-col gap-1.5">
-                  <Label htmlFor={id('calendar')}>{t('settings.calendar')}</Label>
-                  <select
+                <Field htmlFor={id('calendar')} label={t('settings.calendar')}>
+                  <NativeSelect
                     id={id('calendar')}
                     name="holiday_calendar"
                     value={draft.holiday_calendar}
-                    onChange={(event) => update({ holiday_calendar: event.target.value as HolidayCalendar })}
-                    className="h-10 rounded-md border border-input bg-card px-3 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-                  >
-                    <option value="IL">{t('settings.calendars.IL')}</option>
-                    <option value="none">{t('settings.calendars.none')}</option>
-                  </select>
-                </div>
+                    options={CALENDARS.map((value) => ({ value, label: t(`settings.calendars.${value}`) }))}
+                    onValueChange={(holiday_calendar) => update({ holiday_calendar })}
+                  />
+                </Field>
                 <div className="flex items-center gap-3 pt-6">
                   <Switch id={id('erev')} checked={draft.short_erev_chag} onCheckedChange={(short_erev_chag) => update({ short_erev_chag })} />
                   <Label htmlFor={id('erev')}>{t('settings.shortErevChag')}</Label>
                 </div>
-                <div className="flex flex-col gap-1.5">
-                  <Label htmlFor={id('erev-end')}>{t('settings.erevChagEnd')}</Label>
+                <Field htmlFor={id('erev-end')} label={t('settings.erevChagEnd')} {...problem('erev_chag_end')}>
                   <Input
                     id={id('erev-end')}
                     type="time"
@@ -246,8 +221,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                     onChange={(event) => update({ erev_chag_end: event.target.value })}
                     {...invalid('erev_chag_end')}
                   />
-                  <FieldMessage id={id('erev_chag_end-error')} message={fieldError('erev_chag_end')} />
-                </div>
+                </Field>
               </div>
               {draft.holiday_calendar === 'IL' && (
                 <div>
@@ -294,10 +268,9 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                   </ul>
                 )}
                 <div className="flex items-end gap-2">
-                  <div className="flex flex-col gap-1.5">
-                    <Label htmlFor={id('new-date')}>{t('settings.addDate')}</Label>
+                  <Field htmlFor={id('new-date')} label={t('settings.addDate')}>
                     <Input id={id('new-date')} type="date" value={newDate} onChange={(event) => setNewDate(event.target.value)} className="w-44" />
-                  </div>
+                  </Field>
                   <Button type="button" variant="outline" onClick={addDate} disabled={!newDate}>
                     <Plus aria-hidden="true" />
                     {t('settings.addDate')}
@@ -309,8 +282,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
             <Section title={t('settings.limits')}>
               <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
                 {NUMBER_FIELDS.map((field) => (
-                  <div key={field} className="flex flex-col gap-1.5">
-                    <Label htmlFor={id(field)}>{t(`settings.${NUMBER_LABELS[field]}`)}</Label>
+                  <Field key={field} htmlFor={id(field)} label={t(`settings.${NUMBER_LABELS[field]}`)} {...problem(field)}>
                     <Input
                       id={id(field)}
                       name={field}
@@ -320,8 +292,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                       onChange={(event) => update({ [field]: event.target.value })}
                       {...invalid(field)}
                     />
-                    <FieldMessage id={id(`${field}-error`)} message={fieldError(field)} />
-                  </div>
+                  </Field>
                 ))}
               </div>
             </Section>

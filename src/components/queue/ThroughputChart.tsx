@@ -6,6 +6,12 @@ import type { HourlyThroughput } from '@/types/queue';
 const WIDTH = 720;
 const HEIGHT = 200;
 const PAD = { top: 12, bottom: 28, side: 32 };
+/** The bars of an hour, in order: what was queued, sent and failed, each in its status colour. */
+const SERIES = [
+  { key: 'queued', fill: 'var(--color-info)', swatch: 'bg-info' },
+  { key: 'sent', fill: 'var(--color-success)', swatch: 'bg-success' },
+  { key: 'failed', fill: 'var(--color-destructive)', swatch: 'bg-destructive' },
+] as const;
 
 /** A hand-drawn SVG bar chart of queued, sent and failed per hour; a table carries the same data for screen readers. */
 export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) {
@@ -14,7 +20,7 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
   const lang = i18n.language;
   // Time runs in the reading direction.
   const hours = isRTL ? [...data].reverse() : data;
-  const max = Math.max(1, ...hours.map((row) => Math.max(row.queued, row.sent, row.failed)));
+  const max = Math.max(1, ...hours.map((row) => Math.max(...SERIES.map(({ key }) => row[key]))));
   const slot = (WIDTH - PAD.side * 2) / Math.max(1, hours.length);
   const bar = Math.max(2, slot / 3 - 1);
   const plot = HEIGHT - PAD.top - PAD.bottom;
@@ -33,9 +39,9 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
           const x = PAD.side + index * slot + 1;
           return (
             <g key={row.hour}>
-              <rect x={x} y={y(row.queued)} width={bar} height={y(0) - y(row.queued)} fill="var(--color-info)" rx={1} />
-              <rect x={x + bar} y={y(row.sent)} width={bar} height={y(0) - y(row.sent)} fill="var(--color-success)" rx={1} />
-              <rect x={x + bar * 2} y={y(row.failed)} width={bar} height={y(0) - y(row.failed)} fill="var(--color-destructive)" rx={1} />
+              {SERIES.map(({ key, fill }, n) => (
+                <rect key={key} x={x + bar * n} y={y(row[key])} width={bar} height={y(0) - y(row[key])} fill={fill} rx={1} />
+              ))}
               {index % labelEvery === 0 && (
                 <text x={x + bar} y={HEIGHT - 8} fontSize={11} fill="currentColor" textAnchor="middle">
                   {formatHour(row.hour, lang)}
@@ -46,36 +52,32 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
         })}
       </svg>
       <figcaption className="flex gap-4 text-sm">
-        <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block size-3 rounded-sm bg-info" aria-hidden="true" />
-          {t('metrics.legend.queued')}
-        </span>
-        <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block size-3 rounded-sm bg-success" aria-hidden="true" />
-          {t('metrics.legend.sent')}
-        </span>
-        <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block size-3 rounded-sm bg-destructive" aria-hidden="true" />
-          {t('metrics.legend.failed')}
-        </span>
+        {SERIES.map(({ key, swatch }) => (
+          <span key={key} className="inline-flex items-center gap-1.5">
+            <span className={`inline-block size-3 rounded-sm ${swatch}`} aria-hidden="true" />
+            {t(`metrics.legend.${key}`)}
+          </span>
+        ))}
       </figcaption>
       <table className="sr-only">
         <caption>{t('metrics.throughput')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('metrics.hour')}</th>
-            <th scope="col">{t('metrics.legend.queued')}</th>
-            <th scope="col">{t('metrics.legend.sent')}</th>
-            <th scope="col">{t('metrics.legend.failed')}</th>
+            {SERIES.map(({ key }) => (
+              <th key={key} scope="col">
+                {t(`metrics.legend.${key}`)}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
           {data.map((row) => (
             <tr key={row.hour}>
               <th scope="row">{formatHour(row.hour, lang)}</th>
-              <td>{row.queued}</td>
-              <td>{row.sent}</td>
-              <td>{row.failed}</td>
+              {SERIES.map(({ key }) => (
+                <td key={key}>{row[key]}</td>
+              ))}
             </tr>
           ))}
         </tbody>

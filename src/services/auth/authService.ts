@@ -1,20 +1,19 @@
 import { supabase } from '@/integrations/supabase/client';
-import { ServiceError } from '@/services/errors';
-import type { Membership, MemberRole } from '@/types/queue';
+import { fromAuth, fromPostgrest } from '@/services/errors';
+import type { Membership } from '@/types/queue';
 
 export interface SessionUser {
   id: string;
   email: string | null;
 }
 
-export type SignInResult = { ok: true } | { ok: false; reason: 'invalid_credentials' | 'other'; message: string };
-
 function toUser(user: { id: string; email?: string | null } | null | undefined): SessionUser | null {
   return user ? { id: user.id, email: user.email ?? null } : null;
 }
 
 export async function getSessionUser(): Promise<SessionUser | null> {
-  const { data } = await supabase.auth.getSession();
+  const { data, error } = await supabase.auth.getSession();
+  if (error) throw fromAuth(error);
   return toUser(data.session?.user);
 }
 
@@ -24,28 +23,25 @@ export function onAuthChange(callback: (user: SessionUser | null) => void): () =
   return () => data.subscription.unsubscribe();
 }
 
-export async function signIn(email: string, password: string): Promise<SignInResult> {
+/** Signs in; a wrong pair throws a ServiceError with code `invalid_credentials`. */
+export async function signIn(email: string, password: string): Promise<void> {
   const { error } = await supabase.auth.signInWithPassword({ email, password });
-  if (!error) return { ok: true };
-  // GoTrue answers 400 invalid_credentials (older servers: invalid_grant) for a wrong pair.
-  const invalid = error.code === 'invalid_credentials' || error.status === 400;
-  return { ok: false, reason: invalid ? 'invalid_credentials' : 'other', message: error.message };
+  if (error) throw fromAuth(error);
 }
 
 export async function signOut(): Promise<void> {
-  await supabase.auth.signOut();
+  const { error } = await supabase.auth.signOut();
+  if (error) throw fromAuth(error);
 }
 
 export async function getMembership(userId: string): Promise<Membership | null> {
-  const { data, error } = await supabase
+  const { data, error, status } = await supabase
     .from('client_members')
     .select('client_id, role')
     .eq('user_id', userId)
     .order('created_at', { ascending: true })
     .limit(1)
     .maybeSingle();
-  if (error) throw new ServiceError(error.message, error.code);
-  if (!data) return null;
-  const row = data as { client_id: string; role: MemberRole };
-  return { clientId: row.client_id, role: row.role };
+  if (error) throw fromPostgrest(error, status);
+  return data ? { clientId: data.client_id, role: data.role } : null;
 }

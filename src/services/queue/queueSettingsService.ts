@@ -1,6 +1,6 @@
 import { supabase } from '@/integrations/supabase/client';
-import { ServiceError, unwrap } from '@/services/errors';
-import type { Json } from '@shared/database.ts';
+import { parseResponse, ServiceError, unwrap } from '@/services/errors';
+import { StoredSettingsRow } from '@/services/queue/schemas';
 import type { ClosedDay, QueueSettings, StoredQueueSettings } from '@/types/queue';
 
 const COLUMNS =
@@ -11,26 +11,21 @@ const COLUMNS =
  * which RLS lets managers read, so previews follow the rules the queue really runs under.
  */
 export async function getSettings(userId: string, clientId: string): Promise<StoredQueueSettings | null> {
-  const { data, error } = await supabase
-    .from('user_queue_settings')
-    .select(`user_id, ${COLUMNS}`)
-    .eq('client_id', clientId)
-    .order('created_at')
-    .limit(20);
-  if (error) throw new ServiceError(error.message, error.code);
-  const rows = (data ?? []) as unknown as (StoredQueueSettings & { user_id: string })[];
+  const rows = unwrap(
+    await supabase.from('user_queue_settings').select(`user_id, ${COLUMNS}`).eq('client_id', clientId).order('created_at').limit(20),
+  );
   const row = rows.find((candidate) => candidate.user_id === userId) ?? rows[0];
   if (!row) return null;
   const { user_id: _owner, ...settings } = row;
-  return settings;
+  return parseResponse(StoredSettingsRow, settings, 'settings row');
 }
 
-/** Writes the editable settings; creates the row on first save. */
-export async function saveSettings(userId: string, clientId: string, settings: QueueSettings): Promise<StoredQueueSettings> {
-  // Only the columns an admin may write (column grants); business_hours is jsonb, Json to the types.
+/** Writes the editable settings of the admin's own row (created with the membership, so updated here). */
+export async function saveSettings(userId: string, settings: QueueSettings): Promise<StoredQueueSettings> {
+  // Only the columns an admin may write (column grants).
   const row = {
     timezone: settings.timezone,
-    business_hours: settings.business_hours as unknown as NonNullable<Json>,
+    business_hours: settings.business_hours,
     holiday_calendar: settings.holiday_calendar,
     closed_dates: settings.closed_dates,
     short_erev_chag: settings.short_erev_chag,
@@ -42,16 +37,14 @@ export async function saveSettings(userId: string, clientId: string, settings: Q
     rate_limit_per_hour: settings.rate_limit_per_hour,
     retention_days: settings.retention_days,
   };
-  const updated = unwrap(await supabase.from('user_queue_settings').update(row).eq('user_id', userId).select(COLUMNS)) as unknown as StoredQueueSettings[];
-  if (updated[0]) return updated[0];
-  const inserted = unwrap(
-    await supabase.from('user_queue_settings').insert({ ...row, user_id: userId, client_id: clientId }).select(COLUMNS).single(),
-  );
-  return inserted as unknown as StoredQueueSettings;
+  const [updated] = unwrap(await supabase.from('user_queue_settings').update(row).eq('user_id', userId).select(COLUMNS));
+  // RLS hides every row but an admin's own: none updated means this user may not change settings.
+  if (!updated) throw new ServiceError('forbidden', 'No settings row this user may update');
+  return parseResponse(StoredSettingsRow, updated, 'settings row');
 }
 
 export async function listClosedDays(calendar: string, year: number): Promise<ClosedDay[]> {
-  const rows = unwrap(
+  return unwrap(
     await supabase
       .from('calendar_closed_days')
       .select('day, name, kind')
@@ -60,5 +53,4 @@ export async function listClosedDays(calendar: string, year: number): Promise<Cl
       .lte('day', `${year}-12-31`)
       .order('day'),
   );
-  return rows as ClosedDay[];
 }

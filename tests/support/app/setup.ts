@@ -10,18 +10,18 @@ import { afterEach, beforeEach, vi } from 'vitest';
 // A cold CI machine transforms lazy chunks (the holiday calendar) on first use: give async queries room.
 configure({ asyncUtilTimeout: 5000 });
 
-vi.mock('@/services/auth/authService', () => import('@/test/fakes/authService'));
-vi.mock('@/services/queue/queueService', () => import('@/test/fakes/queueService'));
-vi.mock('@/services/queue/queueSettingsService', () => import('@/test/fakes/queueSettingsService'));
-vi.mock('@/services/queue/queueMetricsService', () => import('@/test/fakes/queueMetricsService'));
+vi.mock('@/services/auth/authService', async () => (await import('./fakes/authService')).authService);
+vi.mock('@/services/queue/queueService', async () => (await import('./fakes/queueService')).queueService);
+vi.mock('@/services/queue/queueSettingsService', async () => (await import('./fakes/queueSettingsService')).queueSettingsService);
+vi.mock('@/services/queue/queueMetricsService', async () => (await import('./fakes/queueMetricsService')).queueMetricsService);
 
 // jsdom lacks what Radix primitives and the virtualiser call.
-class ResizeObserverStub {
+class ResizeObserverStub implements ResizeObserver {
   observe() {}
   unobserve() {}
   disconnect() {}
 }
-globalThis.ResizeObserver ??= ResizeObserverStub as unknown as typeof ResizeObserver;
+globalThis.ResizeObserver ??= ResizeObserverStub;
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= () => {};
 Element.prototype.setPointerCapture ??= () => {};
@@ -41,7 +41,7 @@ window.matchMedia ??= ((query: string) => ({
 })) as typeof window.matchMedia;
 
 beforeEach(async () => {
-  const { resetBackend } = await import('@/test/backend');
+  const { resetBackend } = await import('./backend');
   resetBackend();
   localStorage.clear();
   const i18n = (await import('@/i18n')).default;

@@ -1,0 +1,83 @@
+/**
+ * One schema per response shape whose generated type is `Json` or claims too much (set-returning
+ * functions: every column "not null"). Each is typed against the app type it produces.
+ */
+import * as z from 'zod/mini';
+import { Constants } from '@shared/database.ts';
+import type {
+  BusinessHours,
+  HourlyThroughput,
+  QueueAlert,
+  QueueLeadsResult,
+  QueueStatus,
+  StoredQueueSettings,
+  UserPerformance,
+} from '@/types/queue';
+
+const count = z.number();
+const maybeNumber = z.nullable(z.number());
+const processingState = z.enum(Constants.public.Enums.processing_state);
+
+export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(
+  z.object({
+    depth: count,
+    queued: count,
+    processing: count,
+    sent_24h: count,
+    failed_24h: count,
+    success_rate: maybeNumber,
+    oldest_pending_seconds: maybeNumber,
+    processing_state: z.nullable(processingState),
+    last_processor_run_at: z.nullable(z.string()),
+  }),
+);
+
+export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
+  z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),
+);
+
+export const UserPerformanceRows: z.ZodMiniType<UserPerformance[]> = z.array(
+  z.object({ user_id: z.string(), email: z.nullable(z.string()), total_queued: count, sent: count, failed: count, success_rate: maybeNumber }),
+);
+
+export const QueueAlertRows: z.ZodMiniType<QueueAlert[]> = z.array(
+  z.object({ code: z.string(), severity: z.string(), message: z.string(), value: maybeNumber, threshold: maybeNumber }),
+);
+
+const dayHours = z.object({ enabled: z.boolean(), start: z.string(), end: z.string() });
+const businessHours: z.ZodMiniType<BusinessHours> = z.object({
+  sunday: dayHours,
+  monday: dayHours,
+  tuesday: dayHours,
+  wednesday: dayHours,
+  thursday: dayHours,
+  friday: dayHours,
+  saturday: dayHours,
+});
+
+/** A user_queue_settings row as the SPA reads it (business_hours is jsonb: `Json` to the generator). */
+export const StoredSettingsRow: z.ZodMiniType<StoredQueueSettings> = z.object({
+  timezone: z.string(),
+  business_hours: businessHours,
+  holiday_calendar: z.enum(['IL', 'none']),
+  closed_dates: z.array(z.string()),
+  short_erev_chag: z.boolean(),
+  erev_chag_end: z.string(),
+  daily_target: count,
+  max_capacity: count,
+  batch_size: count,
+  processing_delay_ms: count,
+  rate_limit_per_hour: count,
+  retention_days: count,
+  processing_state: processingState,
+  last_processor_run_at: z.nullable(z.string()),
+});
+
+/** The body queue-leads answers 200 with (supabase/functions/queue-leads/handler.ts). */
+export const QueueLeadsResponse: z.ZodMiniType<QueueLeadsResult> = z.object({
+  queued: count,
+  queueIds: z.array(z.string()),
+  skipped: z.object({ duplicates: count, optedOut: count, unknown: count }),
+  warning: z.nullable(z.string()),
+  scheduledFor: z.optional(z.string()),
+});

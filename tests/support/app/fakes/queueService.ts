@@ -1,0 +1,63 @@
+import { vi } from 'vitest';
+import type * as QueueService from '@/services/queue/queueService';
+import type { ChannelState } from '@/services/queue/queueService';
+import type { ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
+import { backend } from '../backend';
+
+const changeListeners = new Set<() => void>();
+const stateListeners = new Set<(state: ChannelState) => void>();
+
+/** Test helper: what a realtime postgres_changes event does. */
+export function emitQueueChange(): void {
+  for (const listener of changeListeners) listener();
+}
+export function emitChannelState(state: ChannelState): void {
+  for (const listener of stateListeners) listener(state);
+}
+
+/** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
+function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(typeof backend.items)[number]>): number {
+  let count = 0;
+  backend.items = backend.items.map((item) => {
+    if (!ids.includes(item.id) || !from.includes(item.status)) return item;
+    count += 1;
+    return { ...item, ...patch };
+  });
+  return count;
+}
+
+/** Stands in for services/queue/queueService; `satisfies` fails typecheck when the two drift apart. */
+export const queueService = {
+  listLeads: vi.fn(async (_clientId: string) => backend.leads),
+  listActiveLeadIds: vi.fn(async (_clientId: string) => new Set(backend.activeLeadIds)),
+  listQueueItems: vi.fn(async (_clientId: string, status: QueueItemStatus | 'all') =>
+    backend.items.filter((item) => status === 'all' || item.status === status),
+  ),
+  getQueueStatus: vi.fn(async () => ({ ...backend.status })),
+  setProcessingState: vi.fn(async (state: ProcessingState) => {
+    backend.status = { ...backend.status, processing_state: state };
+    return state;
+  }),
+  cancelQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['pending', 'queued'], { status: 'cancelled' })),
+  retryQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['failed'], { status: 'pending', last_error: null })),
+  queueLeads: vi.fn(async (request: QueueLeadsRequest) => {
+    for (const id of request.leadIds) backend.activeLeadIds.add(id);
+    backend.status = { ...backend.status, depth: backend.status.depth + request.leadIds.length };
+    return {
+      queued: request.leadIds.length,
+      queueIds: request.leadIds.map((_, i) => `q-${i}`),
+      skipped: { duplicates: 0, optedOut: 0, unknown: 0 },
+      warning: null,
+    };
+  }),
+  notifyQueueChanged: vi.fn(() => emitQueueChange()),
+  subscribeQueueChanges: vi.fn((onChange: () => void, onState: (state: ChannelState) => void) => {
+    changeListeners.add(onChange);
+    stateListeners.add(onState);
+    onState(backend.channel);
+    return () => {
+      changeListeners.delete(onChange);
+      stateListeners.delete(onState);
+    };
+  }),
+} satisfies typeof QueueService;
