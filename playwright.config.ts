@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
-import { ANON_KEY } from './local-supabase/keys.ts';
-import { freePort } from './local-supabase/postgres.ts';
+import { ANON_KEY, freePort } from '@leads-queue/local-supabase';
 
 /**
  * Browser e2e against a freshly seeded local stack (real Postgres, gateway, Deno functions) and

@@ -3,14 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { ROOT, recreateDatabase } from '../../local-supabase/migrate.ts';
-import { databaseUrl, freePort } from '../../local-supabase/postgres.ts';
+import { ANON_KEY, databaseUrl, freePort, recreateDatabase, SERVICE_ROLE_KEY } from '@leads-queue/local-supabase';
 import { PASSWORD, USERS } from '../support/seed.ts';
+
+/** The repository root (this file's folder is tests/integration). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 let dataDir: string;

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { inTransaction } from '../../local-supabase/connections.ts';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { recreateDatabase } from '../../local-supabase/migrate.ts';
+import { databaseUrl, inTransaction, recreateDatabase } from '@leads-queue/local-supabase';
 import { claimsFor, type Actor } from './roles.ts';
 
 export { claimsFor, type Actor };

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, databaseUrl } from '../../local-supabase/postgres.ts';
-import { recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
 
 const TEMPLATE_DB = 'lq_template';
 

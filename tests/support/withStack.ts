@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '@leads-queue/local-supabase';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { resetQueueState, type SettingsChange } from './queueState.ts';
-import { startTestStack, type TestStack, type TestStackOptions } from './stack.ts';
+import { startTestStack, type TestStack, type TestStackOptions } from '@leads-queue/local-supabase/testing';
 
 export interface StackFixtureOptions extends Omit<TestStackOptions, 'databaseUrl' | 'functionsRoot'> {
   /** SQL run on the fresh database before the stack starts (tables the REST schema cache should see). */
