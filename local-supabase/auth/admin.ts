@@ -116,7 +116,7 @@ export async function generateLink(context: AuthContext, request: GatewayRequest
   const email = validateEmail(text(body.email));
   const tokenKind = LINK_TOKENS[type];
   if (!tokenKind) throw new AuthError(400, 'validation_failed', `Invalid email action link type requested: ${type}`);
-  const redirect = redirectTarget(context, text(body.redirect_to));
+  const redirect = redirectTarget(context, text(body.redirect_to) ?? request.url.searchParams.get('redirect_to'));
   const data = object(body.data) ?? {};
   let userId = await findUserIdByEmail(context.pool, email);
   const confirmed = userId ? (await findUserById(context.pool, userId))?.email_confirmed_at !== undefined : false;
