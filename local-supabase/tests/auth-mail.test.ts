@@ -127,7 +127,7 @@ describe('invitations and generated links (auth 6)', () => {
     expect(data.properties).toMatchObject({ verification_type: 'magiclink', redirect_to: APP, email_otp: expect.stringMatching(/^\d{6}$/) as unknown });
     expect(data.user?.email).toBe('generated@example.test');
     expect(stack.gateway.mailbox.messages('generated@example.test')).toHaveLength(before);
-    const { location, fragment } = await follow(data.properties.action_link);
+    const { location, fragment } = await follow(data.properties?.action_link ?? '');
     expect(`${location.origin}${location.pathname}`).toBe(APP);
     expect(fragment.get('access_token')).toBeTruthy();
     const recovery = await stack.service.auth.admin.generateLink({ type: 'recovery', email: 'nobody-at-all@example.test' });
