@@ -3,3 +3,13 @@ export { startRealtimeTestServer, type RealtimeTestServer } from './realtimeServ
 export { userToken } from './tokens.ts';
 export { watchChanges, type ChangeBinding, type ChangeWatch, type ReceivedChange } from './watchChanges.ts';
 export { startTestStack, TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET, type ClientOptions, type TestStack, type TestStackOptions } from './stack.ts';
+export {
+  cloneDatabase,
+  clusterGlobalSetup,
+  startTestCluster,
+  type ClonedDatabase,
+  type CloneOptions,
+  type ClusterAddress,
+  type TestCluster,
+  type TestClusterOptions,
+} from './cluster.ts';

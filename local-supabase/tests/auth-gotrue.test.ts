@@ -1,9 +1,9 @@
 import { AuthWeakPasswordError } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
 import { startTestStack } from '../testing/stack.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 const PASSWORD = 'correct-horse-battery';
 
 function admin() {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MailMessage } from '../auth/mailbox.ts';
 import { startTestStack, type TestStack } from '../testing/stack.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // The stack's clock runs ahead by this much (OTP expiry); real time otherwise.
 let clockOffsetMs = 0;
-const stack = withLocalStack({ realtime: false, mailCatcher: true, now: () => new Date(Date.now() + clockOffsetMs) });
+const stack = withTestStack({ realtime: false, mailCatcher: true, now: () => new Date(Date.now() + clockOffsetMs) });
 const PASSWORD = 'correct-horse-battery';
 const APP = 'http://127.0.0.1:3000/welcome';
 

@@ -1,11 +1,11 @@
 import { AuthApiError } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
 import { signClaims } from '../index.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // The stack's clock runs ahead by this much (refresh reuse interval); real time otherwise.
 let clockOffsetMs = 0;
-const stack = withLocalStack({ now: () => new Date(Date.now() + clockOffsetMs) });
+const stack = withTestStack({ now: () => new Date(Date.now() + clockOffsetMs) });
 const PASSWORD = 'correct-horse-battery';
 
 async function createUser(email: string, extra: Record<string, unknown> = {}) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCron } from '../index.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // A queue-processor stand-in that takes longer than the cron interval and logs how many runs overlapped.
 const SLOW_PROCESSOR = `
@@ -18,7 +18,7 @@ Deno.serve(async (req) => {
 });
 `;
 
-const stack = withLocalStack({
+const stack = withTestStack({
   functions: true,
   functionFiles: { 'queue-processor/index.ts': SLOW_PROCESSOR, 'calls.log': '' },
   cronIntervalMs: 40,

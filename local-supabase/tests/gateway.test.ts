@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ANON_KEY, mapAuthorization, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from '../index.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
-const stack = withLocalStack();
+const stack = withTestStack();
 const PASSWORD = 'gateway-password';
 
 async function user(email: string) {

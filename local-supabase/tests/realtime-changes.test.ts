@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_ROLE_KEY } from '../index.ts';
-import { withFixtureDatabase } from './support/database.ts';
+import { withClonedDatabase } from '../testing/vitest.ts';
 import { startRealtimeTestServer, type RealtimeTestServer } from '../testing/realtimeServer.ts';
 import { userToken } from '../testing/tokens.ts';
 import { watchChanges } from '../testing/watchChanges.ts';
 
 const alice = randomUUID();
 const bob = randomUUID();
-const db = withFixtureDatabase();
+const db = withClonedDatabase();
 let server: RealtimeTestServer;
 
 async function insertNote(owner: string, body: string, priority = 0): Promise<number> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 
 /** PostgREST's in-database configuration: a `pgrst.*` setting of the role it logs in as, for this database. */
 async function setPgrst(name: string, value: string): Promise<void> {

@@ -2,21 +2,17 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANON_KEY } from '../index.ts';
 import { userToken } from '../testing/tokens.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 let writer: SupabaseClient;
 
 beforeAll(async () => {
   writer = stack.client(ANON_KEY, { accessToken: await userToken('c0000000-0000-4000-8000-0000000000c1') });
 });
 
-async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('apikey', ANON_KEY);
-  if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 /** supabase-js types maxAffected() only for clients declared PostgREST 13; these untyped fixture clients are not. */
 function maxAffected<T>(builder: T, rows: number): T {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 
 describe('computed fields (rest 3)', () => {
   it('selects a function of the row like a column, with an alias and a cast', async () => {

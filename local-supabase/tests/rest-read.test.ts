@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../index.ts';
 import { startTestStack } from '../testing/stack.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 
-async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (!headers.has('apikey')) headers.set('apikey', ANON_KEY);
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest select', () => {
   it('returns all rows with * and the columns Postgres typed', async () => {

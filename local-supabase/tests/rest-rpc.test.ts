@@ -4,22 +4,18 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANON_KEY, createRestHandler } from '../index.ts';
 import { userToken } from '../testing/tokens.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
 // The rest handler's own 10 MB body limit answers, not the gateway's.
-const stack = withLocalStack({ realtime: false, bodyLimitBytes: 20 * 1024 * 1024 });
+const stack = withTestStack({ realtime: false, bodyLimitBytes: 20 * 1024 * 1024 });
 let user: SupabaseClient;
 
 beforeAll(async () => {
   user = stack.client(ANON_KEY, { accessToken: await userToken('c0000000-0000-4000-8000-00000000000c') });
 });
 
-async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('apikey', ANON_KEY);
-  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest rpc', () => {
   it('calls a scalar function with named args by POST and by GET, using defaults', async () => {

@@ -3,12 +3,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../index.ts';
 import { userToken } from '../testing/tokens.ts';
-import { withLocalStack } from './support/withStack.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
 const ALICE = 'b0000000-0000-4000-8000-00000000000a';
 const BOB = 'b0000000-0000-4000-8000-00000000000b';
 
-const stack = withLocalStack({ realtime: false });
+const stack = withTestStack({ realtime: false });
 let alice: SupabaseClient;
 let bob: SupabaseClient;
 
@@ -17,13 +18,7 @@ beforeAll(async () => {
   bob = stack.client(ANON_KEY, { accessToken: await userToken(BOB) });
 });
 
-async function raw(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('apikey', ANON_KEY);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest insert', () => {
   it('inserts one object: 201 with an empty body by default, the row with select()', async () => {

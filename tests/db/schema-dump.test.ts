@@ -11,7 +11,7 @@ let tempDir: string;
 
 /** A database built as db:compare builds one: bootstrap, then the migrations in `dir`, no seed. */
 async function migratedDatabase(name: string, dir = migrationsDir()): Promise<string> {
-  const server = inject('pgServerUrl');
+  const server = inject('localSupabaseCluster').serverUrl;
   await recreateDatabase(server, name);
   made.push(name);
   const url = databaseUrl(server, name);
@@ -54,7 +54,7 @@ beforeAll(async () => {
   dumpA = await dumpDatabase(urlA);
 });
 afterAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('pgServerUrl') });
+  const admin = new pg.Client({ connectionString: inject('localSupabaseCluster').serverUrl });
   await admin.connect();
   for (const name of made) await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
   await admin.end();

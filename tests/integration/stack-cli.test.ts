@@ -142,7 +142,7 @@ describe('npm run stack / npm start: the local-supabase bin with the root script
   }, 180_000);
 
   it('uses DATABASE_URL instead of the embedded server: migrates a new database, --reset rebuilds it', async () => {
-    const serverUrl = inject('pgServerUrl');
+    const serverUrl = inject('localSupabaseCluster').serverUrl;
     const name = `lq_cli_${Date.now()}`;
     await recreateDatabase(serverUrl, name);
     const previous = env;
