@@ -1,7 +1,7 @@
 /**
- * The pg_cron + pg_net stand-in: POSTs `{trigger:'cron'}` to queue-processor with the service
- * role key, as the cron migration does on hosted Supabase. A run still in flight when the next
- * tick comes makes that tick a no-op, so runs never overlap.
+ * The pg_cron + pg_net stand-in: POSTs `{trigger:'cron'}` to an Edge Function with the service
+ * role key, as a `cron.schedule(… net.http_post(…))` job does on hosted Supabase. A run still in
+ * flight when the next tick comes makes that tick a no-op, so runs never overlap.
  */
 
 export interface CronOptions {
@@ -9,7 +9,7 @@ export interface CronOptions {
   url: string;
   serviceRoleKey: string;
   intervalMs: number;
-  functionName?: string;
+  functionName: string;
   /** Per-call timeout; pg_net's default is 5 s, the processor may need longer. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -33,7 +33,7 @@ export interface Cron {
 
 export function startCron(options: CronOptions): Cron {
   const log = options.log ?? (() => {});
-  const target = `${options.url}/functions/v1/${options.functionName ?? 'queue-processor'}`;
+  const target = `${options.url}/functions/v1/${options.functionName}`;
   let running: Promise<void> | null = null;
   let stopped = false;
 
@@ -49,10 +49,10 @@ export function startCron(options: CronOptions): Cron {
       });
       record.status = response.status;
       const text = await response.text();
-      log(`[cron] queue-processor answered ${response.status}: ${text.slice(0, 300)}`);
+      log(`[cron] ${options.functionName} answered ${response.status}: ${text.slice(0, 300)}`);
     } catch (error) {
       record.error = (error as Error).message;
-      log(`[cron] queue-processor call failed: ${record.error}`);
+      log(`[cron] ${options.functionName} call failed: ${record.error}`);
     } finally {
       record.finishedAt = Date.now();
       cron.runs.push(record);

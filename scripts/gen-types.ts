@@ -6,10 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
-import { recreateDatabase, resetDatabase, ROOT } from '../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+
+/** The repository root (this file's folder is scripts). */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export const TYPES_FILE = path.join(ROOT, 'supabase', 'functions', '_shared', 'database.ts');
 const GENERATOR = path.join(ROOT, 'node_modules', '@supabase', 'postgres-meta', 'dist', 'server', 'server.js');

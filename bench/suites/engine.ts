@@ -8,8 +8,7 @@ import { run as runGraphile, runMigrations as graphileMigrations, type Logger as
 import { Logger as GLogger } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { connectAs, emptyResult, fmt, round, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';

@@ -4,9 +4,12 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { fileURLToPath } from 'node:url';
+import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { connectAs, emptyResult, fmt, percentile, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const DEMO_ADMIN = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
@@ -29,9 +32,8 @@ async function reset(url: string): Promise<string[]> {
 }
 
 async function viaFunction(url: string, ids: string[]): Promise<{ totalMs: number; callsMs: number[] } | string> {
-  if (!(await exists(path.join(ROOT, 'tests', 'support', 'stack.ts')))) return 'tests/support/stack.ts is missing';
   if (!(await exists(path.join(ROOT, 'supabase', 'functions', 'queue-leads', 'index.ts')))) return 'supabase/functions/queue-leads is missing';
-  const { startTestStack } = await import('../../tests/support/stack.ts');
+  const { startTestStack } = await import('@leads-queue/local-supabase/testing');
   // A high queueing rate limit: the bench measures the path, not the limiter.
   const stack = await startTestStack({ databaseUrl: url, functions: true, env: { QUEUE_OPERATIONS_PER_HOUR: '1000000' } });
   try {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { signStandardWebhook } from '../../local-supabase/agentSink.ts';
+import { signStandardWebhook } from '@leads-queue/local-supabase';
 import { invoke } from '../support/invoke.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { DEMO_ADMIN_ID } from '../support/seed.ts';
-import { TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { TEST_WEBHOOK_SECRET } from '@leads-queue/local-supabase/testing';
 import { withStack } from '../support/withStack.ts';
 
 const stack = withStack({ functions: true, sink: true });

@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForPort } from '../../local-supabase/functions.ts';
-import { ROOT } from '../../local-supabase/migrate.ts';
-import { freePort } from '../../local-supabase/postgres.ts';
+import { freePort, waitForPort } from '@leads-queue/local-supabase';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID } from '../support/seed.ts';
-import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '@leads-queue/local-supabase/testing';
 import { withStack } from '../support/withStack.ts';
+
+/** The repository root (this file's folder is tests/integration). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items and two

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { enqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { watchChanges } from '../support/watchChanges.ts';
+import { watchChanges } from '@leads-queue/local-supabase/testing';
 import { withStack } from '../support/withStack.ts';
 
 const stack = withStack();
@@ -51,7 +51,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
 });
 
 it('accepts the new publishable key on the realtime socket, as the HTTP routes do', async () => {
-  const { PUBLISHABLE_KEY } = await import('../../local-supabase/keys.ts');
+  const { PUBLISHABLE_KEY } = await import('@leads-queue/local-supabase');
   const client = stack.client(PUBLISHABLE_KEY);
   const { error: signInError } = await client.auth.signInWithPassword({ email: USERS.demoAdmin.email, password: PASSWORD });
   expect(signInError).toBeNull();

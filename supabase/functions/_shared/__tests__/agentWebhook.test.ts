@@ -1,5 +1,5 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../../../local-supabase/postgres.ts';
 import { classifyResponse, parseRetryAfter, signWebhook, triggerAgent, verifyWebhook } from '../agentWebhook.ts';
 
 const secret = `whsec_${btoa('a-32-byte-secret-for-the-agent!!')}`;
@@ -89,8 +89,20 @@ describe('the Agent DB webhook', () => {
       now,
     );
     expect(hanging.kind === 'retryable' && hanging.code).toBe('timeout');
-    const port = await freePort();
+    const port = await releasedPort();
     const refused = await triggerAgent({ url: `http://127.0.0.1:${port}/hook`, apiKey: 'k', secret, timeoutMs: 2000 }, item, now);
     expect(refused.kind === 'retryable' && refused.code).toBe('connection_error');
   });
 });
+
+/** A loopback port nothing listens on: the system hands one out, and it is closed again at once. */
+function releasedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCron } from '../../local-supabase/cron.ts';
-import { withStack } from '../support/withStack.ts';
+import { startCron } from '../index.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // A queue-processor stand-in that takes longer than the cron interval and logs how many runs overlapped.
 const SLOW_PROCESSOR = `
@@ -18,7 +18,7 @@ Deno.serve(async (req) => {
 });
 `;
 
-const stack = withStack({
+const stack = withTestStack({
   functions: true,
   functionFiles: { 'queue-processor/index.ts': SLOW_PROCESSOR, 'calls.log': '' },
   cronIntervalMs: 40,
@@ -44,7 +44,7 @@ describe('pg_cron stand-in', () => {
   });
 
   it('is off when the interval is 0', async () => {
-    const cron = startCron({ url: stack.url, serviceRoleKey: stack.serviceRoleKey, intervalMs: 0 });
+    const cron = startCron({ url: stack.url, serviceRoleKey: stack.serviceRoleKey, intervalMs: 0, functionName: 'queue-processor' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(cron.runs).toHaveLength(0);
     await cron.stop();

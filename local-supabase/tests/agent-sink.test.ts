@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signStandardWebhook, startAgentSink, type AgentSink } from '../../local-supabase/agentSink.ts';
-import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { type AgentSink, signStandardWebhook, startAgentSink } from '../index.ts';
+import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../testing/stack.ts';
 
 let sink: AgentSink;
 const NOW = new Date('2026-03-01T10:00:00Z');
