@@ -4,7 +4,7 @@
  *   tsx local-supabase/cli.ts start [--reset]   the stack plus the Vite dev server (npm start)
  *   tsx local-supabase/cli.ts reset             reset the database (bootstrap, migrations, seed) and exit
  * Environment: LQ_DATA_DIR (.local), DATABASE_URL, DB_PORT (54322), STACK_PORT (54321),
- * AGENT_SINK_PORT (54329), QUEUE_PROCESSOR_INTERVAL (60000 ms, 0 = off), AGENT_DB_* , VITE_PORT,
+ * AGENT_SINK_PORT (54329), QUEUE_PROCESSOR_INTERVAL (60000 ms, 0 = off), QUEUE_PURGE_INTERVAL (daily, 0 = off), AGENT_DB_* , VITE_PORT,
  * LQ_LOG_REQUESTS=1 (one line per API request).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -182,6 +182,7 @@ async function runStack(options: { reset: boolean }): Promise<RunningStack> {
   const dbPort = numberEnv('DB_PORT', 54322);
   const sinkPort = numberEnv('AGENT_SINK_PORT', DEFAULT_SINK_PORT);
   const interval = numberEnv('QUEUE_PROCESSOR_INTERVAL', 60_000);
+  const purgeInterval = numberEnv('QUEUE_PURGE_INTERVAL', 24 * 3600 * 1000);
   const pidFile = path.join(dataDir, 'stack.pid');
   const apiUrl = `http://127.0.0.1:${stackPort}`;
 
@@ -252,8 +253,8 @@ async function runStack(options: { reset: boolean }): Promise<RunningStack> {
     cleanups.push(() => gateway.close());
 
     let cron: Cron | null = null;
-    if (interval > 0) {
-      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: interval, log: info });
+    if (interval > 0 || purgeInterval > 0) {
+      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: interval, purgeIntervalMs: purgeInterval, log: info });
       cleanups.push(() => cron!.stop());
     }
     process.stdout.write(

@@ -1,7 +1,9 @@
 /**
  * The pg_cron + pg_net stand-in: POSTs `{trigger:'cron'}` to queue-processor with the service
  * role key, as the cron migration does on hosted Supabase. A run still in flight when the next
- * tick comes makes that tick a no-op, so runs never overlap.
+ * tick comes makes that tick a no-op, so runs never overlap. Like the migration's queue-purge job
+ * it also runs the retention purge (purge_expired_queue_items: old finished items, audit rows past
+ * their client's retention, old callback receipts), daily unless told otherwise.
  */
 
 export interface CronOptions {
@@ -12,6 +14,8 @@ export interface CronOptions {
   functionName?: string;
   /** Per-call timeout; pg_net's default is 5 s, the processor may need longer. */
   timeoutMs?: number;
+  /** ms between retention purges (pg_cron: daily); 0 = off. */
+  purgeIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -28,6 +32,10 @@ export interface Cron {
   skipped: number;
   /** One run now (also what each tick does); resolves when it is done, or at once when one is running. */
   tick(): Promise<void>;
+  /** Every retention purge so far: what it removed, or why it failed. */
+  purges: Array<{ at: number; status: number | null; removed: unknown; error: string | null }>;
+  /** One purge now (also what each purge tick does). */
+  purge(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,9 +68,32 @@ export function startCron(options: CronOptions): Cron {
     }
   }
 
+  async function purge(): Promise<void> {
+    const record: Cron['purges'][number] = { at: Date.now(), status: null, removed: null, error: null };
+    try {
+      const response = await fetch(`${options.url}/rest/v1/rpc/purge_expired_queue_items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', apikey: options.serviceRoleKey, authorization: `Bearer ${options.serviceRoleKey}` },
+        body: '{}',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+      });
+      record.status = response.status;
+      record.removed = await response.json().catch(() => null);
+      log(`[cron] retention purge answered ${response.status}: ${JSON.stringify(record.removed)}`);
+    } catch (error) {
+      record.error = (error as Error).message;
+      log(`[cron] retention purge failed: ${record.error}`);
+    } finally {
+      cron.purges.push(record);
+      if (cron.purges.length > 100) cron.purges.shift();
+    }
+  }
+
   const cron: Cron = {
     runs: [],
     skipped: 0,
+    purges: [],
+    purge,
     tick() {
       if (stopped) return Promise.resolve();
       if (running) {
@@ -77,9 +108,12 @@ export function startCron(options: CronOptions): Cron {
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (purgeTimer) clearInterval(purgeTimer);
       await running;
     },
   };
   const timer = options.intervalMs > 0 ? setInterval(() => void cron.tick(), options.intervalMs) : null;
+  const purgeEvery = options.purgeIntervalMs ?? 24 * 3600 * 1000;
+  const purgeTimer = purgeEvery > 0 ? setInterval(() => void (stopped ? undefined : purge()), purgeEvery) : null;
   return cron;
 }

@@ -22,6 +22,7 @@ const stack = withStack({
   functions: true,
   functionFiles: { 'queue-processor/index.ts': SLOW_PROCESSOR, 'calls.log': '' },
   cronIntervalMs: 40,
+  purgeIntervalMs: 150,
   realtime: false,
 });
 
@@ -31,6 +32,16 @@ async function calls(): Promise<Array<{ body: unknown; seen: number; authorizati
 }
 
 describe('pg_cron stand-in', () => {
+  it('runs the retention purge, as the queue-purge job does: audit rows past their client’s retention go', async () => {
+    const { rows } = await stack.pool.query<{ id: string }>(
+      `insert into public.queue_audit_log (client_id, action, created_at) values ('11111111-1111-4111-8111-111111111111', 'note', now() - interval '400 days') returning id`);
+    const cron = stack.cron!;
+    await expect.poll(() => cron.purges.filter((purge) => purge.status === 200).length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    expect(cron.purges[0]).toMatchObject({ status: 200, removed: { items: expect.any(Number), audit_rows: expect.any(Number), receipts: expect.any(Number) } });
+    const left = await stack.pool.query('select id from public.queue_audit_log where id = $1', [rows[0]!.id]);
+    expect(left.rows).toEqual([]);
+  });
+
   it('POSTs {trigger:"cron"} to queue-processor with the service role key, never overlapping itself', async () => {
     const cron = stack.cron!;
     await expect.poll(async () => (await calls()).length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(3);

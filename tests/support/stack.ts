@@ -20,6 +20,8 @@ export interface TestStackOptions {
   verifyJwt?: Record<string, boolean>;
   /** Start the cron stand-in with this interval (0 / absent: off). */
   cronIntervalMs?: number;
+  /** The cron stand-in's retention purge interval (off unless given). */
+  purgeIntervalMs?: number;
   /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
   sink?: boolean;
   /** Extra function secrets. */
@@ -103,8 +105,10 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       const host = gateway.functions;
       await Promise.all(host.names().map((name) => host.start(name)));
     }
-    if (options.cronIntervalMs && options.cronIntervalMs > 0) {
-      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, log });
+    if ((options.cronIntervalMs ?? 0) > 0 || (options.purgeIntervalMs ?? 0) > 0) {
+      cron = startCron({
+        url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs ?? 0, purgeIntervalMs: options.purgeIntervalMs ?? 0, log,
+      });
     }
   } catch (error) {
     await sink?.close();
