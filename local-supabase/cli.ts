@@ -3,7 +3,9 @@
  *   local-supabase stack [--reset] [flags]   Postgres, migrations, seed, the API gateway and the mail catcher
  *   local-supabase start [--reset] [flags]   the stack plus the project's Vite dev server
  *   local-supabase reset                     reset the database (bootstrap, migrations, seed) and exit
- * Flags: --cron <function>[=<ms>|=<ENV_NAME>]   call a function like a pg_cron job (default every 60000 ms)
+ * Flags: --cron <function>[=<interval>]         call a function like a pg_cron job (default every 60000 ms)
+ *        --cron-sql <interval> <command>       run a SQL command like a pg_cron job (as the database owner)
+ *        (an interval is milliseconds, ENV_NAME holding them, or ENV_NAME:default)
  *        --agent-sink                          run the Agent DB stand-in on AGENT_SINK_PORT (54329)
  *        --function-env NAME[,NAME…]           hand these shell variables to the Edge Functions
  *        --notice <file>                       print this file's text once `start` is ready
@@ -15,7 +17,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDotenv } from './functions.ts';
 import { ANON_KEY } from './keys.ts';
-import { databaseName, prepareDatabase, claimDataDir, StackError, startLocalStack, type LocalStack, type LocalStackOptions } from './stack.ts';
+import {
+  databaseName,
+  describeCronJob,
+  prepareDatabase,
+  claimDataDir,
+  StackError,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from './stack.ts';
 import { loadConfig } from './config.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
 import { projectDir } from './project.ts';
@@ -25,7 +36,7 @@ const info = (line: string) => process.stderr.write(`[local-supabase] ${line}\n`
 interface Flags {
   command: string;
   reset: boolean;
-  cron?: { functionName: string; interval: string };
+  cron: Array<{ functionName: string; interval: string } | { sql: string; interval: string }>;
   agentSink: boolean;
   functionEnv: string[];
   notice?: string;
@@ -33,7 +44,7 @@ interface Flags {
 
 function parseFlags(argv: string[]): Flags {
   const [command = 'stack', ...rest] = argv;
-  const flags: Flags = { command, reset: false, agentSink: false, functionEnv: [] };
+  const flags: Flags = { command, reset: false, cron: [], agentSink: false, functionEnv: [] };
   for (let index = 0; index < rest.length; index += 1) {
     const flag = rest[index];
     const value = () => {
@@ -46,10 +57,13 @@ function parseFlags(argv: string[]): Flags {
     else if (flag === '--agent-sink') flags.agentSink = true;
     else if (flag === '--cron') {
       const [functionName = '', interval = '60000'] = value().split('=', 2);
-      flags.cron = { functionName, interval };
+      flags.cron.push({ functionName, interval });
+    } else if (flag === '--cron-sql') {
+      const interval = value();
+      flags.cron.push({ interval, sql: value() });
     } else if (flag === '--function-env') flags.functionEnv.push(...value().split(',').map((name) => name.trim()).filter(Boolean));
     else if (flag === '--notice') flags.notice = value();
-    else throw new StackError(`Unknown flag "${flag}". Use: stack|start [--reset] [--cron fn[=ms|ENV]] [--agent-sink] [--function-env A,B] [--notice file] | reset`);
+    else throw new StackError(`Unknown flag "${flag}". Use: stack|start [--reset] [--cron fn[=ms|ENV]] [--cron-sql ms|ENV command] [--agent-sink] [--function-env A,B] [--notice file] | reset`);
   }
   return flags;
 }
@@ -69,11 +83,12 @@ function numberEnv(name: string): number | undefined {
   return value;
 }
 
-/** `--cron fn=60000` or `--cron fn=QUEUE_PROCESSOR_INTERVAL` (a variable holding the milliseconds). */
+/** `60000`, `QUEUE_PROCESSOR_INTERVAL` (a variable holding the milliseconds) or `NAME:86400000` (with its default). */
 function cronInterval(text: string): number {
   if (/^\d+$/.test(text)) return Number(text);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) throw new StackError(`--cron: "${text}" is neither milliseconds nor a variable name`);
-  return numberEnv(text) ?? 60_000;
+  const named = /^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+))?$/.exec(text);
+  if (!named) throw new StackError(`cron interval "${text}" is neither milliseconds nor a variable name`);
+  return numberEnv(named[1]!) ?? (named[2] === undefined ? 60_000 : Number(named[2]));
 }
 
 function stackOptions(flags: Flags): LocalStackOptions {
@@ -85,7 +100,9 @@ function stackOptions(flags: Flags): LocalStackOptions {
     apiPort: numberEnv('STACK_PORT'),
     dbPort: numberEnv('DB_PORT'),
     ...(mailPort === undefined ? {} : { mailPort }),
-    ...(flags.cron ? { cron: { functionName: flags.cron.functionName, intervalMs: cronInterval(flags.cron.interval) } } : {}),
+    cron: flags.cron.map((job) =>
+      'sql' in job ? { sql: job.sql, intervalMs: cronInterval(job.interval) } : { functionName: job.functionName, intervalMs: cronInterval(job.interval) },
+    ),
     ...(flags.agentSink ? { agentSink: { port: numberEnv('AGENT_SINK_PORT') ?? 54329 } } : {}),
     functionEnv: Object.fromEntries(flags.functionEnv.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]]))),
     logRequests: process.env.LQ_LOG_REQUESTS === '1',
@@ -199,7 +216,7 @@ async function main(argv: string[]): Promise<void> {
   if (flags.command !== 'stack' && flags.command !== 'start') throw new StackError(`Unknown command "${flags.command}". Use: stack | start | reset`);
   const stack = await startLocalStack(options);
   process.stdout.write(
-    `ready: API ${stack.url} | DB ${stack.databaseUrl}${stack.mailUrl ? ` | mail ${stack.mailUrl}` : ''}${stack.sink ? ` | Agent DB stand-in ${stack.sink.webhookUrl}` : ''} | cron ${options.cron && options.cron.intervalMs > 0 ? `${options.cron.functionName} every ${options.cron.intervalMs} ms` : 'off'}\n`,
+    `ready: API ${stack.url} | DB ${stack.databaseUrl}${stack.mailUrl ? ` | mail ${stack.mailUrl}` : ''}${stack.sink ? ` | Agent DB stand-in ${stack.sink.webhookUrl}` : ''} | cron ${options.cron?.filter((job) => job.intervalMs > 0).map(describeCronJob).join(', ') || 'off'}\n`,
   );
   if (flags.command === 'stack') untilSignal(stack.stop);
   else await serveApp(stack, flags.notice);

@@ -17,6 +17,14 @@ import { projectDir, supabasePath } from './project.ts';
 /** A refusal the user can act on: printed as a sentence, without a stack trace. */
 export class StackError extends Error {}
 
+/** One pg_cron job: an Edge Function call or a SQL command. */
+export type CronJob = { intervalMs: number } & ({ functionName: string; sql?: undefined } | { sql: string; functionName?: undefined });
+
+/** How the ready line names a job. */
+export function describeCronJob(job: CronJob): string {
+  return `${job.sql ?? job.functionName} every ${job.intervalMs} ms`;
+}
+
 export interface LocalStackOptions {
   /** Drop the database and apply bootstrap, migrations and seed again. */
   reset?: boolean;
@@ -28,8 +36,8 @@ export interface LocalStackOptions {
   dbPort?: number;
   /** The mail catcher's port (config.toml [inbucket] port by default); null turns it off. */
   mailPort?: number | null;
-  /** The pg_cron stand-in: call this Edge Function every `intervalMs` (0 = off). */
-  cron?: { functionName: string; intervalMs: number };
+  /** pg_cron stand-in jobs: call an Edge Function or run a SQL command every `intervalMs` (0 = off). */
+  cron?: CronJob[];
   /** An Agent DB stand-in (signed-webhook sink) on this port; its URL and keys go to the functions. */
   agentSink?: { port: number };
   /** Secrets handed to the Edge Functions over supabase/functions/.env. */
@@ -251,8 +259,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mailUrl = catcher.url;
       cleanups.push(() => catcher.close());
     }
-    if (options.cron && options.cron.intervalMs > 0) {
-      const cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cron.intervalMs, functionName: options.cron.functionName, log });
+    for (const job of options.cron ?? []) {
+      if (job.intervalMs <= 0) continue;
+      const cron =
+        job.sql === undefined
+          ? startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: job.intervalMs, functionName: job.functionName, log })
+          : startCron({ databaseUrl: dbUrl, intervalMs: job.intervalMs, sql: job.sql, log });
       cleanups.push(() => cron.stop());
     }
     return { url: gateway.url, databaseUrl: dbUrl, mailUrl, sink, config, stop };

@@ -23,6 +23,8 @@ export interface TestStackOptions {
   /** Start the cron stand-in with this interval (0 / absent: off), calling `cronFunction` (queue-processor). */
   cronIntervalMs?: number;
   cronFunction?: string;
+  /** A SQL pg_cron job (run as the database owner) every `intervalMs`, e.g. a retention purge. */
+  cronSql?: { sql: string; intervalMs: number };
   /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
   sink?: boolean;
   /** Extra function secrets. */
@@ -48,6 +50,8 @@ export interface TestStack {
   gateway: Gateway;
   sink?: AgentSink;
   cron?: Cron;
+  /** The `cronSql` job, when given. */
+  sqlCron?: Cron;
   /** The mail catcher's URL, when started. */
   mailUrl?: string;
   /** supabase-js with the anon key (default) or any key/token as apikey; `accessToken` signs it in as that user. */
@@ -76,6 +80,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   const clients: SupabaseClient[] = [];
   let sink: AgentSink | undefined;
   let cron: Cron | undefined;
+  let sqlCron: Cron | undefined;
   let gateway: Gateway | undefined;
   let mail: MailCatcher | undefined;
   const log = options.log ?? (process.env.LQ_STACK_LOG ? (line: string) => console.log(line) : () => {});
@@ -109,6 +114,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     if (options.cronIntervalMs && options.cronIntervalMs > 0) {
       cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, functionName: options.cronFunction ?? 'queue-processor', log });
     }
+    if (options.cronSql) sqlCron = startCron({ ...options.cronSql, databaseUrl: options.databaseUrl, log });
     if (options.mailCatcher) mail = await startMailCatcher({ mailbox: gateway.mailbox });
   } catch (error) {
     await mail?.close();
@@ -140,6 +146,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     gateway,
     sink,
     cron,
+    sqlCron,
     ...(mail ? { mailUrl: mail.url } : {}),
     client,
     async signIn(email, password) {
@@ -153,6 +160,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       stopped = true;
       await Promise.allSettled(clients.map((c) => c.removeAllChannels()));
       await cron?.stop();
+      await sqlCron?.stop();
       await mail?.close();
       await gateway!.close();
       await sink?.close();

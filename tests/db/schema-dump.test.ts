@@ -99,8 +99,8 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
   it('tells apart a revoked column grant, a comment, a function setting and a row the migrations wrote', async () => {
     const changed = await dumpAfter(urlB, `
       revoke update (email) on public.leads from authenticated;
-      comment on function public.queue_status() is 'counts';
-      alter function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange) reset plan_cache_mode;
+      comment on function public.queue_status(uuid) is 'counts';
+      alter function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange, uuid) reset plan_cache_mode;
       update public.calendar_closed_days set name = 'Yom Kipur' where day = '2025-10-02'`);
     const { removed, added } = difference(dumpA, changed);
     expect(removed).toEqual([
@@ -108,6 +108,6 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
       'public.calendar_closed_days (IL,2025-10-02,"Yom Kippur",yom_tov)',
       'public.leads.email: authenticated UPDATE by postgres',
     ]);
-    expect(added).toEqual(['function public.queue_status(): counts', 'public.calendar_closed_days (IL,2025-10-02,"Yom Kipur",yom_tov)']);
+    expect(added).toEqual(['function public.queue_status(uuid): counts', 'public.calendar_closed_days (IL,2025-10-02,"Yom Kipur",yom_tov)']);
   });
 });
