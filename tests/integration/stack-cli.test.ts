@@ -16,8 +16,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const BIN = path.join(ROOT, 'node_modules', '.bin', 'local-supabase');
 const SCRIPTS = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-/** What `npm run <name>` hands the bin: the words after `local-supabase` in the root script. */
-const flagsOf = (name: string): string[] => (SCRIPTS[name] ?? '').split('local-supabase ')[1]?.split(' ').slice(1) ?? [];
+/** A shell's words: whitespace-separated, single- or double-quoted words kept whole (what npm's sh does with the script). */
+const shellWords = (line: string): string[] => [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2] ?? match[3] ?? '');
+/** What `npm run <name>` hands the bin: the words after `local-supabase <command>` in the root script. */
+const flagsOf = (name: string): string[] => shellWords((SCRIPTS[name] ?? '').split('local-supabase ')[1] ?? '').slice(1);
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let apiUrl: string;
