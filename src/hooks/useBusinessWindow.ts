@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { nowDate } from '@/lib/clock';
 import type { Window } from '@/lib/eta';
-import type { QueueSettings } from '@/types/queue';
+import type { ProcessorDefaults, QueueSettings } from '@/types/queue';
 
 import type * as BusinessWindows from '@/lib/businessWindows';
 
@@ -17,8 +17,8 @@ export interface WindowPreview {
   drainAt: Date | null | undefined;
 }
 
-/** The next business window and the queue's drain time, from the shared business rules. */
-export function useBusinessWindow(settings: QueueSettings | null, depth = 0): WindowPreview {
+/** The next business window and the queue's drain time (once the environment's pacing is known), from the shared business rules. */
+export function useBusinessWindow(settings: QueueSettings | null, depth = 0, defaults: ProcessorDefaults | null = null): WindowPreview {
   const [preview, setPreview] = useState<WindowPreview>({ ready: false, next: undefined, openNow: false, drainAt: undefined });
 
   useEffect(() => {
@@ -33,7 +33,7 @@ export function useBusinessWindow(settings: QueueSettings | null, depth = 0): Wi
           ready: true,
           next,
           openNow: next !== null && next.start.getTime() <= now.getTime(),
-          drainAt: module.drainEta(depth, now, settings),
+          drainAt: defaults ? module.drainEta(depth, now, settings, defaults) : undefined,
         });
       } catch {
         setPreview({ ready: true, next: undefined, openNow: false, drainAt: undefined });
@@ -42,7 +42,7 @@ export function useBusinessWindow(settings: QueueSettings | null, depth = 0): Wi
     return () => {
       active = false;
     };
-  }, [settings, depth]);
+  }, [settings, depth, defaults]);
 
   return preview;
 }

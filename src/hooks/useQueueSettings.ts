@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
-import { getSettings, listClosedDays, saveSettings } from '@/services/queue/queueSettingsService';
+import { getProcessorDefaults, getSettings, listClosedDays, saveSettings } from '@/services/queue/queueSettingsService';
 import { DEFAULT_SETTINGS } from '@/lib/settings';
-import type { ClosedDay, QueueSettings, StoredQueueSettings } from '@/types/queue';
+import type { ClosedDay, ProcessorDefaults, QueueSettings, StoredQueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
 
 export function useQueueSettings(userId: string, clientId: string) {
@@ -21,6 +21,12 @@ export function useQueueSettings(userId: string, clientId: string) {
   );
 
   return { settings, stored, error, loading, reload, save };
+}
+
+/** The environment's pacing values (null until loaded, or when they cannot be read). */
+export function useProcessorDefaults(): ProcessorDefaults | null {
+  const { data } = useLoader(getProcessorDefaults);
+  return data ?? null;
 }
 
 export function useClosedDays(calendar: string, year: number) {

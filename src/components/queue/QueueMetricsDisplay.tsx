@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { AlertOctagon, AlertTriangle, Info } from 'lucide-react';
 import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
+import { useProcessorDefaults } from '@/hooks/useQueueSettings';
 import { useQueueMetrics } from '@/hooks/useQueueMetrics';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { nowDate } from '@/lib/clock';
@@ -44,7 +45,8 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   const metrics = useQueueMetrics({ includePerformance: showPerformance });
   const { settings } = useEffectiveSettings();
   const depth = queueStatus?.depth ?? 0;
-  const window = useBusinessWindow(settings, depth);
+  const defaults = useProcessorDefaults();
+  const window = useBusinessWindow(settings, depth, defaults);
   const dash = t('common.none');
 
   let eta: string = t('app.loading');

@@ -5,10 +5,10 @@ import { CalendarX, Plus, Save, Trash2 } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useErrorText } from '@/hooks/useErrorText';
-import { useClosedDays, useQueueSettings } from '@/hooks/useQueueSettings';
+import { useClosedDays, useProcessorDefaults, useQueueSettings } from '@/hooks/useQueueSettings';
 import { nowDate } from '@/lib/clock';
 import { formatDate } from '@/lib/format';
-import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
+import { NUMBER_FIELDS, OPTIONAL_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -81,6 +81,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
   const id = (name: string) => `${baseId}-${name}`;
   const year = nowDate().getFullYear();
   const { closedDays, error: closedDaysError } = useClosedDays(draft.holiday_calendar, year);
+  const serverDefaults = useProcessorDefaults();
 
   // The preview follows the form as typed, when it is valid.
   const previewSettings = useMemo(() => validateSettings(draft).settings, [draft]);
@@ -283,9 +284,17 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                       inputMode="numeric"
                       dir="ltr"
                       value={draft[field]}
+                      placeholder={OPTIONAL_FIELDS.includes(field) && serverDefaults ? String(serverDefaults[field as keyof typeof serverDefaults]) : undefined}
                       onChange={(event) => update({ [field]: event.target.value })}
                       {...invalid(field)}
                     />
+                    {OPTIONAL_FIELDS.includes(field) && (
+                      <p className="text-sm text-muted-foreground" data-testid={`default-${field}`}>
+                        {draft[field].trim() === ''
+                          ? t('settings.serverDefault', { value: serverDefaults ? serverDefaults[field as keyof typeof serverDefaults] : '…' })
+                          : t('settings.ownValue')}
+                      </p>
+                    )}
                   </Field>
                 ))}
               </div>

@@ -10,6 +10,7 @@ import type {
   Membership,
   QueueAlert,
   QueueListItem,
+  ProcessorDefaults,
   QueueStatus,
   StoredQueueSettings,
   UserPerformance,
@@ -62,6 +63,7 @@ export interface Backend {
   status: QueueStatus;
   settings: StoredQueueSettings | null;
   closedDays: ClosedDay[];
+  processorDefaults: ProcessorDefaults | null;
   throughput: HourlyThroughput[];
   performance: UserPerformance[];
   alerts: QueueAlert[];
@@ -96,6 +98,7 @@ function initial(): Backend {
     },
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
+    processorDefaults: { batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000 },
     throughput: [
       { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
       { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },

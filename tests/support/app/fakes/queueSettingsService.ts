@@ -11,4 +11,5 @@ export const queueSettingsService = {
     return backend.settings;
   }),
   listClosedDays: vi.fn(async (_calendar: string, _year: number) => backend.closedDays),
+  getProcessorDefaults: vi.fn(async () => backend.processorDefaults),
 } satisfies typeof QueueSettingsService;
