@@ -90,7 +90,10 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   ]);
   const data: unknown[] = [];
   try {
-    const pid = stack.gateway.functions!.pids()[0]!;
+    const pids = await Promise.all(stack.gateway.functions!.pids().map(async (candidate) => ({
+      candidate, cmdline: await readFile(`/proc/${candidate}/cmdline`, 'utf8').catch(() => '') })));
+    const pid = pids.find((entry) => entry.cmdline.includes('queue-processor'))?.candidate;
+    if (pid === undefined) throw new Error('the queue-processor Deno process was not found');
     const sizes = ctx.quick ? [10, 100] : [10, 100, 1000];
     for (const admins of sizes) {
       await seed(url, admins, 0);
@@ -115,6 +118,7 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
         result.rows.push([admins, 0, tick, ids.length, sent, fmt(wallMs / 1000, 1), fmt(maxWall / 1000, 1), fmt(cpuMs / 1000, 2),
           fmt(ids.length ? cpuMs / ids.length : 0, 0), fmt(sent ? cpuMs / sent : 0, 2), fmt(peakRss, 0), fmt(sent ? trips / sent : 0, 2)]);
         data.push({ admins, tick, shards: ids.length, sent, wallMs, maxWall, cpuMs, peakRss, trips });
+        ctx.log(`  ${admins} admins, tick ${tick}: ${ids.length} shards, ${sent} sent in ${fmt(wallMs / 1000, 1)} s, Deno CPU ${fmt(cpuMs, 0)} ms`);
       }
       result.budgets.push({ label: `${admins} admins × 10 items, delay 0: all sent within 3 ticks`, value: `${sentSoFar} of ${total}`, met: sentSoFar === total });
       await cleanup(url);
@@ -124,7 +128,7 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   }
   result.notes.push(
     'Local: one Deno process serves every queue-processor invocation (hosted Supabase runs each in its own isolate), so CPU is the process\'s over the tick; "CPU / invocation" is that divided by the shards of the tick (a mean), and peak RSS is the whole process\'s (an upper bound for one invocation).',
-    'Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (100).',
+    'Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (10).',
   );
   result.data = data;
   return result;

@@ -31,6 +31,9 @@ beforeAll(async () => {
   admins = await createRunningAdmins(stack.pool, ADMINS, DEMO_CLIENT_ID, 'fair');
   await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = 0 where user_id = any($1)`, [admins]);
   for (const userId of admins) await seedDueItems(stack.pool, { count: 2, userId });
+  // One shard for the 50: within a shard a client's budget goes out in least-recently-served order; concurrent shards
+  // of one client take its tokens in whatever order they run (README "Production topology").
+  await stack.pool.query(`update private.processor_config set shard_size = 100`);
 });
 
 async function tick(): Promise<void> {

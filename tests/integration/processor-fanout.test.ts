@@ -65,7 +65,7 @@ describe('the dispatcher on the stack', () => {
       await stack.sqlCron!.tick();
       expect(stack.sqlCron!.runs.at(-1)!.result).toEqual([]);
     } finally {
-      await stack.pool.query(`update private.processor_config set shard_size = 100`);
+      await stack.pool.query(`update private.processor_config set shard_size = default`);
       await stack.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = any($1)`, [admins]);
     }
   });
