@@ -7,21 +7,17 @@
  * Run: npx tsx bench/realtime-broadcast.ts [clients=100] [perClient=10] [changesPerSecond=100] [seconds=5]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RealtimeClient } from '@supabase/supabase-js';
-import pg from 'pg';
+import type pg from 'pg';
 import WebSocket from 'ws';
 import { ANON_KEY } from '../local-supabase/keys.ts';
 import { resetDatabase } from '../local-supabase/migrate.ts';
-import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
 import { queueTopic } from '../supabase/functions/_shared/queueTopics.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../tests/support/realtimeServer.ts';
+import type { RealtimeTestServer } from '../tests/support/realtimeServer.ts';
 import { userToken } from '../tests/support/tokens.ts';
 import { watchBroadcasts, type BroadcastWatch } from '../tests/support/watchBroadcasts.ts';
 import { percentile } from './lib.ts';
+import { runIfMain, withThrowawayRealtime } from './standalone.ts';
 
 export const ADMINS_PER_CLIENT = 2;
 export const MEMBERS_PER_CLIENT = 10;
@@ -244,32 +240,16 @@ export function describeResult(r: BroadcastFanoutResult): string {
   );
 }
 
-async function main(): Promise<void> {
+runIfMain(import.meta.url, async () => {
   const [clients = 100, perClient = 10, changesPerSecond = 100, seconds = 5] = process.argv.slice(2).map(Number);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'lq-bench-broadcast-'));
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), ephemeral: true });
-  const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
-  pool.on('error', (error) => console.error('bench pool:', error.message));
-  let server: RealtimeTestServer | null = null;
-  try {
-    await resetDatabase(postgres.url, { seed: false });
-    const tenants = await createTenants(pool, clients);
-    server = await startRealtimeTestServer(postgres.url);
-    console.log(`realtime broadcast: ${describeResult(await runBroadcastFanout({ server, pool, tenants, perClient, changesPerSecond, seconds }))}`);
-  } finally {
-    await server?.close();
-    await pool.end();
-    await postgres.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
+  await withThrowawayRealtime(
+    async (url, pool) => {
+      await resetDatabase(url, { seed: false });
+      return createTenants(pool, clients);
+    },
+    async (server, pool, tenants) => {
+      const result = await runBroadcastFanout({ server, pool, tenants, perClient, changesPerSecond, seconds });
+      console.log(`realtime broadcast: ${describeResult(result)}`);
     },
   );
-}
+});
