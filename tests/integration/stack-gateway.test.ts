@@ -64,7 +64,7 @@ describe('gateway', () => {
     const status = await new Promise<string>((resolve) => {
       client
         .channel('gateway-smoke')
-        .on('postgres_changes', { event: '*', schema: 'public', table: 'whatsapp_message_queue' }, () => {})
+        .on('broadcast', { event: '*' }, () => {})
         .subscribe((state) => {
           if (state !== 'CLOSED') resolve(state);
         });
