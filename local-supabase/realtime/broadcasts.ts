@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { RequestAuth } from '../types.ts';
 import { broadcastWritePolicy, readPolicies, type ReadPolicies } from './authorize.ts';
 import { listen, type Listener } from './listener.ts';
+import { encodeFrame, type Vsn } from './phoenix.ts';
 
 /** NOTIFY channel of the local-only capture trigger on realtime.messages. */
 const BROADCAST_CHANNEL = 'lq_realtime_broadcasts';
@@ -58,7 +59,8 @@ export interface BroadcastSubscriber {
   canRead(): boolean;
   /** The channel's `config.broadcast.self`: whether its own broadcasts come back to it. */
   receivesOwn: boolean;
-  push(payload: Record<string, unknown>): void;
+  /** Sends the broadcast; `frame` encodes it for a protocol version and topic once for all the topic's sockets. */
+  push(frame: (vsn: Vsn, fullTopic: string) => string): void;
 }
 
 /** As the capture trigger NOTIFYs it: the message, or only its key when too large for NOTIFY. */
@@ -135,9 +137,19 @@ export class BroadcastHub {
   publish(message: BroadcastMessage, from?: BroadcastSubscriber): void {
     const payload: Record<string, unknown> = { type: 'broadcast', event: message.event, payload: message.payload };
     if (message.id) payload.meta = { id: message.id };
+    const frames = new Map<string, string>();
+    const frame = (vsn: Vsn, fullTopic: string) => {
+      const cacheKey = `${vsn} ${fullTopic}`;
+      let text = frames.get(cacheKey);
+      if (text === undefined) {
+        text = encodeFrame(vsn, { join_ref: null, ref: null, topic: fullTopic, event: 'broadcast', payload });
+        frames.set(cacheKey, text);
+      }
+      return text;
+    };
     for (const subscriber of this.topics.get(key(message.private, message.topic)) ?? []) {
       if (subscriber === from && !subscriber.receivesOwn) continue;
-      if (subscriber.canRead()) subscriber.push(payload);
+      if (subscriber.canRead()) subscriber.push(frame);
     }
   }
 

@@ -70,7 +70,11 @@ export class RealtimeConnection {
   }
 
   private send(message: PhoenixMessage): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(this.options.vsn, message));
+    this.sendText(encodeFrame(this.options.vsn, message));
+  }
+
+  private sendText(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
   }
 
   private async handle(message: PhoenixMessage): Promise<void> {
@@ -156,7 +160,7 @@ export class RealtimeConnection {
       auth: () => channel.current,
       deliver: (payload) => this.send({ join_ref: null, ref: null, topic: channel.fullTopic, event: 'postgres_changes', payload }),
       canRead: () => channel.policies === null || channel.policies.broadcast,
-      push: (payload) => this.send({ join_ref: null, ref: null, topic: channel.fullTopic, event: 'broadcast', payload }),
+      push: (frame) => this.sendText(frame(this.options.vsn, channel.fullTopic)),
     };
     this.channels.set(message.topic, channel);
     this.options.feed.add(channel);
