@@ -60,7 +60,7 @@ export interface BroadcastFanoutResult {
 }
 
 const LEADS_PER_CLIENT = 80;
-const WRITERS = 4;
+const WRITERS = 10;
 
 /** Clients, their members (auth users) and leads, written once: every phase of a run shares them. */
 export async function createTenants(pool: pg.Pool, clients: number): Promise<Tenants> {

@@ -28,7 +28,7 @@ export async function realtimeSuite(ctx: BenchContext): Promise<SuiteResult> {
   const url = databaseUrl(ctx.serverUrl, 'bench_realtime');
   await recreateDatabase(ctx.serverUrl, 'bench_realtime');
   await resetDatabase(url, { seed: false });
-  const pool = new pg.Pool({ connectionString: url, max: 6 });
+  const pool = new pg.Pool({ connectionString: url, max: 12 });
   pool.on('error', () => {});
   const server = await startRealtimeTestServer(url);
   try {
@@ -59,7 +59,7 @@ export async function realtimeSuite(ctx: BenchContext): Promise<SuiteResult> {
       },
     );
     result.notes.push(
-      'bench/realtime-broadcast.ts (runBroadcastFanout): each subscriber is its own realtime-js socket on its private topic (managers: the client’s, admins: their own), joined through the realtime.messages policies; one INSERT of a queue item per change, round-robin over the clients and their two admins, from 4 connections (a client’s changes always on the same one, so each topic sees them in order); latency = insert issued → realtime-js callback (the commit with fsync on included); after commit = the writer seeing its commit → callback, what delivery adds. Durable server (fsync on).',
+      'bench/realtime-broadcast.ts (runBroadcastFanout): each subscriber is its own realtime-js socket on its private topic (managers: the client’s, admins: their own), joined through the realtime.messages policies; one INSERT of a queue item per change, round-robin over the clients and their two admins, from 10 connections (a client’s changes always on the same one, so each topic sees them in order); latency = insert issued → realtime-js callback (the commit with fsync on included); after commit = the writer seeing its commit → callback, what delivery adds. Durable server (fsync on).',
       'Database work per change: realtime.messages rows the triggers wrote (one realtime.send per topic: the client’s managers’ and the item’s admin’s) and the times the realtime server used a database connection while delivering (policies are asked at join only). The same members exist in both phases; only the number connected changes. Issue → commit is the writer’s own wait (queueing behind earlier statements on its connection included); the sockets and the realtime server run in the bench process, on the 2 cores PostgreSQL uses too.',
     );
     result.data = { few, many };
