@@ -10,12 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { RealtimeClient } from '@supabase/supabase-js';
 import type pg from 'pg';
 import WebSocket from 'ws';
-import { ANON_KEY } from '../local-supabase/keys.ts';
-import { resetDatabase } from '../local-supabase/migrate.ts';
+import { ANON_KEY, resetDatabase } from '@leads-queue/local-supabase';
+import { userToken, watchBroadcasts, type BroadcastWatch, type RealtimeTestServer } from '@leads-queue/local-supabase/testing';
 import { queueTopic } from '../supabase/functions/_shared/queueTopics.ts';
-import type { RealtimeTestServer } from '../tests/support/realtimeServer.ts';
-import { userToken } from '../tests/support/tokens.ts';
-import { watchBroadcasts, type BroadcastWatch } from '../tests/support/watchBroadcasts.ts';
 import { percentile } from './lib.ts';
 import { runIfMain, withThrowawayRealtime } from './standalone.ts';
 

@@ -5,10 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { applyBootstrap } from '../local-supabase/migrate.ts';
-import type { RealtimeTestServer } from '../tests/support/realtimeServer.ts';
-import { userToken } from '../tests/support/tokens.ts';
-import { watchChanges, type ChangeWatch } from '../tests/support/watchChanges.ts';
+import { applyBootstrap } from '@leads-queue/local-supabase';
+import { userToken, watchChanges, type ChangeWatch, type RealtimeTestServer } from '@leads-queue/local-supabase/testing';
 import { runIfMain, withThrowawayRealtime } from './standalone.ts';
 
 export interface FanoutOptions {

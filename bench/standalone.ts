@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../tests/support/realtimeServer.ts';
+import { startEmbeddedPostgres } from '@leads-queue/local-supabase';
+import { startRealtimeTestServer, type RealtimeTestServer } from '@leads-queue/local-supabase/testing';
 
 /** A throwaway embedded PostgreSQL, set up by `prepare`, with a realtime test server on it for `work`. */
 export async function withThrowawayRealtime<T>(

@@ -1,6 +1,9 @@
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import * as authService from '@/services/auth/authService';
+import * as queueService from '@/services/queue/queueService';
+import * as settingsService from '@/services/queue/queueSettingsService';
+import { backend, CLIENT_ID } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
 
 describe('App', () => {
@@ -48,8 +51,26 @@ describe('App', () => {
     expect(await screen.findByTestId('performance-table')).toBeInTheDocument();
   });
 
+  it('an admin of two businesses picks one in the header: status, settings and the queue follow it, and it is remembered', async () => {
+    const second = '22222222-2222-4222-8222-222222222222';
+    backend.memberships = [
+      { clientId: CLIENT_ID, role: 'admin', clientName: 'Demo' },
+      { clientId: second, role: 'admin', clientName: 'Other' },
+    ];
+    vi.mocked(authService.getMemberships).mockResolvedValue(backend.memberships);
+    const { user } = renderApp({ route: '/admin/queue-management' });
+    const picker = await screen.findByTestId('client-picker');
+    expect(picker).toHaveValue(CLIENT_ID);
+    await user.selectOptions(screen.getByLabelText('Business'), second);
+    await waitFor(() => expect(queueService.getQueueStatus).toHaveBeenLastCalledWith(second));
+    await waitFor(() => expect(queueService.listQueueItems).toHaveBeenLastCalledWith(second, expect.anything()));
+    expect(localStorage.getItem('lq.client')).toBe(second);
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    await waitFor(() => expect(settingsService.getSettings).toHaveBeenLastCalledWith(expect.any(String), second));
+  });
+
   it('tells a user without a business what to do', async () => {
-    vi.mocked(authService.getMembership).mockResolvedValue(null);
+    vi.mocked(authService.getMemberships).mockResolvedValue([]);
     renderApp({ route: '/dashboard' });
     expect(await screen.findByText('Your account is not a member of any business. Ask an admin to add you.')).toBeInTheDocument();
   });

@@ -6,10 +6,13 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { emptyResult, fmt, skipped, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
@@ -17,11 +20,9 @@ async function exists(file: string): Promise<boolean> {
 
 export async function realtimeSuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '4. Realtime: the live queue on Broadcast';
-  for (const file of ['bench/realtime-broadcast.ts', 'tests/support/realtimeServer.ts']) {
-    if (!(await exists(path.join(ROOT, file)))) return skipped(name, `${file} is missing`);
-  }
+  if (!(await exists(path.join(ROOT, 'bench', 'realtime-broadcast.ts')))) return skipped(name, 'bench/realtime-broadcast.ts is missing');
   const { createTenants, describeResult, runBroadcastFanout, MEMBERS_PER_CLIENT } = await import('../realtime-broadcast.ts');
-  const { startRealtimeTestServer } = await import('../../tests/support/realtimeServer.ts');
+  const { startRealtimeTestServer } = await import('@leads-queue/local-supabase/testing');
   const clients = 100;
   const changesPerSecond = 100;
   const seconds = ctx.quick ? 5 : 30;

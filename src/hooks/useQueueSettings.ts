@@ -13,11 +13,11 @@ export function useQueueSettings(userId: string, clientId: string) {
 
   const save = useCallback(
     async (next: QueueSettings) => {
-      const row = await saveSettings(userId, next);
+      const row = await saveSettings(userId, clientId, next);
       setSaved(row);
       return row;
     },
-    [userId],
+    [userId, clientId],
   );
 
   return { settings, stored, error, loading, reload, save };

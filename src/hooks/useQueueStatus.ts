@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useMemo, useState } from 'react
 import { toServiceError, type ServiceError } from '@/services/errors';
 import { getQueueStatus, setProcessingState } from '@/services/queue/queueService';
 import type { ProcessingState, QueueStatus } from '@/types/queue';
+import { useAuth } from './useAuth';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
@@ -21,7 +22,9 @@ export interface QueueStatusValue {
 
 /** Loads queue_status() and keeps it current; mounted once by QueueStatusProvider. */
 export function useQueueStatusSource(): QueueStatusValue {
-  const { data: queueStatus, error, loading, reload } = useLoader<QueueStatus>(getQueueStatus);
+  const clientId = useAuth().membership?.clientId ?? '';
+  const load = useCallback(() => getQueueStatus(clientId), [clientId]);
+  const { data: queueStatus, error, loading, reload } = useLoader<QueueStatus>(load);
   const { live } = useQueueChanges(reload);
   const [changing, setChanging] = useState(false);
   const [actionError, setActionError] = useState<ServiceError | null>(null);
@@ -31,7 +34,7 @@ export function useQueueStatusSource(): QueueStatusValue {
       setChanging(true);
       setActionError(null);
       try {
-        await setProcessingState(state);
+        await setProcessingState(state, clientId);
         await reload();
         return true;
       } catch (e) {
@@ -41,7 +44,7 @@ export function useQueueStatusSource(): QueueStatusValue {
         setChanging(false);
       }
     },
-    [reload],
+    [reload, clientId],
   );
 
   return useMemo(

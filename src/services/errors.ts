@@ -62,6 +62,8 @@ const BACKEND_CODES: Partial<Record<string, ServiceErrorCode>> = {
   PGRST116: 'not_found',
   LQ404: 'not_found',
   LQ409: 'conflict',
+  // A lead with waiting or in-flight items (its delete is refused with PostgREST's PT409).
+  PT409: 'conflict',
   '23505': 'conflict',
   '40001': 'conflict',
   '40P01': 'conflict',
@@ -89,6 +91,8 @@ const STATUS_CODES: Partial<Record<number, ServiceErrorCode>> = {
 };
 
 function codeFor(backendCode: string | undefined, status: number | null): ServiceErrorCode {
+  // enqueue_leads answers with the product's own codes (business_closed, capacity_exceeded, …).
+  if (isServiceErrorCode(backendCode)) return backendCode;
   return (backendCode ? BACKEND_CODES[backendCode] : undefined) ?? (status === null ? undefined : STATUS_CODES[status]) ?? 'unknown';
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PUBLISHABLE_KEY } from '../../local-supabase/keys.ts';
+import { PUBLISHABLE_KEY } from '@leads-queue/local-supabase';
+import { refusedJoin, watchBroadcasts, type BroadcastWatch, type ReceivedBroadcast } from '@leads-queue/local-supabase/testing';
 import { QUEUE_EVENTS, queueTopic } from '../../supabase/functions/_shared/queueTopics.ts';
 import { enqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, DEMO_MANAGER_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { refusedJoin, watchBroadcasts, type BroadcastWatch, type ReceivedBroadcast } from '../support/watchBroadcasts.ts';
+import { nextOpenSlot } from '../support/israelDates.ts';
 import { withStack } from '../support/withStack.ts';
 
 // The stack's clock: moved forward before a token refresh, so the refreshed token differs from the old one.
@@ -36,7 +37,7 @@ async function freeLeads(clientId: string, count: number): Promise<string[]> {
 }
 
 async function enqueue(admin: SupabaseClient, clientId: string, count: number): Promise<string[]> {
-  const { data, error } = await admin.rpc('enqueue_leads', { lead_ids: await freeLeads(clientId, count) });
+  const { data, error } = await admin.rpc('enqueue_leads', { lead_ids: await freeLeads(clientId, count), scheduled_for: nextOpenSlot() });
   expect(error).toBeNull();
   return enqueueResult.parse(data).queue_ids;
 }
@@ -94,6 +95,8 @@ describe('the live queue on Broadcast', () => {
     expect(inserts).toHaveLength(1);
     expect(inserts[0]?.payload).toMatchObject({ operation: 'INSERT', count: 150, truncated: true });
     expect(inserts[0]?.payload.rows).toHaveLength(100);
+    // Leads with waiting items cannot be deleted: the items go first.
+    await stack.pool.query(`delete from public.whatsapp_message_queue where lead_id in (select id from public.leads where name like 'Burst %')`);
     await stack.pool.query(`delete from public.leads where name like 'Burst %'`);
   });
 
@@ -129,7 +132,7 @@ describe('the live queue on Broadcast', () => {
     const manager = await signIn(USERS.demoManager.email);
     const adminWatch = await watchBroadcasts(admin, queueTopic(DEMO_CLIENT_ID, DEMO_ADMIN_ID));
     const managerWatch = await watchBroadcasts(manager, queueTopic(DEMO_CLIENT_ID));
-    expect((await admin.rpc('set_processing_state', { state: 'paused' })).error).toBeNull();
+    expect((await admin.rpc('set_processing_state', { state: 'paused', client_id: DEMO_CLIENT_ID })).error).toBeNull();
     const until = new Date(Date.now() + 60_000).toISOString();
     await stack.pool.query('update public.clients set sending_paused_until = $2 where id = $1', [DEMO_CLIENT_ID, until]);
     for (const watch of [adminWatch, managerWatch]) {

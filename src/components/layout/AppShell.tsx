@@ -6,6 +6,7 @@ import { useAuth } from '@/hooks/useAuth';
 import { useErrorText } from '@/hooks/useErrorText';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { NativeSelect } from '@/components/ui/native-select';
 import { cn } from '@/lib/utils';
 import { LanguageSwitcher } from './LanguageSwitcher';
 
@@ -18,7 +19,7 @@ function navClass({ isActive }: { isActive: boolean }) {
 
 export function AppShell() {
   const { t } = useTranslation();
-  const { user, membership, signOut } = useAuth();
+  const { user, membership, memberships, selectClient, signOut } = useAuth();
   const errorText = useErrorText();
   return (
     <div className="min-h-screen">
@@ -39,6 +40,17 @@ export function AppShell() {
             </NavLink>
           </nav>
           <div className="ms-auto flex flex-wrap items-center gap-3">
+            {membership && memberships.length > 1 && (
+              <label className="flex items-center gap-2 text-sm">
+                <span className="text-muted-foreground">{t('app.client')}</span>
+                <NativeSelect
+                  data-testid="client-picker"
+                  value={membership.clientId}
+                  options={memberships.map((each) => ({ value: each.clientId, label: each.clientName ?? each.clientId }))}
+                  onValueChange={selectClient}
+                />
+              </label>
+            )}
             {membership && (
               <Badge variant={membership.role === 'admin' ? 'info' : 'warning'} data-testid="role-badge">
                 {t(`app.role.${membership.role}`)}

@@ -8,7 +8,8 @@ export function NextWindowText({ preview, timeZone }: { preview: WindowPreview; 
   if (!preview.ready) return t('app.loading');
   if (preview.next === null) return t('settings.previewNone');
   if (preview.next === undefined) return t('settings.previewUnavailable');
-  const end = formatDateTime(preview.next.end, i18n.language, timeZone);
+  // A window runs through the minute its end names (the spec's 09:00-17:00 takes 17:00): show that minute.
+  const end = formatDateTime(new Date(preview.next.end.getTime() - 60_000), i18n.language, timeZone);
   if (preview.openNow) return t('settings.previewOpenNow', { end });
   return t('settings.previewValue', { start: formatDateTime(preview.next.start, i18n.language, timeZone), end });
 }

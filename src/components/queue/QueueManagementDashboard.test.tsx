@@ -35,11 +35,11 @@ describe('QueueManagementDashboard', () => {
     const toggle = await screen.findByTestId('processing-toggle');
     expect(toggle).toHaveTextContent('Pause processing');
     await user.click(toggle);
-    expect(queueService.setProcessingState).toHaveBeenCalledWith('paused');
+    expect(queueService.setProcessingState).toHaveBeenCalledWith('paused', CLIENT_ID);
     await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Start processing'));
     expect(await screen.findByText('Processing paused')).toBeInTheDocument();
     await user.click(screen.getByTestId('processing-toggle'));
-    expect(queueService.setProcessingState).toHaveBeenLastCalledWith('running');
+    expect(queueService.setProcessingState).toHaveBeenLastCalledWith('running', CLIENT_ID);
     await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Pause processing'));
   });
 

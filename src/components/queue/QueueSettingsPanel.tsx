@@ -19,6 +19,7 @@ import { NativeSelect } from '@/components/ui/native-select';
 import { Switch } from '@/components/ui/switch';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { NextWindowText } from './NextWindowText';
+import { TimeZoneCombobox } from './TimeZoneCombobox';
 
 const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
 const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
@@ -62,7 +63,8 @@ export function QueueSettingsPanel() {
   if (error) {
     return <LoadErrorAlert error={error} onRetry={() => void reload()} />;
   }
-  return <SettingsForm key={stored?.timezone ?? 'defaults'} initial={settings} onSave={save} />;
+  // A fresh form per client and per stored row: switching clients never keeps another client's draft.
+  return <SettingsForm key={`${membership?.clientId ?? ''}:${stored?.timezone ?? 'defaults'}`} initial={settings} onSave={save} />;
 }
 
 function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {
@@ -79,7 +81,6 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
   const id = (name: string) => `${baseId}-${name}`;
   const year = nowDate().getFullYear();
   const { closedDays, error: closedDaysError } = useClosedDays(draft.holiday_calendar, year);
-  const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
 
   // The preview follows the form as typed, when it is valid.
   const previewSettings = useMemo(() => validateSettings(draft).settings, [draft]);
@@ -174,20 +175,13 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                 })}
               </div>
               <Field className="max-w-sm" htmlFor={id('timezone')} label={t('settings.timezone')} {...problem('timezone')}>
-                <Input
+                <TimeZoneCombobox
                   id={id('timezone')}
-                  name="timezone"
-                  list={id('zones')}
-                  dir="ltr"
                   value={draft.timezone}
-                  onChange={(event) => update({ timezone: event.target.value })}
-                  {...invalid('timezone')}
+                  disabled={!canEdit || saving}
+                  onChange={(timezone) => update({ timezone })}
+                  errorId={errors.timezone ? id('timezone-error') : undefined}
                 />
-                <datalist id={id('zones')}>
-                  {zones.map((zone) => (
-                    <option key={zone} value={zone} />
-                  ))}
-                </datalist>
               </Field>
               <p className="text-sm" data-testid="settings-preview">
                 <span className="text-muted-foreground">{t('settings.preview')}: </span>

@@ -25,5 +25,5 @@ export const authService = {
     announce(ADMIN);
   }),
   signOut: vi.fn(async () => announce(null)),
-  getMembership: vi.fn(async (_userId: string) => backend.membership),
+  getMemberships: vi.fn(async (_userId: string) => backend.memberships),
 } satisfies typeof AuthService;

@@ -21,8 +21,8 @@ export const queueService = {
   listQueueItems: vi.fn(async (_clientId: string, status: QueueItemStatus | 'all') =>
     backend.items.filter((item) => status === 'all' || item.status === status),
   ),
-  getQueueStatus: vi.fn(async () => ({ ...backend.status })),
-  setProcessingState: vi.fn(async (state: ProcessingState) => {
+  getQueueStatus: vi.fn(async (_clientId: string) => ({ ...backend.status })),
+  setProcessingState: vi.fn(async (state: ProcessingState, _clientId: string) => {
     backend.status = { ...backend.status, processing_state: state };
     return state;
   }),

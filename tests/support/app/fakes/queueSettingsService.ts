@@ -6,7 +6,7 @@ import { backend } from '../backend';
 /** Stands in for services/queue/queueSettingsService; `satisfies` fails typecheck when the two drift apart. */
 export const queueSettingsService = {
   getSettings: vi.fn(async (_userId: string, _clientId: string) => backend.settings),
-  saveSettings: vi.fn(async (_userId: string, settings: QueueSettings) => {
+  saveSettings: vi.fn(async (_userId: string, _clientId: string, settings: QueueSettings) => {
     backend.settings = { ...settings, processing_state: backend.settings?.processing_state ?? 'paused', last_processor_run_at: null };
     return backend.settings;
   }),
