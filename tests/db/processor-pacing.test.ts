@@ -184,6 +184,20 @@ describe('claim_next_item', () => {
   });
 });
 
+describe('broadcasts', () => {
+  it('the processor\'s bookkeeping on the settings row (lease, claim) is not broadcast; a processing state change is', async () => {
+    const settingsMessages = async () =>
+      (await db.pool.query<{ n: number }>(`select count(*)::int as n from realtime.messages where event = 'user_queue_settings'`)).rows[0]!.n;
+    await seedDueItems(db.pool, { count: 1, userId: DEMO_ADMIN_ID });
+    const before = await settingsMessages();
+    await lease('w1', [DEMO]);
+    expect((await claim('w1')).item).toBeDefined();
+    expect(await settingsMessages()).toBe(before);
+    await db.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = $1`, [DEMO_ADMIN_ID]);
+    expect(await settingsMessages()).toBeGreaterThan(before);
+  });
+});
+
 describe('the environment\'s defaults', () => {
   async function pacing(userId = DEMO_ADMIN_ID) {
     const { rows } = await db.pool.query(
