@@ -53,8 +53,21 @@ describe('queue-processor crash safety', () => {
     const ids = (await Promise.all(admins.map((userId) => seedDueItems(stack.pool, { count: ITEMS / RUNS, userId })))).flat();
     const processors = await Promise.all(Array.from({ length: RUNS }, (_, n) => startProcessor(`crash-${n}`)));
 
+    // The Agent DB takes 100 ms a message, and the runs to kill are killed while each has one in flight: a run now
+    // holds one item at a time, so a kill between two messages would leave nothing behind to recover.
+    stack.sink!.behave({ hangMs: 100 });
     const runs = processors.map((processor, n) => run(processor, { pairs: [{ user_id: admins[n], client_id: DEMO_CLIENT_ID }] }));
     await stack.sink!.waitFor(150, 60_000);
+    await expect
+      .poll(async () => {
+        const { rows } = await stack.pool.query<{ n: number }>(
+          `select count(distinct split_part(locked_by, ':', 1))::int as n from public.whatsapp_message_queue
+            where status = 'processing' and split_part(locked_by, ':', 1) = any($1)`,
+          [KILLED.map((index) => `crash-${index}`)],
+        );
+        return rows[0]!.n;
+      }, { timeout: 30_000, interval: 10 })
+      .toBe(KILLED.length);
     for (const index of KILLED) processors[index]!.child.kill('SIGKILL');
     const results = await Promise.all(runs);
     for (const index of KILLED) expect(results[index]).toEqual({ killed: true });
