@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import * as authService from '@/services/auth/authService';
 import { toServiceError, type ServiceError } from '@/services/errors';
 import type { Membership } from '@/types/queue';
@@ -10,29 +10,34 @@ export interface AuthState {
   user: SessionUser | null;
   membership: Membership | null;
   membershipError: ServiceError | null;
+  /** True after a session ended on its own (revoked, expired beyond refresh), not by signing out here. */
+  sessionEnded: boolean;
   /** Throws a ServiceError (`invalid_credentials` for a wrong pair). */
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
 }
 
-type Session = Pick<AuthState, 'status' | 'user' | 'membership' | 'membershipError'>;
+type Session = Pick<AuthState, 'status' | 'user' | 'membership' | 'membershipError' | 'sessionEnded'>;
 
 /** The session (persisted by supabase-js) and the user's client membership; mounted once by AuthProvider. */
 export function useAuthSource(): AuthState {
-  const [session, setSession] = useState<Session>({ status: 'loading', user: null, membership: null, membershipError: null });
+  const [session, setSession] = useState<Session>({ status: 'loading', user: null, membership: null, membershipError: null, sessionEnded: false });
+  const signingOut = useRef(false);
 
   useEffect(() => {
     let active = true;
     let currentUserId: string | null = null;
     const apply = async (user: SessionUser | null) => {
       if (!user) {
+        const ended = currentUserId !== null && !signingOut.current;
         currentUserId = null;
-        if (active) setSession({ status: 'signedOut', user: null, membership: null, membershipError: null });
+        signingOut.current = false;
+        if (active) setSession({ status: 'signedOut', user: null, membership: null, membershipError: null, sessionEnded: ended });
         return;
       }
       if (user.id === currentUserId) return; // token refreshes need no new membership lookup
       currentUserId = user.id;
-      if (active) setSession({ status: 'loading', user, membership: null, membershipError: null });
+      if (active) setSession({ status: 'loading', user, membership: null, membershipError: null, sessionEnded: false });
       let membership: Membership | null = null;
       let membershipError: ServiceError | null = null;
       try {
@@ -40,19 +45,41 @@ export function useAuthSource(): AuthState {
       } catch (error) {
         membershipError = toServiceError(error);
       }
-      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, membership, membershipError });
+      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, membership, membershipError, sessionEnded: false });
     };
     // A session that cannot be read is no session: the sign-in form follows.
     void authService.getSessionUser().then(apply, () => apply(null));
     const unsubscribe = authService.onAuthChange((user) => void apply(user));
+
+    // A 401 from any call, or coming back to the tab, asks whether the session still stands; one check at a time.
+    let checking: Promise<unknown> | null = null;
+    const revalidate = () => {
+      if (currentUserId === null || checking) return;
+      checking = authService.revalidateSession().catch(() => true).finally(() => (checking = null));
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') revalidate();
+    };
+    const stopUnauthorized = authService.onApiUnauthorized(revalidate);
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       active = false;
       unsubscribe();
+      stopUnauthorized();
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, []);
 
   const signIn = useCallback((email: string, password: string) => authService.signIn(email, password), []);
-  const signOut = useCallback(() => authService.signOut(), []);
+  const signOut = useCallback(async () => {
+    signingOut.current = true;
+    try {
+      await authService.signOut();
+    } catch (failure) {
+      signingOut.current = false;
+      throw failure;
+    }
+  }, []);
   return useMemo<AuthState>(() => ({ ...session, signIn, signOut }), [session, signIn, signOut]);
 }
 

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
+import { useFormat } from '@/hooks/useFormat';
 import { useLang } from '@/hooks/useLang';
-import { formatHour } from '@/lib/format';
 import type { HourlyThroughput } from '@/types/queue';
 
 const WIDTH = 720;
@@ -15,9 +15,9 @@ const SERIES = [
 
 /** A hand-drawn SVG bar chart of queued, sent and failed per hour; a table carries the same data for screen readers. */
 export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { isRTL } = useLang();
-  const lang = i18n.language;
+  const format = useFormat();
   // Time runs in the reading direction.
   const hours = isRTL ? [...data].reverse() : data;
   const max = Math.max(1, ...hours.map((row) => Math.max(...SERIES.map(({ key }) => row[key]))));
@@ -44,14 +44,14 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
               ))}
               {index % labelEvery === 0 && (
                 <text x={x + bar} y={HEIGHT - 8} fontSize={11} fill="currentColor" textAnchor="middle">
-                  {formatHour(row.hour, lang)}
+                  {format.time(row.hour)}
                 </text>
               )}
             </g>
           );
         })}
       </svg>
-      <figcaption className="flex gap-4 text-sm">
+      <figcaption className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
         {SERIES.map(({ key, swatch }) => (
           <span key={key} className="inline-flex items-center gap-1.5">
             <span className={`inline-block size-3 rounded-sm ${swatch}`} aria-hidden="true" />
@@ -63,7 +63,7 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
         <caption>{t('metrics.throughput')}</caption>
         <thead>
           <tr>
-            <th scope="col">{t('metrics.hour')}</th>
+            <th scope="col">{format.withZone(t('metrics.hour'))}</th>
             {SERIES.map(({ key }) => (
               <th key={key} scope="col">
                 {t(`metrics.legend.${key}`)}
@@ -74,7 +74,7 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
         <tbody>
           {data.map((row) => (
             <tr key={row.hour}>
-              <th scope="row">{formatHour(row.hour, lang)}</th>
+              <th scope="row">{format.time(row.hour)}</th>
               {SERIES.map(({ key }) => (
                 <td key={key}>{row[key]}</td>
               ))}

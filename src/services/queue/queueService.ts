@@ -1,8 +1,9 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
+import { AdminStatusRows, QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
 import type {
+  AdminStatus,
   Lead,
   ProcessingState,
   QueueItemStatus,
@@ -66,6 +67,11 @@ export async function getQueueStatus(): Promise<QueueStatus> {
   const [row] = parseResponse(QueueStatusRows, unwrap(await supabase.rpc('queue_status')), 'queue_status() result');
   if (!row) throw new ServiceError('bad_response', 'queue_status() returned no row');
   return row;
+}
+
+/** Each visible admin's numbers, counted exactly as queue_status() counts the total (RLS decides who is visible). */
+export async function getAdminStatus(): Promise<AdminStatus[]> {
+  return parseResponse(AdminStatusRows, unwrap(await supabase.rpc('queue_admin_status')), 'queue_admin_status() result');
 }
 
 export async function setProcessingState(state: ProcessingState): Promise<ProcessingState> {

@@ -2,7 +2,7 @@ import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
 import type { ChannelState } from '@/services/queue/queueService';
 import type { ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
-import { backend } from '../backend';
+import { ADMIN, backend } from '../backend';
 
 const changeListeners = new Set<() => void>();
 const stateListeners = new Set<(state: ChannelState) => void>();
@@ -34,6 +34,7 @@ export const queueService = {
     backend.items.filter((item) => status === 'all' || item.status === status),
   ),
   getQueueStatus: vi.fn(async () => ({ ...backend.status })),
+  getAdminStatus: vi.fn(async () => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, email: ADMIN.email }]),
   setProcessingState: vi.fn(async (state: ProcessingState) => {
     backend.status = { ...backend.status, processing_state: state };
     return state;
