@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useMemo, useState } from 'react
 import { toServiceError, type ServiceError } from '@/services/errors';
 import { getAdminStatus, getQueueStatus, notifyQueueChanged, setProcessingState } from '@/services/queue/queueService';
 import type { AdminStatus, ProcessingState, QueueStatus } from '@/types/queue';
+import { useAuth } from './useAuth';
 import { useConnection } from './useConnection';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
@@ -29,13 +30,21 @@ export interface QueueStatusValue {
   pauseProcessing: () => Promise<boolean>;
 }
 
-async function loadStatus(): Promise<{ total: QueueStatus; admins: AdminStatus[] }> {
-  const [total, admins] = await Promise.all([getQueueStatus(), getAdminStatus()]);
-  return { total, admins };
-}
-
 /** Loads queue_status() and queue_admin_status() and keeps them current; mounted once by QueueStatusProvider. */
 export function useQueueStatusSource(): QueueStatusValue {
+  const { user, membership } = useAuth();
+  const isManager = membership?.role === 'manager';
+  const userId = user?.id ?? '';
+  const email = user?.email ?? null;
+  // An admin sees only their own queue: their one row is the total, so one call does.
+  const loadStatus = useCallback(async (): Promise<{ total: QueueStatus; admins: AdminStatus[] }> => {
+    if (!isManager) {
+      const total = await getQueueStatus();
+      return { total, admins: [{ ...total, user_id: userId, email }] };
+    }
+    const [total, admins] = await Promise.all([getQueueStatus(), getAdminStatus()]);
+    return { total, admins };
+  }, [isManager, userId, email]);
   const { data, error, loading, reload } = useLoader(loadStatus);
   const { live: socketLive } = useQueueChanges(reload);
   const { apiUp } = useConnection();

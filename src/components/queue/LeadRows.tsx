@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useEffect, useId, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useFormat } from '@/hooks/useFormat';
@@ -18,6 +18,8 @@ const STATE_BADGE: Record<LeadState, { variant: BadgeVariant; key: 'inQueue' | '
 };
 // Wide: one line per lead in columns. Narrow: a two-line card (name and state, then phone and last contact).
 const ROW_HEIGHT = { wide: 48, narrow: 72 };
+// The header row stays on top of the scrolling rows; scrolling to a row keeps it clear of the header.
+const HEADER_HEIGHT = 44;
 const LAYOUT =
   'grid items-center gap-x-2 px-3 grid-cols-[2.5rem_minmax(0,1fr)_auto] grid-rows-[auto_auto] md:grid-rows-1 md:grid-cols-[2.5rem_minmax(8rem,2fr)_minmax(8rem,1.5fr)_minmax(7rem,1fr)_minmax(8rem,1fr)]';
 
@@ -49,7 +51,6 @@ export function LeadRows(props: LeadRowsProps) {
   const format = useFormat();
   const wide = useMediaQuery(WIDE);
   const rowHeight = wide ? ROW_HEIGHT.wide : ROW_HEIGHT.narrow;
-  const scrollRef = useRef<HTMLDivElement>(null);
   const baseId = useId();
   const [active, setActive] = useState(0);
   const activeIndex = Math.min(active, Math.max(0, rows.length - 1));
@@ -58,8 +59,10 @@ export function LeadRows(props: LeadRowsProps) {
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
-    getScrollElement: () => scrollRef.current,
+    getScrollElement: () => gridRef.current,
     estimateSize: () => rowHeight,
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT,
     overscan: 12,
     initialRect: { width: 960, height: 480 },
   });
@@ -71,7 +74,7 @@ export function LeadRows(props: LeadRowsProps) {
     virtualizer.scrollToIndex(next, { align: 'auto' });
   };
 
-  const pageSize = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 448) / rowHeight) - 1);
+  const pageSize = Math.max(1, Math.floor(((gridRef.current?.clientHeight ?? 492) - HEADER_HEIGHT) / rowHeight) - 1);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (rows.length === 0) return;
     const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: pageSize, PageUp: -pageSize };
@@ -101,10 +104,11 @@ export function LeadRows(props: LeadRowsProps) {
       tabIndex={0}
       onKeyDown={onKeyDown}
       onFocus={() => rows.length > 0 && !activeRendered && virtualizer.scrollToIndex(activeIndex)}
-      className="group rounded-md border border-border focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+      // The grid is its own scroll area and the one tab stop: the keyboard scrolls it and moves the active row.
+      className="group relative h-[31rem] overflow-y-auto overflow-x-hidden rounded-md border border-border focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
       data-testid="lead-grid"
     >
-      <div role="rowgroup">
+      <div role="rowgroup" className="sticky top-0 z-10">
         <div role="row" aria-rowindex={1} className={`${LAYOUT} h-11 border-b border-border bg-muted text-sm font-medium text-muted-foreground`}>
           <div role="columnheader" className="flex justify-center">
             {!readOnly && (
@@ -139,7 +143,7 @@ export function LeadRows(props: LeadRowsProps) {
           </div>
         </div>
       </div>
-      <div ref={scrollRef} role="rowgroup" className="relative h-[28rem] overflow-y-auto overflow-x-hidden" data-testid="lead-rows">
+      <div role="rowgroup" className="relative" data-testid="lead-rows">
         {rows.length === 0 ? (
           <div role="row">
             <div role="gridcell" aria-colspan={5} className="p-6 text-center text-muted-foreground">
@@ -169,7 +173,7 @@ export function LeadRows(props: LeadRowsProps) {
                     'absolute start-0 top-0 w-full border-b border-border text-sm last:border-0 hover:bg-muted/60 max-md:py-2',
                     isActive && 'group-focus-visible:bg-info-soft group-focus-visible:outline-2 group-focus-visible:-outline-offset-2 group-focus-visible:outline-ring',
                   )}
-                  style={{ height: rowHeight, transform: `translateY(${item.start}px)` }}
+                  style={{ height: rowHeight, transform: `translateY(${item.start - HEADER_HEIGHT}px)` }}
                 >
                   <div role="gridcell" className="flex justify-center max-md:row-span-2">
                     {!readOnly && (
@@ -184,8 +188,11 @@ export function LeadRows(props: LeadRowsProps) {
                       />
                     )}
                   </div>
-                  <div role="gridcell" className="truncate font-medium" title={lead.name}>
-                    <bdi>{lead.name}</bdi>
+                  <div role="gridcell" className="min-w-0 font-medium" title={lead.name}>
+                    {/* The name's own direction decides where it is cut; as an inline box it still sits at the column's start. */}
+                    <span dir="auto" className="inline-block max-w-full truncate align-bottom">
+                      {lead.name}
+                    </span>
                   </div>
                   <div role="gridcell" className="truncate text-muted-foreground tabular-nums max-md:col-start-2 max-md:row-start-2 max-md:text-xs md:text-foreground">
                     <span dir="ltr">{formatPhone(lead.phone)}</span>

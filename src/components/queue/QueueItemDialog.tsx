@@ -24,12 +24,13 @@ export function QueueItemDialog({ item, name, action }: { item: QueueListItem; n
   return (
     <Dialog>
       <DialogTrigger
-        className="max-w-full truncate text-start font-medium underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring rounded-sm"
+        dir="auto"
+        className="block max-w-full truncate rounded-sm font-medium underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
         title={name}
         aria-label={t('queue.list.details', { name })}
         data-testid="item-details"
       >
-        <bdi>{name}</bdi>
+        {name}
       </DialogTrigger>
       <DialogContent closeLabel={t('common.close')} data-testid="item-dialog">
         <DialogTitle className="break-words">

@@ -8,11 +8,11 @@ import { useScopeOutlook } from '@/hooks/useOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { nowDate } from '@/lib/clock';
 import { formatDuration } from '@/lib/format';
-import type { QueueAlert, QueueStatus } from '@/types/queue';
+import type { QueueAlert } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Hint } from '@/components/ui/hint';
-import { Table, TableBody, TableCell, TableFooter, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { AdminNumbers } from './AdminNumbers';
 import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ThroughputChart = lazy(() => import('./ThroughputChart'));
@@ -40,21 +40,6 @@ const SEVERITY_VARIANT = { critical: 'destructive', warning: 'warning', info: 'i
 
 function severityOf(alert: QueueAlert): Severity {
   return alert.severity === 'critical' || alert.severity === 'warning' ? alert.severity : 'info';
-}
-
-/** One row of the per-admin table: the same four numbers the cards show, counted the same way. */
-function AdminCells({ row, dash }: { row: QueueStatus; dash: string }) {
-  const format = useFormat();
-  return (
-    <>
-      {(['depth', 'sent_24h', 'failed_24h'] as const).map((key) => (
-        <TableCell key={key} className="tabular-nums">
-          {format.number(row[key])}
-        </TableCell>
-      ))}
-      <TableCell className="tabular-nums">{format.percent(row.success_rate) ?? dash}</TableCell>
-    </>
-  );
 }
 
 /** Depth, flow and success over 24 h, hourly throughput, alerts, the drain ETA and (for managers) per-admin numbers. */
@@ -163,36 +148,7 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
                 {t('metrics.performanceEmpty')}
               </p>
             ) : (
-              <Table data-testid="performance-table">
-                <caption className="pb-2 text-start text-xs text-muted-foreground">{t('metrics.performanceCounted')}</caption>
-                <TableHeader>
-                  <TableRow>
-                    {(['user', 'depth', 'sent24h', 'failed24h', 'successRate'] as const).map((key) => (
-                      <TableHead key={key} scope="col">
-                        {t(`metrics.${key}`)}
-                      </TableHead>
-                    ))}
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {admins.map((row) => (
-                    <TableRow key={row.user_id} data-testid="performance-row">
-                      <TableCell className="max-w-48 truncate" title={row.email ?? undefined}>
-                        <bdi>{row.email ?? t('metrics.formerAdmin')}</bdi>
-                      </TableCell>
-                      <AdminCells row={row} dash={dash} />
-                    </TableRow>
-                  ))}
-                </TableBody>
-                {total && admins.length > 1 && (
-                  <TableFooter>
-                    <TableRow data-testid="performance-total">
-                      <TableHead scope="row">{t('metrics.clientTotal')}</TableHead>
-                      <AdminCells row={total} dash={dash} />
-                    </TableRow>
-                  </TableFooter>
-                )}
-              </Table>
+              <AdminNumbers admins={admins} total={total} />
             )}
           </CardContent>
         </Card>

@@ -51,7 +51,11 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 /** The shown admin's settings: a form for an admin's own, read-only for a manager, a hint for the client's total. */
 export function QueueSettingsPanel() {
   const { t } = useTranslation();
-  const { adminId, settings, loading, error, reload, save } = useQueueScope();
+  const { admins, adminId, settings: picked, loading, error, reload, save } = useQueueScope();
+  // A client with one admin has nothing to pick: the total is that admin's queue.
+  const only = adminId === null && admins.length === 1 ? admins[0] : undefined;
+  const settings = picked ?? only?.settings ?? null;
+  const owner = adminId ?? only?.userId ?? null;
   if (loading && !settings) {
     return (
       <p role="status" className="p-6 text-muted-foreground">
@@ -60,14 +64,14 @@ export function QueueSettingsPanel() {
     );
   }
   if (error && !settings) return <LoadErrorAlert error={error} onRetry={() => void reload()} />;
-  if (!settings || adminId === null) {
+  if (!settings || owner === null) {
     return (
       <p className="rounded-md border border-border bg-card p-6 text-muted-foreground" data-testid="settings-pick-admin">
         {t('settings.pickAdmin')}
       </p>
     );
   }
-  return <SettingsForm key={adminId} initial={settings} onSave={save} />;
+  return <SettingsForm key={owner} initial={settings} onSave={save} />;
 }
 
 function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {

@@ -59,7 +59,7 @@ export function SendAtPicker({ value, onChange, describedBy }: { value: SendAt; 
           <NativeSelect
             id={dayId}
             data-testid="scheduled-for"
-            className="w-52 max-w-full"
+            className="w-64 max-w-full"
             value={value.day}
             options={days}
             onValueChange={(day) => onChange({ day, time: value.time })}

@@ -32,19 +32,24 @@ function urlOf(input: RequestInfo | URL): string {
   return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 }
 
-/** The fetch handed to createClient: records reachability and reports 401s (auth's own endpoints handle theirs). */
-export async function trackedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(input, init);
-  } catch (error) {
-    if (!init?.signal?.aborted) setState('down');
-    throw error;
-  }
-  // A gateway that answers but cannot reach the API is as good as down.
-  setState(response.status >= 502 && response.status <= 504 ? 'down' : 'up');
-  if (response.status === 401 && !urlOf(input).includes('/auth/v1/')) {
-    for (const listener of unauthorizedListeners) listener();
-  }
-  return response;
+/** A fetch that records reachability and reports 401s (auth's own endpoints handle theirs); `base` does the request. */
+export function createTrackedFetch(base: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    let response: Response;
+    try {
+      response = await base(input, init);
+    } catch (error) {
+      if (!init?.signal?.aborted) setState('down');
+      throw error;
+    }
+    // A gateway that answers but cannot reach the API is as good as down.
+    setState(response.status >= 502 && response.status <= 504 ? 'down' : 'up');
+    if (response.status === 401 && !urlOf(input).includes('/auth/v1/')) {
+      for (const listener of unauthorizedListeners) listener();
+    }
+    return response;
+  };
 }
+
+/** The fetch handed to createClient. */
+export const trackedFetch = createTrackedFetch((input, init) => fetch(input, init));
