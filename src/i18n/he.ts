@@ -195,7 +195,8 @@ export const he = {
     unavailable: 'השירות אינו זמין כרגע. נסה שוב בעוד דקה.',
     server_error: 'השרת לא הצליח להשלים את הפעולה, ושום דבר לא השתנה. נסה שוב.',
     bad_response: 'השרת החזיר תשובה שהאפליקציה אינה מבינה. רענן את הדף; אם זה חוזר, דווח על כך.',
-    unknown: 'משהו השתבש (קוד {{code}}). נסה שוב; אם זה חוזר, מסור לתמיכה את הקוד.',
+    // Codes are Latin: isolated (U+2068…U+2069) so the sentence around them keeps its order.
+    unknown: 'משהו השתבש (קוד \u2068{{code}}\u2069). נסה שוב; אם זה חוזר, מסור לתמיכה את הקוד.',
   },
   agentErrors: {
     http_refused: 'מערכת הסוכן דחתה את ההודעה (HTTP {{status}}).',
@@ -208,7 +209,7 @@ export const he = {
     lease_expired: 'השליחה נקטעה ולא נותרו ניסיונות.',
     conversation_start_failed: 'וואטסאפ לא הצליח לפתוח את השיחה.',
     opted_out: 'הליד ביקש לא לקבל הודעות.',
-    unknown: 'השליחה נכשלה (קוד {{code}}).',
+    unknown: 'השליחה נכשלה (קוד \u2068{{code}}\u2069).',
     unspecified: 'השליחה נכשלה.',
   },
   alerts: {
@@ -221,7 +222,7 @@ export const he = {
     business_hours_violation_one: 'ניסיון אחד להוסיף לתור מחוץ לשעות הפעילות ב־24 השעות האחרונות.',
     business_hours_violation_two: 'שני ניסיונות להוסיף לתור מחוץ לשעות הפעילות ב־24 השעות האחרונות.',
     business_hours_violation_other: '{{value}} ניסיונות להוסיף לתור מחוץ לשעות הפעילות ב־24 השעות האחרונות.',
-    unknown: 'התראה {{code}}: {{value}}.',
+    unknown: 'התראה \u2068{{code}}\u2069: {{value}}.',
   },
   settings: {
     title: 'הגדרות תור',

@@ -171,7 +171,8 @@ for (const lang of ['en', 'he'] as const) {
         await expectNoSeriousA11yViolations(page, `${name} (manager, ${lang}, ${size})`);
         await screenshot(page, `${name}-manager-${lang}-${size}`);
       };
-      await expect(page.getByTestId('performance-table')).toBeVisible();
+      // A table on wide screens, one card per admin on phones.
+      await expect(page.getByTestId(size === 'phone' ? 'performance-cards' : 'performance-table')).toBeVisible();
       const picker = page.getByTestId('admin-picker');
       await expect(picker.locator('option')).toHaveText([lang === 'he' ? 'סך הכול ללקוח (כל מנהלי המערכת)' : 'Client total (all admins)', 'test@test.test']);
       if (lang === 'he' && size === 'desktop') {
@@ -180,7 +181,7 @@ for (const lang of ['en', 'he'] as const) {
       }
       await check('dashboard');
       await page.goto('/admin/queue-management');
-      await expect(page.getByTestId('read-only-notice')).toBeVisible();
+      await expect(page.getByTestId('read-only-notice')).toBeVisible({ timeout: 30_000 });
       await expect(page.getByTestId('lead-row-1')).toBeVisible();
       await page.getByTestId('admin-picker').selectOption('test@test.test');
       await page.getByRole('tab').nth(1).click();

@@ -26,7 +26,7 @@ test('the keyboard reaches row 500 of 10,000 leads, selects it, and the grid say
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
   const grid = page.getByTestId('lead-grid');
-  await expect(page.getByTestId('lead-count')).toHaveText('10000 leads');
+  await expect(page.getByTestId('lead-count')).toHaveText('10000 leads', { timeout: 30_000 });
   await expect(grid).toHaveAttribute('aria-rowcount', '10001');
 
   // One tab stop: from the filter, Tab lands on the grid (the controls between are skipped when disabled).
@@ -57,7 +57,7 @@ test('the keyboard reaches row 500 of 10,000 leads, selects it, and the grid say
 test('tab panels show where the focus is', async ({ page }) => {
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
-  await page.getByRole('tab', { name: 'Metrics' }).click();
+  await page.getByRole('tab', { name: 'Metrics' }).click({ timeout: 30_000 });
   await page.keyboard.press('Tab');
   const panel = page.getByRole('tabpanel');
   await expect(panel).toBeFocused();

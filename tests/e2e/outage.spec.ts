@@ -15,8 +15,8 @@ test('API down for 10 seconds: the badge says offline, the banners come, and bot
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
   const badge = page.getByTestId('live-indicator');
+  await expect(page.getByTestId('lead-row-1')).toBeVisible({ timeout: 30_000 });
   await expect(badge).toHaveText('Live');
-  await expect(page.getByTestId('lead-row-1')).toBeVisible();
 
   for (const url of API) await page.route(url, (route) => route.abort('connectionrefused'));
   const blockedAt = Date.now();
@@ -36,7 +36,7 @@ test('API down for 10 seconds: the badge says offline, the banners come, and bot
 test('a session revoked elsewhere lands on the sign-in with a sentence, and signing in comes back to the same page', async ({ page }) => {
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
-  await expect(page.getByTestId('lead-row-1')).toBeVisible();
+  await expect(page.getByTestId('lead-row-1')).toBeVisible({ timeout: 30_000 });
 
   // Another device signs this user out everywhere (GoTrue's global logout ends every session).
   const elsewhere = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: WebSocket as never } });

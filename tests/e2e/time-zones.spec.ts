@@ -43,7 +43,7 @@ test('with a London browser, every time on screen is the admin’s Jerusalem tim
   await pinNow(page, MONDAY);
   await page.goto('/admin/queue-management');
 
-  await expect(page.getByTestId('last-run')).toHaveText(inZone(lastRun));
+  await expect(page.getByTestId('last-run')).toHaveText(inZone(lastRun), { timeout: 30_000 });
   await expect(page.getByText('Last processor run · Israel Time')).toBeVisible();
   const closing = fromZonedTime(`${jerusalemDay(MONDAY)}T17:00:00`, ZONE);
   await expect(page.getByTestId('next-window')).toHaveText(`Open now, until ${inZone(closing)}`);

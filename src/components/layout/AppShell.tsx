@@ -1,5 +1,5 @@
 import type { MouseEvent, ReactNode } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { LayoutDashboard, ListOrdered, LogOut } from 'lucide-react';
 import { toast } from 'sonner';
@@ -23,8 +23,9 @@ function navClass({ isActive }: { isActive: boolean }) {
 function GuardedNavLink({ to, children }: { to: string; children: ReactNode }) {
   const guard = useNavigationGuard();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
   const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
-    if (!guard.dirty) return;
+    if (!guard.dirty || pathname === to) return;
     event.preventDefault();
     guard.confirm(() => navigate(to));
   };

@@ -124,7 +124,7 @@ describe('describeError never shows a backend message', () => {
   it('gives an unknown failure a generic sentence in the user’s language with the code for support', () => {
     const odd = new ServiceError('unknown', RAW, { backendCode: 'ZZ123' }, 418);
     expect(describeError(odd, t('en'))).toBe('Something went wrong (code ZZ123). Try again; if it keeps happening, tell support the code.');
-    expect(describeError(odd, t('he'))).toBe('משהו השתבש (קוד ZZ123). נסה שוב; אם זה חוזר, מסור לתמיכה את הקוד.');
+    expect(describeError(odd, t('he'))).toBe('משהו השתבש (קוד \u2068ZZ123\u2069). נסה שוב; אם זה חוזר, מסור לתמיכה את הקוד.');
     expect(describeError(new RangeError('items is undefined'), t('en'))).toContain('code RangeError');
   });
 
