@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
-import { ANON_KEY } from './local-supabase/keys.ts';
-import { freePort } from './local-supabase/postgres.ts';
+import { ANON_KEY, freePort } from '@leads-queue/local-supabase';
 
 /**
  * Browser e2e against a freshly seeded local stack (real Postgres, gateway, Deno functions) and
@@ -12,12 +11,13 @@ interface E2ePorts {
   stack: number;
   db: number;
   sink: number;
+  mail: number;
   app: number;
 }
 
 async function ports(): Promise<E2ePorts> {
   if (process.env.LQ_E2E_PORTS) return JSON.parse(process.env.LQ_E2E_PORTS) as E2ePorts;
-  const picked = { stack: await freePort(), db: await freePort(), sink: await freePort(), app: await freePort() };
+  const picked = { stack: await freePort(), db: await freePort(), sink: await freePort(), mail: await freePort(), app: await freePort() };
   process.env.LQ_E2E_PORTS = JSON.stringify(picked);
   return picked;
 }
@@ -64,13 +64,14 @@ export default defineConfig({
   webServer: [
     {
       name: 'stack',
-      command: 'npx tsx local-supabase/cli.ts stack --reset',
+      // The package's bin, as `npm run stack` calls it (the cron stand-in stays off: the tests drive the processor).
+      command: 'npx local-supabase stack --reset --agent-sink',
       env: {
         LQ_DATA_DIR: '.local/e2e',
         STACK_PORT: String(port.stack),
         DB_PORT: String(port.db),
         AGENT_SINK_PORT: String(port.sink),
-        QUEUE_PROCESSOR_INTERVAL: '0',
+        MAIL_PORT: String(port.mail),
       },
       wait: { stdout: /ready/ },
       timeout: 180_000,

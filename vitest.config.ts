@@ -42,6 +42,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The local stack's own contract tests, with their own cluster and fixture schema.
+      'local-supabase/vitest.config.ts',
     ],
   },
 });

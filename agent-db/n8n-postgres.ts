@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
+import { databaseUrl, startEmbeddedPostgres } from '@leads-queue/local-supabase';
 
 const dataDir = process.argv[2] ?? '/tmp/leads-queue-n8n-pg';
 const port = Number(process.argv[3] ?? 55433);

@@ -11,13 +11,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { createGateway } from '../local-supabase/gateway.ts';
-import { ANON_KEY } from '../local-supabase/keys.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../local-supabase/migrate.ts';
-import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
+import { ANON_KEY, createGateway, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+
+/** The repository root (this file's folder is bench). */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const ADMIN = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };

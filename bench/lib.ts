@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { claimsFor } from '../tests/support/roles.ts';
 
-export { withClient } from '../local-supabase/connections.ts';
+export { withClient } from '@leads-queue/local-supabase';
 
 export type Cell = string | number | null;
 

@@ -9,11 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
-import { applyBootstrap } from '../local-supabase/migrate.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../tests/support/realtimeServer.ts';
-import { userToken } from '../tests/support/tokens.ts';
-import { watchChanges, type ChangeWatch } from '../tests/support/watchChanges.ts';
+import { applyBootstrap, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+import { startRealtimeTestServer, userToken, watchChanges, type ChangeWatch, type RealtimeTestServer } from '@leads-queue/local-supabase/testing';
 
 export interface FanoutOptions {
   server: RealtimeTestServer;

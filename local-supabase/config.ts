@@ -1,25 +1,40 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ROOT } from './migrate.ts';
+import { supabasePath } from './project.ts';
 
 /** The parts of `supabase/config.toml` the local stack honours, with the CLI's defaults. */
 export interface StackConfig {
+  /** `project_id`; the embedded database is named after it. */
+  projectId: string;
   api: { port: number; schemas: string[]; maxRows: number };
   db: { port: number };
+  /** The mail catcher (the CLI's Inbucket/Mailpit), on its own port. */
+  inbucket: { enabled: boolean; port: number };
   auth: {
     siteUrl: string;
+    /** Where /verify may redirect besides site_url (globs with `*` and `**`, as GoTrue). */
+    additionalRedirectUrls: string[];
     jwtExpiry: number;
     enableSignup: boolean;
+    enableAnonymousSignIns: boolean;
     enableConfirmations: boolean;
     minimumPasswordLength: number;
     /** Seconds a rotated refresh token may still be presented (GoTrue's default 10). */
     refreshTokenReuseInterval: number;
+    email: {
+      /** Email changes need a confirmation from the old address as well as the new one. */
+      doubleConfirmChanges: boolean;
+      /** A password change needs a recent reauthentication nonce. */
+      securePasswordChange: boolean;
+      /** Seconds between two mails of one kind to one user. */
+      maxFrequencySeconds: number;
+      /** Seconds an emailed OTP or link stays valid. */
+      otpExpirySeconds: number;
+      otpLength: number;
+    };
   };
   /** Per function; a function not listed verifies JWTs (the CLI's default). */
   functions: Record<string, { verifyJwt: boolean }>;
 }
-
-const CONFIG_FILE = path.join(ROOT, 'supabase', 'config.toml');
 
 type TomlValue = string | number | boolean | TomlValue[];
 type TomlTable = { [key: string]: TomlValue | TomlTable };
@@ -117,6 +132,20 @@ function bool(value: unknown, fallback: boolean): boolean {
 function str(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
+/** The CLI's durations: a number of seconds or a Go duration such as "1s", "1m30s". */
+function seconds(value: unknown, fallback: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return fallback;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  let matched = '';
+  for (const part of value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(part[1]) * (units[part[2] ?? 's'] ?? 1);
+    matched += part[0];
+  }
+  if (matched === '' || matched !== value) throw new Error(`config.toml: unsupported duration ${JSON.stringify(value)}`);
+  return total;
+}
 
 export function configFromToml(source: string): StackConfig {
   const doc = parseToml(source);
@@ -128,24 +157,37 @@ export function configFromToml(source: string): StackConfig {
   for (const [name, value] of Object.entries(table(doc.functions))) {
     functions[name] = { verifyJwt: bool(table(value).verify_jwt, true) };
   }
-  const schemas = Array.isArray(api.schemas) ? api.schemas.filter((s): s is string => typeof s === 'string') : ['public', 'graphql_public'];
+  const strings = (value: TomlValue | TomlTable | undefined): string[] | undefined =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined;
+  const inbucket = table(doc.inbucket);
   return {
-    api: { port: num(api.port, 54321), schemas, maxRows: num(api.max_rows, 1000) },
+    projectId: str(doc.project_id, 'supabase'),
+    api: { port: num(api.port, 54321), schemas: strings(api.schemas) ?? ['public', 'graphql_public'], maxRows: num(api.max_rows, 1000) },
     db: { port: num(db.port, 54322) },
+    inbucket: { enabled: bool(inbucket.enabled, true), port: num(inbucket.port, 54324) },
     auth: {
       siteUrl: str(auth.site_url, 'http://127.0.0.1:3000'),
+      additionalRedirectUrls: strings(auth.additional_redirect_urls) ?? [],
       jwtExpiry: num(auth.jwt_expiry, 3600),
       enableSignup: bool(auth.enable_signup, true),
+      enableAnonymousSignIns: bool(auth.enable_anonymous_sign_ins, false),
       enableConfirmations: bool(email.enable_confirmations, false),
       minimumPasswordLength: num(auth.minimum_password_length, 6),
       refreshTokenReuseInterval: num(auth.refresh_token_reuse_interval, 10),
+      email: {
+        doubleConfirmChanges: bool(email.double_confirm_changes, true),
+        securePasswordChange: bool(email.secure_password_change, false),
+        maxFrequencySeconds: seconds(email.max_frequency, 1),
+        otpExpirySeconds: num(email.otp_expiry, 3600),
+        otpLength: num(email.otp_length, 6),
+      },
     },
     functions,
   };
 }
 
 /** Reads supabase/config.toml (or another file); a missing file means the CLI's defaults. */
-export function loadConfig(file = CONFIG_FILE): StackConfig {
+export function loadConfig(file = supabasePath('config.toml')): StackConfig {
   let source = '';
   try {
     source = readFileSync(file, 'utf8');

@@ -1,24 +1,32 @@
 /**
- * The pg_cron + pg_net stand-in: POSTs `{trigger:'cron'}` to queue-processor with the service
- * role key, as the cron migration does on hosted Supabase. A run still in flight when the next
- * tick comes makes that tick a no-op, so runs never overlap.
+ * The pg_cron stand-in. A job is what `cron.schedule(name, schedule, command)` runs on hosted Supabase:
+ * either a call of an Edge Function (`net.http_post(…/functions/v1/<fn>)` with the service role key:
+ * `{functionName}`) or a SQL command run in the database as its owner (`{sql}`, e.g.
+ * `select public.purge_expired_queue_items()`). A run still in flight when the next tick comes makes
+ * that tick a no-op, so runs of one job never overlap.
  */
+import pg from 'pg';
 
-export interface CronOptions {
-  /** Gateway base URL. */
-  url: string;
-  serviceRoleKey: string;
+interface CronCommon {
   intervalMs: number;
-  functionName?: string;
-  /** Per-call timeout; pg_net's default is 5 s, the processor may need longer. */
+  /** Per-call timeout; pg_net's default is 5 s, a processor may need longer. */
   timeoutMs?: number;
   log?: (line: string) => void;
 }
 
+export type CronOptions = CronCommon &
+  (
+    | { functionName: string; /** Gateway base URL. */ url: string; serviceRoleKey: string; sql?: undefined }
+    | { sql: string; /** A superuser (job owner) URL of the database. */ databaseUrl: string; functionName?: undefined }
+  );
+
 export interface CronRun {
   startedAt: number;
   finishedAt: number;
+  /** HTTP status of a function job; null for SQL jobs and failed calls. */
   status: number | null;
+  /** A SQL job's first column of its first row. */
+  result?: unknown;
   error: string | null;
 }
 
@@ -33,26 +41,45 @@ export interface Cron {
 
 export function startCron(options: CronOptions): Cron {
   const log = options.log ?? (() => {});
-  const target = `${options.url}/functions/v1/${options.functionName ?? 'queue-processor'}`;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const name = options.sql === undefined ? options.functionName : options.sql;
   let running: Promise<void> | null = null;
   let stopped = false;
+
+  async function callFunction(record: CronRun, target: { url: string; serviceRoleKey: string; functionName: string }) {
+    const response = await fetch(`${target.url}/functions/v1/${target.functionName}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${target.serviceRoleKey}` },
+      body: JSON.stringify({ trigger: 'cron' }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    record.status = response.status;
+    const text = await response.text();
+    log(`[cron] ${name} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+
+  async function runSql(record: CronRun, databaseUrl: string, sql: string) {
+    const client = new pg.Client({ connectionString: databaseUrl, statement_timeout: timeoutMs });
+    await client.connect();
+    try {
+      const { rows, fields } = await client.query(sql);
+      const first = fields[0]?.name;
+      record.result = first === undefined ? null : (rows[0]?.[first] ?? null);
+      log(`[cron] ${name}: ${JSON.stringify(record.result)?.slice(0, 300)}`);
+    } finally {
+      await client.end();
+    }
+  }
 
   async function run(): Promise<void> {
     const startedAt = Date.now();
     const record: CronRun = { startedAt, finishedAt: startedAt, status: null, error: null };
     try {
-      const response = await fetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.serviceRoleKey}` },
-        body: JSON.stringify({ trigger: 'cron' }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-      });
-      record.status = response.status;
-      const text = await response.text();
-      log(`[cron] queue-processor answered ${response.status}: ${text.slice(0, 300)}`);
+      if (options.sql === undefined) await callFunction(record, options);
+      else await runSql(record, options.databaseUrl, options.sql);
     } catch (error) {
       record.error = (error as Error).message;
-      log(`[cron] queue-processor call failed: ${record.error}`);
+      log(`[cron] ${name} failed: ${record.error}`);
     } finally {
       record.finishedAt = Date.now();
       cron.runs.push(record);

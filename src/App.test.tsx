@@ -3,7 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { browserLanguage } from '@/i18n';
 import * as authService from '@/services/auth/authService';
 import { DEFAULT_SETTINGS } from '@/lib/settings';
-import { backend } from '@tests/support/app/backend';
+import * as queueService from '@/services/queue/queueService';
+import * as settingsService from '@/services/queue/queueSettingsService';
+import { backend, CLIENT_ID } from '@tests/support/app/backend';
 import { emitUnauthorized } from '@tests/support/app/fakes/authService';
 import { renderApp } from '@tests/support/app/renderApp';
 
@@ -73,8 +75,8 @@ describe('App', () => {
       { userId: 'a0000000-0000-4000-8000-0000000000a2', settings: { ...DEFAULT_SETTINGS, daily_target: 30, processing_state: 'paused', last_processor_run_at: null } },
     ];
     backend.adminStatus = [
-      { ...backend.status, user_id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' },
-      { ...backend.status, user_id: 'a0000000-0000-4000-8000-0000000000a2', email: 'second@test.test', depth: 0, processing_state: 'paused' },
+      { ...backend.status, user_id: 'a0000000-0000-4000-8000-000000000001', client_id: CLIENT_ID, email: 'test@test.test' },
+      { ...backend.status, user_id: 'a0000000-0000-4000-8000-0000000000a2', client_id: CLIENT_ID, email: 'second@test.test', depth: 0, processing_state: 'paused' },
     ];
     const { user } = renderApp({ route: '/admin/queue-management', as: 'manager' });
     expect(await screen.findByTestId('read-only-notice')).toHaveTextContent('You are viewing as a manager');
@@ -98,8 +100,26 @@ describe('App', () => {
     expect(await screen.findByTestId('performance-table')).toBeInTheDocument();
   });
 
+  it('an admin of two businesses picks one in the header: status, settings and the queue follow it, and it is remembered', async () => {
+    const second = '22222222-2222-4222-8222-222222222222';
+    backend.memberships = [
+      { clientId: CLIENT_ID, role: 'admin', clientName: 'Demo' },
+      { clientId: second, role: 'admin', clientName: 'Other' },
+    ];
+    vi.mocked(authService.getMemberships).mockResolvedValue(backend.memberships);
+    const { user } = renderApp({ route: '/admin/queue-management' });
+    const picker = await screen.findByTestId('client-picker');
+    expect(picker).toHaveValue(CLIENT_ID);
+    await user.selectOptions(screen.getByLabelText('Business'), second);
+    await waitFor(() => expect(queueService.getQueueStatus).toHaveBeenLastCalledWith(second));
+    await waitFor(() => expect(queueService.listQueueItems).toHaveBeenLastCalledWith(second, expect.anything()));
+    expect(localStorage.getItem('lq.client')).toBe(second);
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    await waitFor(() => expect(settingsService.listAdminSettings).toHaveBeenLastCalledWith(second));
+  });
+
   it('tells a user without a business what to do', async () => {
-    vi.mocked(authService.getMembership).mockResolvedValue(null);
+    vi.mocked(authService.getMemberships).mockResolvedValue([]);
     renderApp({ route: '/dashboard' });
     expect(await screen.findByText('Your account is not a member of any business. Ask an admin to add you.')).toBeInTheDocument();
   });

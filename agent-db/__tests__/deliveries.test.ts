@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signWebhook, verifyWebhook } from '@shared/agentWebhook.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../local-supabase/postgres.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '@leads-queue/local-supabase';
 import { evaluateExpression, nodeNamed, runCodeNode, type Item } from './n8nSandbox.ts';
 
 /**

@@ -4,12 +4,15 @@
  * role + claims, and through supabase-js + the gateway when the local stack is there; then a second
  * pass, with the list read page-first.
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { claims, connectAs, emptyResult, fmt, percentile, sample, timeIt, withClient, type BenchContext, type Role, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const CLIENT0 = '00000000-0000-4000-9000-000000000000';
 const BENCH_ADMIN = { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' };
@@ -132,10 +135,6 @@ async function sameAnswers(url: string): Promise<{ admin: boolean; manager: bool
   });
 }
 
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
-}
-
 interface GatewayFigures {
   /** supabase-js latency per call. */
   admin: Record<string, Stats>;
@@ -152,8 +151,7 @@ const median = (values: number[]) => percentile(values, 50);
  * overhead is not blurred by drift between two separate series.
  */
 async function measureGateway(url: string, runs: number): Promise<GatewayFigures | string> {
-  if (!(await exists(path.join(ROOT, 'tests', 'support', 'stack.ts')))) return 'tests/support/stack.ts is missing';
-  const { startTestStack } = await import('../../tests/support/stack.ts');
+  const { startTestStack } = await import('@leads-queue/local-supabase/testing');
   const stack = await startTestStack({ databaseUrl: url });
   try {
     const out: Partial<GatewayFigures> = { overhead: { admin: {}, manager: {} } };

@@ -1,12 +1,15 @@
 /**
- * Suite 2 — enqueue: 10,000 leads in one enqueue_leads call (as the Demo admin, committed), and the
- * same 10,000 through the queue-leads Edge Function on the local stack (10 calls of 1,000, its cap).
+ * Suite 2 — enqueue: 10,000 leads through enqueue_leads as the Demo admin (10 calls of 1,000, its cap, in one
+ * transaction to the commit), and the same 10,000 through the queue-leads Edge Function on the local stack.
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
+import { fileURLToPath } from 'node:url';
+import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { connectAs, emptyResult, fmt, percentile, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const DEMO_ADMIN = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
@@ -29,11 +32,9 @@ async function reset(url: string): Promise<string[]> {
 }
 
 async function viaFunction(url: string, ids: string[]): Promise<{ totalMs: number; callsMs: number[] } | string> {
-  if (!(await exists(path.join(ROOT, 'tests', 'support', 'stack.ts')))) return 'tests/support/stack.ts is missing';
   if (!(await exists(path.join(ROOT, 'supabase', 'functions', 'queue-leads', 'index.ts')))) return 'supabase/functions/queue-leads is missing';
-  const { startTestStack } = await import('../../tests/support/stack.ts');
-  // A high queueing rate limit: the bench measures the path, not the limiter.
-  const stack = await startTestStack({ databaseUrl: url, functions: true, env: { QUEUE_OPERATIONS_PER_HOUR: '1000000' } });
+  const { startTestStack } = await import('@leads-queue/local-supabase/testing');
+  const stack = await startTestStack({ databaseUrl: url, functions: true });
   try {
     const admin = await stack.signIn(DEMO_ADMIN.email, 'testtesttest');
     // Warm-up: boots the Deno worker (a rejected empty request queues nothing).
@@ -56,10 +57,9 @@ async function viaFunction(url: string, ids: string[]): Promise<{ totalMs: numbe
   }
 }
 
-/** The INSERT enqueue_leads runs, explained: per-constraint FK trigger time and the audit/metrics statement trigger. */
+/** The INSERT enqueue_leads runs (as its owner), explained: per-constraint FK trigger time and the statement triggers. */
 async function insertBreakdown(url: string, ids: string[]): Promise<{ summary: string; plan: string }> {
-  const admin = await connectAs(url, DEMO_ADMIN);
-  try {
+  return withClient(url, async (admin) => {
     await admin.query('begin');
     const { rows } = await admin.query<{ 'QUERY PLAN': string }>(
       `explain (analyze, buffers, costs off)
@@ -75,9 +75,7 @@ async function insertBreakdown(url: string, ids: string[]): Promise<{ summary: s
     const total = pick(/Execution Time: ([\d.]+)/);
     const insertOnly = pick(/Insert on whatsapp_message_queue \(actual time=[\d.]+\.\.([\d.]+)/);
     return { summary: `total ${Number(total).toFixed(0)} ms = insert with its index entries (9 indexes cover a pending row) ${Number(insertOnly).toFixed(0)} ms, ${triggers.join(', ')}`, plan };
-  } finally {
-    await admin.end();
-  }
+  });
 }
 
 export async function enqueueSuite(ctx: BenchContext): Promise<SuiteResult> {
@@ -95,6 +93,8 @@ export async function enqueueSuite(ctx: BenchContext): Promise<SuiteResult> {
       `insert into public.leads (client_id, name, phone) select $1, 'Bench lead ' || i, '+97250' || lpad(i::text, 7, '0') from generate_series(1, $2) i`,
       [DEMO_CLIENT, LEADS],
     );
+    // The bench measures the path, not the limiter.
+    await db.query('update private.queue_limits set operations_per_hour = 1000000');
     await db.query('vacuum analyze');
   });
 
@@ -108,22 +108,24 @@ export async function enqueueSuite(ctx: BenchContext): Promise<SuiteResult> {
       // One transaction, as PostgREST runs an RPC; timed to the commit.
       const start = performance.now();
       await admin.query('begin');
-      const { rows } = await admin.query<{ r: { queued: number } }>('select public.enqueue_leads($1::uuid[]) as r', [ids]);
+      for (let i = 0; i < ids.length; i += 1000) {
+        const { rows } = await admin.query<{ r: { queued?: number } }>('select public.enqueue_leads($1::uuid[]) as r', [ids.slice(i, i + 1000)]);
+        if (rows[0]?.r.queued !== Math.min(1000, ids.length - i)) throw new Error(`enqueue_leads answered ${JSON.stringify(rows[0]?.r)}`);
+      }
       const beforeCommit = performance.now();
       await admin.query('commit');
       sqlMs.push(performance.now() - start);
       commitMs.push(performance.now() - beforeCommit);
-      if (rows[0]?.r.queued !== LEADS) throw new Error(`enqueue_leads queued ${JSON.stringify(rows[0]?.r)}`);
     } finally {
       await admin.end();
     }
   }
   const p50 = percentile(sqlMs, 50);
-  result.rows.push(['enqueue_leads (SQL, one call)', 1, fmt(p50, 0), fmt(Math.max(...sqlMs), 0), fmt((LEADS * 1000) / p50, 0)]);
-  result.budgets.push({ label: 'enqueue_leads of 10,000 leads < 1 s', value: `p50 ${fmt(p50, 0)} ms, max ${fmt(Math.max(...sqlMs), 0)} ms over ${runs} runs`, met: Math.max(...sqlMs) < 1000 });
+  result.rows.push(['enqueue_leads (SQL, 10 × 1,000, one transaction)', 10, fmt(p50, 0), fmt(Math.max(...sqlMs), 0), fmt((LEADS * 1000) / p50, 0)]);
+  result.budgets.push({ label: 'enqueue_leads of 10,000 leads (10 calls of 1,000) < 1 s', value: `p50 ${fmt(p50, 0)} ms, max ${fmt(Math.max(...sqlMs), 0)} ms over ${runs} runs`, met: Math.max(...sqlMs) < 1000 });
 
   const breakdown = await insertBreakdown(url, await reset(url));
-  result.notes.push(`Where the time goes (EXPLAIN ANALYZE of enqueue_leads' INSERT of 10,000 rows as the admin, rolled back): ${breakdown.summary}; commit p50 ${fmt(percentile(commitMs, 50), 0)} ms.`);
+  result.notes.push(`Where the time goes (EXPLAIN ANALYZE of enqueue_leads' INSERT of 10,000 rows, rolled back): ${breakdown.summary}; commit p50 ${fmt(percentile(commitMs, 50), 0)} ms.`);
 
   let fn: Awaited<ReturnType<typeof viaFunction>>;
   try {
@@ -141,10 +143,10 @@ export async function enqueueSuite(ctx: BenchContext): Promise<SuiteResult> {
     ]);
   }
   result.notes.push(
-    `SQL: ${runs} runs, each on an empty queue (truncated), as the Demo admin on one connection (role + JWT claims), begin → enqueue_leads(10,000 ids) → commit; triggers (audit, metrics) on.`,
+    `SQL: ${runs} runs, each on an empty queue (truncated), as the Demo admin on one connection (role + JWT claims), begin → 10 × enqueue_leads(1,000 ids) → commit; triggers (audit, metrics) on, operation limit raised.`,
     'Edge Function: local stack (gateway + real Deno), signed in as the Demo admin, business hours opened 00:00–24:00 all week and holiday calendar off first, queueing rate limit raised; one warm-up call boots the worker.',
   );
-  result.details = [{ title: "EXPLAIN (ANALYZE, BUFFERS) — enqueue_leads' INSERT of 10,000 rows as the admin (rolled back)", body: breakdown.plan }];
+  result.details = [{ title: "EXPLAIN (ANALYZE, BUFFERS) — enqueue_leads' INSERT of 10,000 rows (rolled back)", body: breakdown.plan }];
   result.data = { sqlMs, commitMs, fn, insertPlan: breakdown.plan };
   return result;
 }

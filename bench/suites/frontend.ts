@@ -8,10 +8,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { ROOT } from '../../local-supabase/migrate.ts';
 import { emptyResult, fmt, skipped, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const run = promisify(execFile);
 

@@ -4,10 +4,13 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { ROOT, applyBootstrap, recreateDatabase } from '../../local-supabase/migrate.ts';
+import { applyBootstrap, databaseUrl, recreateDatabase } from '@leads-queue/local-supabase';
 import { emptyResult, fmt, skipped, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
@@ -15,11 +18,9 @@ async function exists(file: string): Promise<boolean> {
 
 export async function realtimeSuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '4. Realtime fan-out';
-  for (const file of ['bench/realtime-fanout.ts', 'tests/support/realtimeServer.ts']) {
-    if (!(await exists(path.join(ROOT, file)))) return skipped(name, `${file} is missing`);
-  }
+  if (!(await exists(path.join(ROOT, 'bench', 'realtime-fanout.ts')))) return skipped(name, 'bench/realtime-fanout.ts is missing');
   const { runFanout } = await import('../realtime-fanout.ts');
-  const { startRealtimeTestServer } = await import('../../tests/support/realtimeServer.ts');
+  const { startRealtimeTestServer } = await import('@leads-queue/local-supabase/testing');
   const subscribers = 50;
   const changesPerSecond = 100;
   const seconds = ctx.quick ? 5 : 30;

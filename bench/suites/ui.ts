@@ -9,17 +9,19 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, BrowserType, Page } from '@playwright/test';
 import type pg from 'pg';
-import { ANON_KEY } from '../../local-supabase/keys.ts';
-import { ROOT, recreateDatabase, resetDatabase } from '../../local-supabase/migrate.ts';
-import { databaseUrl, freePort } from '../../local-supabase/postgres.ts';
+import { ANON_KEY, databaseUrl, freePort, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { emptyResult, fmt, percentile, skipped, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
+
+/** The repository root (this file's folder is bench/suites). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const run = promisify(execFile);
 
@@ -31,10 +33,6 @@ const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-net
 const REALTIME_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
-}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -237,14 +235,13 @@ async function realtimeOnce(page: Page, db: pg.Client, index: number): Promise<R
 
 export async function uiSuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '6. UI in Chromium (queue page with 10,000 items, realtime)';
-  if (!(await exists(path.join(ROOT, 'tests', 'support', 'stack.ts')))) return skipped(name, 'tests/support/stack.ts is missing');
   let chromium: BrowserType;
   try {
     ({ chromium } = await import('@playwright/test'));
   } catch (error) {
     return skipped(name, `@playwright/test is not installed: ${(error as Error).message}`);
   }
-  const { startTestStack } = await import('../../tests/support/stack.ts');
+  const { startTestStack } = await import('@leads-queue/local-supabase/testing');
   const renderRuns = ctx.quick ? 2 : 5;
   const realtimeRuns = ctx.quick ? 8 : 20;
 

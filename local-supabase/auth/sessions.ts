@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { inTransaction } from '../connections.ts';
 import { signAccessToken } from './tokens.ts';
@@ -19,10 +19,22 @@ export interface SessionContext {
   now: Date;
 }
 
-/** Refresh tokens are opaque random strings, as GoTrue's. */
+const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** GoTrue's legacy refresh tokens: 12 random lower-case letters and digits (the only format it accepts at that length). */
 function newRefreshToken(): string {
-  return randomBytes(12).toString('base64url');
+  let token = '';
+  for (let index = 0; index < 12; index += 1) token += TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)];
+  return token;
 }
+
+/** GoTrue's RefreshTokenGrantParams.Validate: anything else is refused before any lookup. */
+export function wellFormedRefreshToken(token: string): boolean {
+  return /^[a-z0-9]{12}$/.test(token);
+}
+
+/** GoTrue's authentication methods, as the `amr` claim names them. */
+export type AuthMethod = 'password' | 'otp' | 'magiclink' | 'recovery' | 'invite' | 'email/signup' | 'email_change' | 'anonymous';
 
 async function insertRefreshToken(client: pg.PoolClient, userId: string, sessionId: string, parent: string | null, now: Date): Promise<string> {
   const token = newRefreshToken();
@@ -38,8 +50,11 @@ async function sessionFor(client: pg.PoolClient, userId: string, sessionId: stri
   const user = await findUserById(client, userId);
   if (!user) throw new Error(`user ${userId} vanished`);
   const issuedAt = Math.floor(context.now.getTime() / 1000);
-  const { rows } = await client.query<{ created_at: Date }>('select created_at from auth.sessions where id = $1', [sessionId]);
-  const signedInAt = Math.floor((rows[0]?.created_at ?? context.now).getTime() / 1000);
+  const { rows } = await client.query<{ method: string; at: Date }>(
+    'select authentication_method as method, created_at as at from auth.mfa_amr_claims where session_id = $1 order by created_at desc',
+    [sessionId],
+  );
+  const amr = rows.map((row) => ({ method: row.method, timestamp: Math.floor(row.at.getTime() / 1000) }));
   const access = await signAccessToken({
     issuer: context.issuer,
     userId,
@@ -51,7 +66,7 @@ async function sessionFor(client: pg.PoolClient, userId: string, sessionId: stri
     issuedAt,
     expiresIn: context.jwtExpiry,
     isAnonymous: user.is_anonymous,
-    amr: [{ method: 'password', timestamp: signedInAt }],
+    amr,
   });
   return {
     access_token: access,
@@ -63,12 +78,16 @@ async function sessionFor(client: pg.PoolClient, userId: string, sessionId: stri
   };
 }
 
-export function startSession(pool: pg.Pool, userId: string, userAgent: string | null, context: SessionContext): Promise<Session> {
+export function startSession(pool: pg.Pool, userId: string, userAgent: string | null, context: SessionContext, method: AuthMethod = 'password'): Promise<Session> {
   return inTransaction(pool, async (client) => {
     const sessionId = randomUUID();
     await client.query(
       `insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent) values ($1, $2, $3, $3, 'aal1', $4)`,
       [sessionId, userId, context.now, userAgent],
+    );
+    await client.query(
+      `insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method, id) values ($1, $2, $2, $3, $4)`,
+      [sessionId, context.now, method, randomUUID()],
     );
     await client.query('update auth.users set last_sign_in_at = $2, updated_at = $2 where id = $1', [userId, context.now]);
     await client.query(`update auth.identities set last_sign_in_at = $2 where user_id = $1 and provider = 'email'`, [userId, context.now]);
@@ -79,7 +98,7 @@ export function startSession(pool: pg.Pool, userId: string, userAgent: string | 
 
 export type RefreshResult =
   | { ok: true; session: Session }
-  | { ok: false; code: 'refresh_token_not_found' | 'refresh_token_already_used'; message: string };
+  | { ok: false; code: 'refresh_token_not_found' | 'refresh_token_already_used' | 'user_banned'; message: string };
 
 /**
  * Rotation as GoTrue does it: the presented token is revoked and a child issued. A revoked token
@@ -89,17 +108,20 @@ export type RefreshResult =
  */
 export async function refreshSession(pool: pg.Pool, token: string, context: SessionContext & { reuseIntervalSeconds: number }): Promise<RefreshResult> {
   return inTransaction(pool, async (client): Promise<RefreshResult> => {
-    const { rows } = await client.query<{ revoked: boolean; session_id: string | null; user_id: string; updated_at: Date; live: boolean }>(
-      `select rt.revoked, rt.session_id, rt.user_id, rt.updated_at, s.id is not null as live
-         from auth.refresh_tokens rt left join auth.sessions s on s.id = rt.session_id
+    const { rows } = await client.query<{ revoked: boolean; session_id: string | null; user_id: string; updated_at: Date; live: boolean; banned: boolean }>(
+      `select rt.revoked, rt.session_id, rt.user_id, rt.updated_at, s.id is not null as live, coalesce(u.banned_until > $2, false) as banned
+         from auth.refresh_tokens rt
+         left join auth.sessions s on s.id = rt.session_id
+         left join auth.users u on u.id::text = rt.user_id
         where rt.token = $1
         for update of rt`,
-      [token],
+      [token, context.now],
     );
     const row = rows[0];
     if (!row || !row.session_id || !row.live) {
       return { ok: false, code: 'refresh_token_not_found', message: 'Invalid Refresh Token: Refresh Token Not Found' };
     }
+    if (row.banned) return { ok: false, code: 'user_banned', message: 'Invalid Refresh Token: User Banned' };
     // Serialises concurrent refreshes of one session, as GoTrue's row lock does.
     await client.query('select 1 from auth.sessions where id = $1 for update', [row.session_id]);
     const touchSession = () =>

@@ -11,6 +11,11 @@ export interface AuthUser {
   phone: string;
   phone_confirmed_at?: string;
   confirmation_sent_at?: string;
+  recovery_sent_at?: string;
+  /** The address an email change waits to confirm. */
+  new_email?: string;
+  email_change_sent_at?: string;
+  invited_at?: string;
   confirmed_at?: string;
   last_sign_in_at?: string;
   app_metadata: Record<string, unknown>;
@@ -33,6 +38,10 @@ interface UserRow {
   email_confirmed_at: Date | null;
   phone_confirmed_at: Date | null;
   confirmation_sent_at: Date | null;
+  recovery_sent_at: Date | null;
+  email_change: string | null;
+  email_change_sent_at: Date | null;
+  invited_at: Date | null;
   confirmed_at: Date | null;
   last_sign_in_at: Date | null;
   raw_app_meta_data: Record<string, unknown> | null;
@@ -46,7 +55,7 @@ interface UserRow {
 
 const USER_COLUMNS = `
   u.id, u.aud, u.role, u.email, u.phone, u.email_confirmed_at, u.phone_confirmed_at, u.confirmation_sent_at,
-  u.confirmed_at, u.last_sign_in_at, u.raw_app_meta_data, u.raw_user_meta_data, u.created_at, u.updated_at,
+  u.recovery_sent_at, u.email_change, u.email_change_sent_at, u.invited_at, u.confirmed_at, u.last_sign_in_at, u.raw_app_meta_data, u.raw_user_meta_data, u.created_at, u.updated_at,
   u.banned_until, u.is_anonymous,
   coalesce((
     select json_agg(json_build_object(
@@ -71,6 +80,10 @@ function toUser(row: UserRow): AuthUser {
     phone: row.phone ?? '',
     phone_confirmed_at: iso(row.phone_confirmed_at),
     confirmation_sent_at: iso(row.confirmation_sent_at),
+    recovery_sent_at: iso(row.recovery_sent_at),
+    new_email: row.email_change || undefined,
+    email_change_sent_at: iso(row.email_change_sent_at),
+    invited_at: iso(row.invited_at),
     confirmed_at: iso(row.confirmed_at),
     last_sign_in_at: iso(row.last_sign_in_at),
     app_metadata: row.raw_app_meta_data ?? {},
@@ -99,56 +112,86 @@ export async function findUserIdByEmail(db: Queryable, email: string): Promise<s
   return rows[0]?.id ?? null;
 }
 
-export interface PasswordCheck {
+/** What the password grant needs to know of a user before and after comparing the password. */
+export interface SignInCandidate {
   id: string;
+  hasPassword: boolean;
+  passwordMatches: boolean;
   confirmed: boolean;
   bannedUntil: Date | null;
 }
 
 /** Compares with pgcrypto's bcrypt, so seed rows written with `crypt(pw, gen_salt('bf'))` work. */
-export async function checkPassword(db: Queryable, email: string, password: string): Promise<PasswordCheck | null> {
-  const { rows } = await db.query<{ id: string; email_confirmed_at: Date | null; banned_until: Date | null }>(
-    `select id, email_confirmed_at, banned_until from auth.users
-      where lower(email) = lower($1) and deleted_at is null and is_sso_user = false
-        and encrypted_password like '$2%'
-        and encrypted_password = extensions.crypt($2, encrypted_password)`,
+export async function findSignInCandidate(db: Queryable, email: string, password: string): Promise<SignInCandidate | null> {
+  const { rows } = await db.query<{ id: string; email_confirmed_at: Date | null; banned_until: Date | null; has_password: boolean; matches: boolean }>(
+    `select id, email_confirmed_at, banned_until,
+            coalesce(encrypted_password, '') like '$2%' as has_password,
+            coalesce(encrypted_password like '$2%' and encrypted_password = extensions.crypt($2, encrypted_password), false) as matches
+       from auth.users
+      where lower(email) = lower($1) and deleted_at is null and is_sso_user = false`,
     [email, password],
   );
   const row = rows[0];
-  return row ? { id: row.id, confirmed: row.email_confirmed_at !== null, bannedUntil: row.banned_until } : null;
+  return row
+    ? { id: row.id, hasPassword: row.has_password, passwordMatches: row.matches, confirmed: row.email_confirmed_at !== null, bannedUntil: row.banned_until }
+    : null;
 }
 
+/** True when the stored password is `password` (GoTrue refuses a "change" to the same one). */
+export async function passwordIs(db: Queryable, id: string, password: string): Promise<boolean> {
+  const { rows } = await db.query<{ same: boolean }>(
+    `select coalesce(encrypted_password like '$2%' and encrypted_password = extensions.crypt($2, encrypted_password), false) as same
+       from auth.users where id = $1`,
+    [id, password],
+  );
+  return rows[0]?.same ?? false;
+}
+
+export async function bannedUntil(db: Queryable, id: string): Promise<Date | null> {
+  const { rows } = await db.query<{ banned_until: Date | null }>('select banned_until from auth.users where id = $1', [id]);
+  return rows[0]?.banned_until ?? null;
+}
+
+export const isBanned = (until: Date | null, now: Date): boolean => until !== null && until > now;
+
 export interface NewUser {
-  email: string;
+  /** Null for an anonymous user. */
+  email: string | null;
   password: string | null;
   confirmed: boolean;
   userMetadata: Record<string, unknown>;
   appMetadata: Record<string, unknown>;
+  invited?: boolean;
   now: Date;
 }
 
-/** Inserts the user and its email identity exactly as GoTrue leaves them (token columns '' not NULL). */
+/**
+ * Inserts the user (and, with an e-mail, its email identity) exactly as GoTrue leaves them: token columns
+ * '' not NULL, user_metadata what the caller gave, app_metadata with the provider.
+ */
 export async function insertUser(db: Queryable, input: NewUser): Promise<string> {
   const id = randomUUID();
-  const email = input.email.toLowerCase();
-  const identityData = { sub: id, email, email_verified: input.confirmed, phone_verified: false };
-  const appMetadata = { provider: 'email', providers: ['email'], ...input.appMetadata };
-  const userMetadata = { ...identityData, ...input.userMetadata };
+  const email = input.email?.toLowerCase() ?? null;
+  const provider = email === null ? 'anonymous' : 'email';
+  const appMetadata = { provider, providers: [provider], ...input.appMetadata };
   await db.query(
     `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-        confirmation_sent_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+        confirmation_sent_at, invited_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous,
         confirmation_token, recovery_token, email_change_token_new, email_change)
-      values ($1, $2, 'authenticated', 'authenticated', $3,
-        case when $4::text is null then null else extensions.crypt($4::text, extensions.gen_salt('bf', 10)) end,
-        case when $5 then $6::timestamptz end, case when not $5 then $6::timestamptz end,
-        $7, $8, $6, $6, '', '', '', '')`,
-    [ZERO_INSTANCE, id, email, input.password, input.confirmed, input.now, JSON.stringify(appMetadata), JSON.stringify(userMetadata)],
+      values ($1, $2, 'authenticated', 'authenticated', $3::text,
+        case when $4::text is null then '' else extensions.crypt($4::text, extensions.gen_salt('bf', 10)) end,
+        case when $5 then $6::timestamptz end, null, case when $9 then $6::timestamptz end,
+        $7, $8, $6, $6, $3::text is null, '', '', '', '')`,
+    [ZERO_INSTANCE, id, email, input.password, input.confirmed, input.now, JSON.stringify(appMetadata), JSON.stringify(input.userMetadata), input.invited ?? false],
   );
-  await db.query(
-    `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-      values ($1, $2, $3, 'email', $4, $4, $4)`,
-    [id, id, JSON.stringify(identityData), input.now],
-  );
+  if (email !== null) {
+    const identityData = { sub: id, email, email_verified: input.confirmed, phone_verified: false };
+    await db.query(
+      `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+        values ($1, $2, $3, 'email', $4, $4, $4)`,
+      [id, id, JSON.stringify(identityData), input.now],
+    );
+  }
   return id;
 }
 
@@ -160,6 +203,8 @@ export interface UserChanges {
   appMetadata?: Record<string, unknown>;
   confirmEmail?: boolean;
   bannedUntil?: Date | null;
+  /** The new address of an email change that waits for its confirmation ('' ends it). */
+  emailChange?: string;
 }
 
 function mergeSql(column: string, param: string): string {
@@ -173,7 +218,8 @@ export async function updateUser(db: Queryable, id: string, changes: UserChanges
     params.push(value);
     return `$${params.length}`;
   };
-  if (changes.email !== undefined) sets.push(`email = ${add(changes.email.toLowerCase())}`);
+  if (changes.email !== undefined) sets.push(`email = ${add(changes.email.toLowerCase())}`, 'is_anonymous = false', `email_change = ''`);
+  if (changes.emailChange !== undefined) sets.push(`email_change = ${add(changes.emailChange.toLowerCase())}`);
   if (changes.password !== undefined) sets.push(`encrypted_password = extensions.crypt(${add(changes.password)}::text, extensions.gen_salt('bf', 10))`);
   if (changes.userMetadata) sets.push(`raw_user_meta_data = ${mergeSql('raw_user_meta_data', add(JSON.stringify(changes.userMetadata)))}`);
   if (changes.appMetadata) sets.push(`raw_app_meta_data = ${mergeSql('raw_app_meta_data', add(JSON.stringify(changes.appMetadata)))}`);
@@ -181,20 +227,39 @@ export async function updateUser(db: Queryable, id: string, changes: UserChanges
   if (changes.bannedUntil !== undefined) sets.push(`banned_until = ${add(changes.bannedUntil)}`);
   await db.query(`update auth.users set ${sets.join(', ')} where id = $1`, params);
   if (changes.email !== undefined) {
+    // An anonymous user gets its email identity with its first address.
     await db.query(
-      `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = $3
-        where user_id = $1 and provider = 'email'`,
+      `insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
+         values ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', false, 'phone_verified', false), 'email', $3, $3)
+       on conflict (provider_id, provider) do update
+         set identity_data = auth.identities.identity_data || jsonb_build_object('email', $2::text), updated_at = $3`,
       [id, changes.email.toLowerCase(), now],
+    );
+  }
+  if (changes.confirmEmail) {
+    await db.query(
+      `update auth.identities set identity_data = identity_data || '{"email_verified": true}'::jsonb where user_id = $1 and provider = 'email'`,
+      [id],
     );
   }
 }
 
-export async function listUsers(db: Queryable, page: number, perPage: number): Promise<{ users: AuthUser[]; total: number }> {
+export interface UserPage {
+  page: number;
+  perPage: number;
+  /** `email LIKE %filter% OR user_metadata.full_name ILIKE %filter%`, as GoTrue's admin list. */
+  filter: string;
+  direction: 'asc' | 'desc';
+}
+
+/** GoTrue's admin list: newest first unless `sort=created_at asc`. */
+export async function listUsers(db: Queryable, query: UserPage): Promise<{ users: AuthUser[]; total: number }> {
+  const where = `u.deleted_at is null and ($1 = '' or u.email like '%' || $1 || '%' or u.raw_user_meta_data ->> 'full_name' ilike '%' || $1 || '%')`;
   const { rows } = await db.query<UserRow>(
-    `select ${USER_COLUMNS} from auth.users u where u.deleted_at is null order by u.created_at, u.id limit $1 offset $2`,
-    [perPage, (page - 1) * perPage],
+    `select ${USER_COLUMNS} from auth.users u where ${where} order by u.created_at ${query.direction}, u.id ${query.direction} limit $2 offset $3`,
+    [query.filter, query.perPage, (query.page - 1) * query.perPage],
   );
-  const { rows: count } = await db.query<{ total: string }>('select count(*) as total from auth.users where deleted_at is null');
+  const { rows: count } = await db.query<{ total: string }>(`select count(*) as total from auth.users u where ${where}`, [query.filter]);
   return { users: rows.map(toUser), total: Number(count[0]?.total ?? 0) };
 }
 

@@ -94,36 +94,42 @@ export function fromPgError(error: PgLikeError, role: string): PgrstError {
 }
 
 /**
- * `raise sqlstate 'PGRST' using message = '{"code","message","details","hint"}', detail = '{"status","headers"}'`:
- * the function decides the whole error response, as PostgREST allows.
+ * `raise sqlstate 'PGRST' using message = '{"code","message","details"?,"hint"?}', detail = '{"status","status_text"?,"headers"}'`:
+ * the function decides the whole error response, as PostgREST allows. Parsed as PostgREST parses it: code and message
+ * (and details, hint when given) are strings, status an integer, headers an object of strings; anything else is PGRST121.
  */
 function fromRaisedPgrst(error: PgLikeError): PgrstError {
-  let body: Record<string, unknown>;
-  let meta: Record<string, unknown>;
-  try {
-    body = JSON.parse(error.message ?? '') as Record<string, unknown>;
-  } catch {
-    return new PgrstError(500, 'PGRST121', 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error', `Invalid JSON value for MESSAGE: '${error.message ?? ''}'`,
-      "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
+  const failure = (details: string, hint: string) => new PgrstError(500, 'PGRST121', 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error', details, hint);
+  const messageHint = "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.";
+  const detailHint = "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.";
+  const body = parseObject(error.message);
+  const text = (value: unknown) => typeof value === 'string';
+  const optionalText = (value: unknown) => value === undefined || value === null || text(value);
+  if (!body || !text(body.code) || !text(body.message) || !optionalText(body.details) || !optionalText(body.hint)) {
+    return failure(`Invalid JSON value for MESSAGE: '${error.message ?? ''}'`, messageHint);
   }
-  try {
-    meta = JSON.parse(error.detail ?? '') as Record<string, unknown>;
-  } catch {
-    return new PgrstError(500, 'PGRST121', 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error',
-      error.detail ? `Invalid JSON value for DETAIL: '${error.detail}'` : 'DETAIL is missing in the RAISE statement',
-      "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.");
+  const meta = parseObject(error.detail);
+  const headers = meta?.headers;
+  if (!meta || !Number.isInteger(meta.status) || !headers || typeof headers !== 'object' || Array.isArray(headers)
+      || !Object.values(headers).every(text) || !optionalText(meta.status_text)) {
+    return failure(error.detail ? `Invalid JSON value for DETAIL: '${error.detail}'` : 'DETAIL is missing in the RAISE statement', detailHint);
   }
   const status = Number(meta.status);
-  const headers: Record<string, string> = {};
-  if (meta.headers && typeof meta.headers === 'object') {
-    for (const [name, value] of Object.entries(meta.headers as Record<string, unknown>)) headers[name.toLowerCase()] = String(value);
-  }
   return new PgrstError(
-    Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500,
-    String(body.code ?? 'PGRST'),
-    String(body.message ?? ''),
-    body.details ?? null,
+    status >= 100 && status <= 599 ? status : 500,
+    String(body.code),
+    String(body.message),
+    typeof body.details === 'string' ? body.details : null,
     typeof body.hint === 'string' ? body.hint : null,
-    headers,
+    Object.fromEntries(Object.entries(headers as Record<string, string>).map(([name, value]) => [name.toLowerCase(), value])),
   );
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

@@ -39,7 +39,7 @@ export function filterSql(
     const wantsNull = (node.value === 'null') !== node.negate;
     return wantsNull ? `not (${present})` : `(${present})`;
   }
-  const sql = conditionSql(params, fieldSql(params, source, alias, node.field), node);
+  const sql = conditionSql(params, fieldSql(source, alias, node.field), node);
   return node.negate ? `not (${sql})` : sql;
 }
 

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { GatewayRequest, GatewayResponse, RequestAuth, ServiceHandler } from '../types.ts';
 import { connectionFailure, fromPgError, isPgError, PgrstError } from './errors.ts';
-import { planRequest, type Plan } from './plan.ts';
-import { SchemaCacheHolder } from './schema.ts';
+import { planRequest, type Plan, type Statement } from './plan.ts';
+import { SchemaCacheHolder } from './reload.ts';
 
 export interface RestHandlerOptions {
   pool: pg.Pool;
@@ -10,6 +10,13 @@ export interface RestHandlerOptions {
   schemas?: string[];
   /** Hard cap on rows returned by one read (PostgREST db-max-rows). */
   maxRows?: number;
+  log?: (line: string) => void;
+}
+
+export interface RestHandler extends ServiceHandler {
+  /** Resolves once the schema cache listens for `NOTIFY pgrst` (or could not: it retries in the background). */
+  ready: Promise<void>;
+  close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -21,18 +28,21 @@ const DB_STALE_CODES = new Set(['42703', '42883', '42P01', '42704']);
 interface Outcome {
   total: number | null;
   pageCount: number;
+  /** Rows an upsert inserted (null when the request is not an upsert). */
+  inserted: number | null;
   body: string | null;
   /** What the SQL asked for through the `response.status` / `response.headers` settings. */
   status?: number;
   headers: Record<string, string>;
 }
 
-export function createRestHandler(options: RestHandlerOptions): ServiceHandler {
+export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const schemas = options.schemas ?? ['public'];
   const maxRows = options.maxRows ?? 1000;
-  const cache = new SchemaCacheHolder(options.pool, schemas);
+  const cache = new SchemaCacheHolder(options.pool, schemas, options.log);
+  const ready = cache.listen().catch(() => {});
 
-  return async (request: GatewayRequest, auth: RequestAuth): Promise<GatewayResponse> => {
+  const handle = async (request: GatewayRequest, auth: RequestAuth): Promise<GatewayResponse> => {
     try {
       if (request.body.length > MAX_BODY_BYTES) {
         throw new PgrstError(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -69,6 +79,7 @@ export function createRestHandler(options: RestHandlerOptions): ServiceHandler {
       return errorResponse(error, auth.role);
     }
   };
+  return Object.assign(handle, { ready, close: () => cache.close() });
 }
 
 async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
@@ -95,26 +106,33 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
       const calls = settings.map((_, index) => `set_config($${index * 2 + 1}, $${index * 2 + 2}, true)`).join(', ');
       await client.query(`select ${calls}`, settings.flat());
     }
-    const outcome: Outcome = { total: null, pageCount: 0, body: null, headers: {} };
+    if (plan.request.plan) {
+      const body = await explain(client, plan);
+      // EXPLAIN ANALYZE runs the statement: what it wrote is rolled back.
+      await client.query(plan.request.plan.options.includes('analyze') && !plan.readOnly ? 'rollback' : 'commit');
+      open = false;
+      return { total: null, pageCount: 0, inserted: null, body, headers: {} };
+    }
+    const outcome: Outcome = { total: null, pageCount: 0, inserted: plan.countsInserted ? 0 : null, body: null, headers: {} };
     for (const statement of plan.statements) {
       const result = await client.query(statement.text, statement.values);
       if (plan.result === 'affected') {
         outcome.pageCount += result.rowCount ?? 0;
-      } else if (plan.result === 'page') {
-        const row = result.rows[0] as { page_count: string; total: string | null; body: string } | undefined;
-        outcome.pageCount = Number(row?.page_count ?? 0);
+        if (outcome.inserted !== null) outcome.inserted += result.rows.filter((row: { pgrst_inserted?: boolean }) => row.pgrst_inserted).length;
+      } else if (plan.result === 'page' || plan.result === 'scalar') {
+        const row = result.rows[0] as { page_count?: string; total?: string | null; body: string | null; inserted?: string } | undefined;
+        outcome.pageCount = plan.result === 'scalar' ? 1 : Number(row?.page_count ?? 0);
         outcome.total = row?.total == null ? null : Number(row.total);
-        outcome.body = row?.body ?? '[]';
-      } else if (plan.result === 'scalar') {
-        const row = result.rows[0] as { body: string | null } | undefined;
-        outcome.pageCount = 1;
-        outcome.body = row?.body ?? 'null';
+        outcome.body = row?.body ?? (plan.result === 'scalar' ? 'null' : '[]');
+        if (outcome.inserted !== null) outcome.inserted = Number(row?.inserted ?? 0);
       }
     }
+    if (plan.estimate) outcome.total = await countedTotal(client, plan, plan.estimate, outcome.total);
     const mutation = plan.request.target.kind === 'table' && !plan.readOnly;
     if (plan.request.prefer.count && outcome.total === null && mutation) outcome.total = outcome.pageCount;
     const limit = plan.request.prefer.maxAffected;
-    if (limit !== undefined && mutation && plan.request.method !== 'POST' && outcome.pageCount > limit) {
+    const limited = plan.request.target.kind === 'rpc' || (mutation && plan.request.method !== 'POST');
+    if (limit !== undefined && limited && outcome.pageCount > limit) {
       await client.query('rollback');
       open = false;
       throw new PgrstError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${outcome.pageCount} rows`);
@@ -139,6 +157,33 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
   } finally {
     client.release(broken);
   }
+}
+
+/** The planner's row estimate of a statement: the top node's "Plan Rows", as PostgREST reads it. */
+async function plannedRows(client: pg.PoolClient, statement: Statement): Promise<number> {
+  const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`explain (format json) ${statement.text}`, statement.values);
+  return Math.round(rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+}
+
+/** planned: the estimate; estimated: the exact count up to max-rows, past it the larger of both (PostgREST's rule). */
+async function countedTotal(client: pg.PoolClient, plan: Plan, estimate: Statement, exact: number | null): Promise<number> {
+  if (plan.request.prefer.count === 'planned') return plannedRows(client, estimate);
+  if (exact !== null && exact <= plan.maxRows) return exact;
+  return Math.max(exact ?? 0, await plannedRows(client, estimate));
+}
+
+/** `Accept: application/vnd.pgrst.plan`: the EXPLAIN of the request's statements, in text or JSON. */
+async function explain(client: pg.PoolClient, plan: Plan): Promise<string> {
+  const explainRequest = plan.request.plan!;
+  const options = [`format ${explainRequest.format}`, ...explainRequest.options.map((option) => `${option} true`)].join(', ');
+  const parts: string[] = [];
+  const plans: unknown[] = [];
+  for (const statement of plan.statements) {
+    const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`explain (${options}) ${statement.text}`, statement.values);
+    if (explainRequest.format === 'json') plans.push(...(rows[0]?.['QUERY PLAN'] as unknown[]));
+    else parts.push(rows.map((row) => String(row['QUERY PLAN'])).join('\n'));
+  }
+  return explainRequest.format === 'json' ? JSON.stringify(plans) : parts.join('\n');
 }
 
 /** PostgREST lets SQL set the response status and extra headers through two transaction settings. */
@@ -181,6 +226,10 @@ function quoteSchema(schema: string): string {
 function respond(plan: Plan, outcome: Outcome): GatewayResponse {
   const { request } = plan;
   const headers: Record<string, string> = {};
+  if (request.plan) {
+    const type = `application/vnd.pgrst.plan+${request.plan.format}; for="${request.plan.for}"; charset=utf-8`;
+    return { status: 200, headers: { 'content-type': type }, body: outcome.body ?? '' };
+  }
   if (request.prefer.applied.length > 0) headers['preference-applied'] = request.prefer.applied.join(', ');
   const singular = (request.singular || plan.singleValue) && !request.csv;
   headers['content-type'] = request.csv
@@ -196,7 +245,8 @@ function respond(plan: Plan, outcome: Outcome): GatewayResponse {
   const rpc = request.target.kind === 'rpc';
 
   if (rpc) {
-    if (plan.result === 'void') return { status: 204, headers: withoutType(headers) };
+    // A void call is one row, as PostgREST counts its pgrst_source.
+    if (plan.result === 'void') return { status: 204, headers: { ...withoutType(headers), 'content-range': `0-0/${request.prefer.count ? '1' : '*'}` } };
     headers['content-range'] = rangeOf(outcome.pageCount, plan.offset);
     if (request.prefer.return === 'minimal' && !head) return { status: 204, headers: withoutType(headers) };
     return { status: partialStatus(plan, outcome), headers, ...(head ? {} : { body: body ?? 'null' }) };
@@ -214,8 +264,10 @@ function respond(plan: Plan, outcome: Outcome): GatewayResponse {
     }
     case 'POST': {
       headers['content-range'] = `*/${totalText}`;
-      if (request.prefer.return !== 'representation') return { status: 201, headers: withoutType(headers) };
-      return { status: 201, headers, body: body ?? '[]' };
+      // An upsert that only updated created nothing: 200, as PostgREST's isInsertIfGTZero.
+      const status = outcome.inserted === 0 ? 200 : 201;
+      if (request.prefer.return !== 'representation') return { status, headers: withoutType(headers) };
+      return { status, headers, body: body ?? '[]' };
     }
     default: {
       headers['content-range'] = request.method === 'PATCH' ? rangeOf(outcome.pageCount, 0) : `*/${totalText}`;

@@ -1,7 +1,7 @@
 import { PgrstError } from './errors.ts';
 import type { NodeModifiers, ParsedRequest } from './parse.ts';
 import type { Relation, SchemaCache } from './schema.ts';
-import { ident, table, type Params, type ReadSource } from './fragments.ts';
+import { ident, relationSource, table, type Params } from './fragments.ts';
 import { buildLevel, levelSql } from './sql.ts';
 
 /** INSERT / UPDATE / DELETE statements; the caller wraps them for `return=representation`. */
@@ -26,10 +26,6 @@ function missingColumn(relation: Relation, column: string): PgrstError {
 
 function checkColumns(relation: Relation, columns: string[]): void {
   for (const column of columns) if (!relation.columns.has(column)) throw missingColumn(relation, column);
-}
-
-export function sourceOf(relation: Relation): ReadSource {
-  return { fromSql: table(relation.schema, relation.name), label: relation.name, columns: relation.columns, relation };
 }
 
 /** Each statement inserts one group of rows that share their column list (several only with missing=default). */
@@ -58,12 +54,13 @@ export function insertStatements(paramsFor: () => Params, relation: Relation, re
     groups.set(key, group);
   }
   const target = table(relation.schema, relation.name);
-  const conflict = conflictClause(relation, request);
+  // Every column of the request is updated on conflict: an omitted one takes the default the insert computed (missing=default).
+  const conflict = conflictClause(relation, request, columns);
   const statements: MutationStatement[] = [];
   for (const group of groups.values()) {
     if (group.columns.length === 0) {
       for (let index = 0; index < group.rows.length; index += 1) {
-        statements.push({ text: `insert into ${target} as t0 default values${conflict(group.columns)}`, params: paramsFor() });
+        statements.push({ text: `insert into ${target} as t0 default values${conflict}`, params: paramsFor() });
       }
       continue;
     }
@@ -72,39 +69,47 @@ export function insertStatements(paramsFor: () => Params, relation: Relation, re
     const picked = group.columns.map((column) => `_r.${ident(column)}`).join(', ');
     const rowsParam = params.add(JSON.stringify(group.rows));
     statements.push({
-      text: `insert into ${target} as t0 (${list}) select ${picked} from json_populate_recordset(null::${target}, ${rowsParam}::json) as _r${conflict(group.columns)}`,
+      text: `insert into ${target} as t0 (${list}) select ${picked} from json_populate_recordset(null::${target}, ${rowsParam}::json) as _r${conflict}`,
       params,
     });
   }
   return statements;
 }
 
-function conflictClause(relation: Relation, request: ParsedRequest): (columns: string[]) => string {
+function conflictClause(relation: Relation, request: ParsedRequest, columns: string[]): string {
   const resolution = request.prefer.resolution;
-  if (!resolution) return () => '';
+  if (!resolution) return '';
   const keys = request.onConflict ?? relation.primaryKey;
   checkColumns(relation, keys);
-  if (keys.length === 0) return () => '';
+  if (keys.length === 0) return '';
   const target = `(${keys.map(ident).join(', ')})`;
-  return (columns) => {
-    if (resolution === 'ignore-duplicates' || columns.length === 0) return ` on conflict ${target} do nothing`;
-    return ` on conflict ${target} do update set ${columns.map((column) => `${ident(column)} = excluded.${ident(column)}`).join(', ')}`;
-  };
+  if (resolution === 'ignore-duplicates' || columns.length === 0) return ` on conflict ${target} do nothing`;
+  return ` on conflict ${target} do update set ${columns.map((column) => `${ident(column)} = excluded.${ident(column)}`).join(', ')}`;
+}
+
+/**
+ * An upsert (merge-duplicates) tells inserted rows from updated ones: a row version written by this insert has
+ * no xmax. PostgREST answers 200 instead of 201 when nothing was inserted. RETURNING makes the inserted rows
+ * pass the SELECT policies, as PostgREST's own RETURNING does.
+ */
+export function marksInserted(request: ParsedRequest): boolean {
+  return request.method === 'POST' && request.prefer.resolution === 'merge-duplicates';
 }
 
 /** The WHERE of a PATCH/DELETE: root filters only; refused when empty, as pg-safeupdate does on Supabase. */
 function mutationWhere(params: Params, cache: SchemaCache, relation: Relation, request: ParsedRequest, verb: 'UPDATE' | 'DELETE'): string {
+  const source = relationSource(cache, relation);
   const root = request.modifiers.get('') ?? { filters: [], order: [] };
   if (root.filters.length === 0) throw new PgrstError(400, '21000', `${verb} requires a WHERE clause`);
   if (root.limit === undefined && root.offset === undefined) {
     const onlyRoot = new Map<string, NodeModifiers>([['', { filters: root.filters, order: [] }]]);
-    const level = buildLevel(params, { cache, modifiers: onlyRoot }, sourceOf(relation), 't0', [], [], new Set());
+    const level = buildLevel(params, { cache, modifiers: onlyRoot }, source, 't0', [], [], new Set());
     return level.where.join(' and ');
   }
   // A limited PATCH/DELETE touches only the first rows in the requested order, picked by ctid.
   const limited = new Map<string, NodeModifiers>([['', { ...root }]]);
-  const level = buildLevel(params, { cache, modifiers: limited }, sourceOf(relation), 'pgrst_l', [], [], new Set());
-  const picked = levelSql({ ...level, columns: ['pgrst_l.ctid'] }, sourceOf(relation).fromSql, 'pgrst_l');
+  const level = buildLevel(params, { cache, modifiers: limited }, source, 'pgrst_l', [], [], new Set());
+  const picked = levelSql({ ...level, columns: ['pgrst_l.ctid'] }, source.fromSql, 'pgrst_l');
   return `t0.ctid = any(array(${picked}))`;
 }
 
@@ -133,9 +138,11 @@ export function representationModifiers(request: ParsedRequest): Map<string, Nod
   return copy;
 }
 
-/** Adds RETURNING to a data-modifying statement (an empty PATCH is a plain select already). */
-export function withReturning(sql: string): string {
-  return sql.startsWith('select ') ? sql : `${sql} returning t0.*`;
+/** Adds RETURNING to a data-modifying statement: the rows, the upsert marker, or both (an empty PATCH is a select already). */
+export function withReturning(sql: string, returning: { rows: boolean; inserted: boolean }): string {
+  if (sql.startsWith('select ')) return sql;
+  const items = [...(returning.rows ? ['t0.*'] : []), ...(returning.inserted ? ['t0.xmax = 0 as pgrst_inserted'] : [])];
+  return `${sql} returning ${items.join(', ')}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PgrstError, parseError } from './errors.ts';
-import { parseCondition, parseLogicValue, splitTopLevel, unquote, type FilterNode } from './parseFilter.ts';
+import { OPERATORS, parseCondition, parseLogicValue, splitTopLevel, unquote, type FilterNode } from './parseFilter.ts';
 import { parseSelect, parseField, type Field, type SelectItem } from './parseSelect.ts';
 
 export type { Field, JsonStep, SelectItem } from './parseSelect.ts';
@@ -51,8 +51,18 @@ export interface ParsedRequest {
   stripNulls: boolean;
   /** `Accept: text/csv`: the body is CSV with a header line. */
   csv: boolean;
+  /** `Accept: application/vnd.pgrst.plan[+text|+json]`: answer with the query's EXPLAIN instead of running it. */
+  plan?: ExplainRequest;
   /** RPC arguments taken from the query string (GET/HEAD RPC). */
   rpcArgs: Map<string, string>;
+}
+
+export interface ExplainRequest {
+  format: 'text' | 'json';
+  /** The media type whose query is explained (`for="application/json"`). */
+  for: string;
+  /** EXPLAIN options: analyze, verbose, settings, buffers, wal. */
+  options: string[];
 }
 
 export interface RawRequest {
@@ -65,9 +75,11 @@ export interface RawRequest {
 
 const RESERVED = new Set(['select', 'columns', 'on_conflict', 'order', 'limit', 'offset', 'and', 'or']);
 
-/** Query keys that are neither modifiers nor embedded filters: candidates for RPC argument names. */
+const FILTER_VALUE = new RegExp(`^(not\\.)?(${OPERATORS.join('|')})(\\([^)]*\\))?\\.`);
+
+/** Query parameters that are neither modifiers nor filters (`col=op.value`): RPC argument names, as PostgREST's qsParams. */
 export function candidateArgKeys(params: Array<[string, string]>): string[] {
-  return params.map(([key]) => key).filter((key) => !RESERVED.has(key) && !key.includes('.'));
+  return params.filter(([key, value]) => !RESERVED.has(key) && !key.includes('.') && !FILTER_VALUE.test(value)).map(([key]) => key);
 }
 
 export function parseTarget(path: string): { kind: 'table' | 'rpc'; name: string } {
@@ -122,7 +134,7 @@ export function parseRequest(raw: RawRequest, argNames: ReadonlySet<string> = ne
       request.onConflict = splitColumnList(value, 'on_conflict');
       continue;
     }
-    if (argNames.has(key)) {
+    if (argNames.has(key) && !FILTER_VALUE.test(value)) {
       request.rpcArgs.set(key, value);
       continue;
     }
@@ -221,10 +233,26 @@ export function parsePrefer(header: string | undefined): Preferences {
   return prefer;
 }
 
-function parseAccept(header: string | undefined): { singular: boolean; stripNulls: boolean; csv: boolean } {
+const EXPLAIN_OPTIONS = new Set(['analyze', 'verbose', 'settings', 'buffers', 'wal']);
+
+function parseExplain(type: string, params: string[]): ExplainRequest | null {
+  const match = /^application\/vnd\.pgrst\.plan(?:\+(text|json))?$/.exec(type);
+  if (!match) return null;
+  const value = (name: string) => params.find((param) => param.startsWith(`${name}=`))?.slice(name.length + 1).replace(/^"|"$/g, '');
+  const options = (value('options') ?? '').split('|').filter((option) => option !== '');
+  if (options.some((option) => !EXPLAIN_OPTIONS.has(option))) return null;
+  return { format: (match[1] as 'text' | 'json' | undefined) ?? 'text', for: value('for') ?? 'application/json', options };
+}
+
+function parseAccept(header: string | undefined): { singular: boolean; stripNulls: boolean; csv: boolean; plan?: ExplainRequest } {
   if (!header) return { singular: false, stripNulls: false, csv: false };
   for (const entry of header.split(',')) {
     const [type = '', ...params] = entry.split(';').map((piece) => piece.trim().toLowerCase());
+    const plan = parseExplain(type, params);
+    if (plan) {
+      const singular = plan.for.startsWith('application/vnd.pgrst.object');
+      return { singular, stripNulls: false, csv: plan.for === 'text/csv', plan };
+    }
     const stripNulls = params.includes('nulls=stripped');
     if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') {
       return { singular: true, stripNulls, csv: false };

@@ -11,9 +11,18 @@ export interface Field {
   path: JsonStep[];
 }
 
+export const AGGREGATES = ['avg', 'count', 'max', 'min', 'sum'] as const;
+export type AggregateName = (typeof AGGREGATES)[number];
+
+/** `amount.sum()`, `amount::int.avg()::int`, `count()`: the function, and the cast of its result. */
+export interface Aggregate {
+  fn: AggregateName;
+  cast?: string;
+}
+
 export type SelectItem =
   | { type: 'star' }
-  | { type: 'column'; field: Field; alias?: string; cast?: string }
+  | { type: 'column'; field: Field; alias?: string; cast?: string; aggregate?: Aggregate }
   | {
       type: 'embed';
       target: string;
@@ -84,6 +93,8 @@ function parseItem(cursor: Cursor, depth: number): SelectItem {
     spread = readSpread(cursor);
     name = readName(cursor);
   }
+  const plainAggregate = !spread && cursor.startsWith('()') ? splitAggregate(name) : undefined;
+  if (plainAggregate) return aggregateItem(cursor, { name: plainAggregate.field, path: [] }, plainAggregate.fn, alias);
   if (cursor.peek() === '!' || cursor.peek() === '(') {
     let hint: string | undefined;
     let inner = false;
@@ -105,16 +116,12 @@ function parseItem(cursor: Cursor, depth: number): SelectItem {
   }
   if (spread) cursor.fail('"(" after a spread relationship');
   const path = readJsonPath(cursor);
-  let cast: string | undefined;
-  if (cursor.startsWith('::')) {
-    cursor.position += 2;
-    const start = cursor.position;
-    while (!cursor.done() && cursor.peek() !== ',' && cursor.peek() !== ')') cursor.position += 1;
-    cast = cursor.text.slice(start, cursor.position).trim().toLowerCase();
-    if (!CAST.test(cast)) {
-      cursor.position = start;
-      cursor.fail('a type name');
-    }
+  const cast = readCast(cursor);
+  if (cursor.peek() === '.') {
+    cursor.position += 1;
+    const fn = readName(cursor);
+    if (!(AGGREGATES as readonly string[]).includes(fn) || !cursor.startsWith('()')) cursor.fail('an aggregate function: avg(), count(), max(), min() or sum()');
+    return aggregateItem(cursor, { name, path }, fn as AggregateName, alias, cast);
   }
   skipSpaces(cursor);
   return {
@@ -123,6 +130,42 @@ function parseItem(cursor: Cursor, depth: number): SelectItem {
     ...(alias === undefined ? {} : { alias }),
     ...(cast === undefined ? {} : { cast }),
   };
+}
+
+/** The `()` of an aggregate, then the optional cast of its result. */
+function aggregateItem(cursor: Cursor, field: Field, fn: AggregateName, alias: string | undefined, inputCast?: string): SelectItem {
+  cursor.position += 2;
+  const outputCast = readCast(cursor);
+  skipSpaces(cursor);
+  return {
+    type: 'column',
+    field,
+    aggregate: { fn, ...(outputCast === undefined ? {} : { cast: outputCast }) },
+    ...(alias === undefined ? {} : { alias }),
+    ...(inputCast === undefined ? {} : { cast: inputCast }),
+  };
+}
+
+/** `amount.sum` read as one name, when `()` follows; `count` alone counts rows (`*`). */
+function splitAggregate(name: string): { field: string; fn: AggregateName } | undefined {
+  const match = /^(?:(.+)\.)?(avg|count|max|min|sum)$/.exec(name);
+  if (!match) return undefined;
+  if (match[1] === undefined) return match[2] === 'count' ? { field: '*', fn: 'count' } : undefined;
+  return { field: match[1], fn: match[2] as AggregateName };
+}
+
+/** `::type` after a column, a json path or an aggregate; a type name never contains `.`, `,` or `)`. */
+function readCast(cursor: Cursor): string | undefined {
+  if (!cursor.startsWith('::')) return undefined;
+  cursor.position += 2;
+  const start = cursor.position;
+  while (!cursor.done() && cursor.peek() !== ',' && cursor.peek() !== ')' && cursor.peek() !== '.') cursor.position += 1;
+  const cast = cursor.text.slice(start, cursor.position).trim().toLowerCase();
+  if (!CAST.test(cast)) {
+    cursor.position = start;
+    cursor.fail('a type name');
+  }
+  return cast;
 }
 
 function readSpread(cursor: Cursor): boolean {

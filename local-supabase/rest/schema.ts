@@ -14,6 +14,7 @@ export interface Column {
 export interface Relation {
   schema: string;
   name: string;
+  /** pg_class.relkind: r table, p partitioned, v view, m materialized view, f foreign table. */
   kind: string;
   columns: Map<string, Column>;
   primaryKey: string[];
@@ -35,6 +36,8 @@ export interface FunctionArg {
   name: string;
   type: string;
   hasDefault: boolean;
+  /** The relation whose row type this argument is (computed fields and relationships take one). */
+  relation?: { schema: string; name: string };
 }
 
 export interface DbFunction {
@@ -48,14 +51,33 @@ export interface DbFunction {
   returnRelation?: { schema: string; name: string };
   /** Columns of a composite result (table row type, composite type or OUT/TABLE parameters). */
   returnColumns: Map<string, Column>;
+  /** `rows 1` on a set-returning function: a computed relationship to one row. */
+  singleRow: boolean;
+}
+
+/** A function of one row of `relation`: selected like a column (field) or embedded (relationship). */
+export interface ComputedMember {
+  fn: DbFunction;
+  relation: { schema: string; name: string };
 }
 
 export interface SchemaCache {
   relations: Map<string, Relation>;
   foreignKeys: ForeignKey[];
+  /** Functions PostgREST can call (at most one unnamed argument, of type json, jsonb, text, xml or bytea). */
   functions: Map<string, DbFunction[]>;
+  /** Computed fields and relationships by the relation they take a row of (qualified key). */
+  computed: Map<string, ComputedMember[]>;
   /** Per-role settings (`alter role anon set statement_timeout = '3s'`) that SET ROLE alone would not apply. */
   roleSettings: Map<string, Array<[string, string]>>;
+  /** The `pgrst.*` settings of the role the stack logs in as (PostgREST's in-database configuration). */
+  settings: RestSettings;
+}
+
+/** The in-database configuration this stand-in honours, with PostgREST's defaults. */
+export interface RestSettings {
+  aggregatesEnabled: boolean;
+  planEnabled: boolean;
 }
 
 /** Settings PostgREST applies for the impersonated role; others may need privileges the caller lacks. */
@@ -72,7 +94,7 @@ const RELATIONS_SQL = `
   join pg_namespace n on n.oid = c.relnamespace
   join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
   where (n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'f', 'p'))
-     or c.oid in (select t.typrelid from pg_proc p join pg_type t on t.oid = p.prorettype
+     or c.oid in (select t.typrelid from pg_proc p join pg_type t on t.oid = p.prorettype or t.oid = any(p.proargtypes)
                   where p.pronamespace in (select oid from pg_namespace where nspname = any($1)))
   order by c.oid, a.attnum`;
 
@@ -104,7 +126,10 @@ const FUNCTIONS_SQL = `
          coalesce(p.proargmodes::text[], '{}') as arg_modes,
          array(select format_type(t.oid, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(oid, ord)
                join pg_type t on t.oid = u.oid order by u.ord)::text[] as arg_types,
-         format_type(p.prorettype, null) as return_type, rt.typtype as return_typtype, rt.typrelid::int8 as return_relid
+         array(select t.typrelid::int8 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(oid, ord)
+               join pg_type t on t.oid = u.oid order by u.ord)::int8[] as arg_relids,
+         format_type(p.prorettype, null) as return_type, rt.typtype as return_typtype, rt.typrelid::int8 as return_relid,
+         p.prorows = 1 as single_row
   from pg_proc p
   join pg_namespace n on n.oid = p.pronamespace
   join pg_type rt on rt.oid = p.prorettype
@@ -123,8 +148,8 @@ interface RelationRow {
   exposed: boolean;
 }
 
-async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
-  const { relationRows, constraintRows, functionRows, viewRows, roleRows } = await inTransaction(
+export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+  const { relationRows, constraintRows, functionRows, viewRows, roleRows, settingRows } = await inTransaction(
     pool,
     async (client) => {
       // An empty search_path makes format_type() qualify every non-catalog type, so names are unambiguous.
@@ -135,11 +160,13 @@ async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<Schema
         functionRows: (await client.query(FUNCTIONS_SQL, [schemas])).rows as Array<Record<string, unknown>>,
         viewRows: (await client.query<{ oid: string; tree: string }>(VIEWS_SQL, [schemas])).rows,
         roleRows: (await client.query(`select rolname, rolconfig from pg_roles where rolconfig is not null`)).rows as Array<{ rolname: string; rolconfig: string[] }>,
+        settingRows: (await client.query<{ name: string; value: string }>(PGRST_SETTINGS_SQL)).rows,
       };
     },
     { begin: 'begin isolation level repeatable read read only' },
   );
   const cache = buildCache(relationRows, constraintRows, functionRows, viewRows);
+  cache.settings = restSettings(settingRows);
   for (const row of roleRows) {
     const settings = row.rolconfig
       .map((entry): [string, string] => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
@@ -196,24 +223,60 @@ function buildCache(
   });
   const allForeignKeys = views.length > 0 ? inheritKeys(views, exposedByOid, foreignKeys) : foreignKeys;
   const functions = new Map<string, DbFunction[]>();
+  const computed = new Map<string, ComputedMember[]>();
   for (const row of functionRows) {
     const fn = toFunction(row, byOid);
+    const [only] = fn.args;
+    // PostgreSQL's attribute notation `row.fn` calls fn(row): PostgREST's computed fields and relationships.
+    if (fn.args.length === 1 && only?.relation && fn.returnKind !== 'void') {
+      const relationKey = qualified(only.relation.schema, only.relation.name);
+      computed.set(relationKey, [...(computed.get(relationKey) ?? []), { fn, relation: only.relation }]);
+    }
+    if (!callable(fn)) continue;
     const key = qualified(fn.schema, fn.name);
     functions.set(key, [...(functions.get(key) ?? []), fn]);
   }
-  return { relations, foreignKeys: allForeignKeys, functions, roleSettings: new Map() };
+  return { relations, foreignKeys: allForeignKeys, functions, computed, roleSettings: new Map(), settings: restSettings([]) };
+}
+
+/** PostgREST leaves out functions it cannot call: more than one unnamed argument, or one of another type. */
+function callable(fn: DbFunction): boolean {
+  const unnamed = fn.args.filter((arg) => arg.name === '');
+  if (unnamed.length === 0) return true;
+  return unnamed.length === 1 && ['bytea', 'json', 'jsonb', 'text', 'xml'].includes(unnamed[0]?.type ?? '');
+}
+
+/** PostgREST reads its in-database configuration from the settings of the role it logs in as, for this database. */
+const PGRST_SETTINGS_SQL = `
+  select split_part(setting, '=', 1) as name, substr(setting, strpos(setting, '=') + 1) as value
+    from pg_db_role_setting s
+    join pg_roles r on r.oid = s.setrole
+    cross join lateral unnest(s.setconfig) as setting
+   where r.rolname = current_user
+     and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+     and setting like 'pgrst.%'
+   order by s.setdatabase`;
+
+function restSettings(rows: Array<{ name: string; value: string }>): RestSettings {
+  // A database-specific setting is read last, so it wins over the role-wide one.
+  const values = new Map(rows.map((row) => [row.name, row.value.trim().toLowerCase()]));
+  const flag = (name: string) => ['true', 'on', 'yes', '1'].includes(values.get(name) ?? '');
+  return { aggregatesEnabled: flag('pgrst.db_aggregates_enabled'), planEnabled: flag('pgrst.db_plan_enabled') };
 }
 
 function toFunction(row: Record<string, unknown>, byOid: Map<string, Relation>): DbFunction {
   const names = row.arg_names as string[];
   const modes = row.arg_modes as string[];
   const types = row.arg_types as string[];
+  const relids = row.arg_relids as string[];
   const inputs: FunctionArg[] = [];
   const outputs = new Map<string, Column>();
   types.forEach((type, index) => {
     const mode = modes[index] ?? 'i';
     const name = names[index] ?? '';
-    if (mode === 'i' || mode === 'b' || mode === 'v') inputs.push({ name, type, hasDefault: false });
+    const argRelation = byOid.get(String(relids[index]));
+    const relationOfArg = argRelation && ['r', 'v', 'm', 'f', 'p'].includes(argRelation.kind) ? { relation: { schema: argRelation.schema, name: argRelation.name } } : {};
+    if (mode === 'i' || mode === 'b' || mode === 'v') inputs.push({ name, type, hasDefault: false, ...relationOfArg });
     if (mode === 'o' || mode === 'b' || mode === 't') outputs.set(name, { name, type, hasDefault: false });
   });
   const defaults = Number(row.n_defaults ?? 0);
@@ -234,37 +297,8 @@ function toFunction(row: Record<string, unknown>, byOid: Map<string, Relation>):
     returnKind,
     returnType,
     returnColumns: relation ? relation.columns : outputs,
+    singleRow: Boolean(row.single_row),
   };
   if (relation && ['r', 'v', 'm', 'f', 'p'].includes(relation.kind)) fn.returnRelation = { schema: relation.schema, name: relation.name };
   return fn;
-}
-
-/** Loads once, reloads when a lookup misses (a migration may have added the object), one load at a time. */
-export class SchemaCacheHolder {
-  private current: SchemaCache | null = null;
-  private loading: Promise<SchemaCache> | null = null;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly schemas: string[],
-  ) {}
-
-  async get(): Promise<SchemaCache> {
-    return this.current ?? this.reload();
-  }
-
-  async reload(): Promise<SchemaCache> {
-    this.loading ??= loadSchemaCache(this.pool, this.schemas).then(
-      (cache) => {
-        this.current = cache;
-        this.loading = null;
-        return cache;
-      },
-      (error: unknown) => {
-        this.loading = null;
-        throw error;
-      },
-    );
-    return this.loading;
-  }
 }

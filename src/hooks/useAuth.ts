@@ -8,20 +8,35 @@ export type SessionUser = authService.SessionUser;
 export interface AuthState {
   status: 'loading' | 'signedOut' | 'signedIn';
   user: SessionUser | null;
+  /** The membership the app works in: the picked client's (remembered in this browser), else the oldest. */
   membership: Membership | null;
+  /** Every client the user belongs to (an admin of several picks one in the header). */
+  memberships: Membership[];
   membershipError: ServiceError | null;
   /** True after a session ended on its own (revoked, expired beyond refresh), not by signing out here. */
   sessionEnded: boolean;
+  selectClient: (clientId: string) => void;
   /** Throws a ServiceError (`invalid_credentials` for a wrong pair). */
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
 }
 
-type Session = Pick<AuthState, 'status' | 'user' | 'membership' | 'membershipError' | 'sessionEnded'>;
+type Session = Pick<AuthState, 'status' | 'user' | 'memberships' | 'membershipError' | 'sessionEnded'>;
 
-/** The session (persisted by supabase-js) and the user's client membership; mounted once by AuthProvider. */
+const PICKED_CLIENT = 'lq.client';
+
+function pickedClient(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(PICKED_CLIENT) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The session (persisted by supabase-js) and the user's client memberships; mounted once by AuthProvider. */
 export function useAuthSource(): AuthState {
-  const [session, setSession] = useState<Session>({ status: 'loading', user: null, membership: null, membershipError: null, sessionEnded: false });
+  const [session, setSession] = useState<Session>({ status: 'loading', user: null, memberships: [], membershipError: null, sessionEnded: false });
+  const [picked, setPicked] = useState<string | null>(pickedClient);
   const signingOut = useRef(false);
 
   useEffect(() => {
@@ -32,20 +47,20 @@ export function useAuthSource(): AuthState {
         const ended = currentUserId !== null && !signingOut.current;
         currentUserId = null;
         signingOut.current = false;
-        if (active) setSession({ status: 'signedOut', user: null, membership: null, membershipError: null, sessionEnded: ended });
+        if (active) setSession({ status: 'signedOut', user: null, memberships: [], membershipError: null, sessionEnded: ended });
         return;
       }
       if (user.id === currentUserId) return; // token refreshes need no new membership lookup
       currentUserId = user.id;
-      if (active) setSession({ status: 'loading', user, membership: null, membershipError: null, sessionEnded: false });
-      let membership: Membership | null = null;
+      if (active) setSession({ status: 'loading', user, memberships: [], membershipError: null, sessionEnded: false });
+      let memberships: Membership[] = [];
       let membershipError: ServiceError | null = null;
       try {
-        membership = await authService.getMembership(user.id);
+        memberships = await authService.getMemberships(user.id);
       } catch (error) {
         membershipError = toServiceError(error);
       }
-      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, membership, membershipError, sessionEnded: false });
+      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, memberships, membershipError, sessionEnded: false });
     };
     // A session that cannot be read is no session: the sign-in form follows.
     void authService.getSessionUser().then(apply, () => apply(null));
@@ -80,7 +95,19 @@ export function useAuthSource(): AuthState {
       throw failure;
     }
   }, []);
-  return useMemo<AuthState>(() => ({ ...session, signIn, signOut }), [session, signIn, signOut]);
+  const selectClient = useCallback((clientId: string) => {
+    setPicked(clientId);
+    try {
+      globalThis.localStorage?.setItem(PICKED_CLIENT, clientId);
+    } catch {
+      // A browser without storage still switches, for this tab.
+    }
+  }, []);
+  const membership = session.memberships.find((each) => each.clientId === picked) ?? session.memberships[0] ?? null;
+  return useMemo<AuthState>(
+    () => ({ ...session, membership, selectClient, signIn, signOut }),
+    [session, membership, selectClient, signIn, signOut],
+  );
 }
 
 export const AuthContext = createContext<AuthState | null>(null);

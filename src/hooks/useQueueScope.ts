@@ -71,11 +71,11 @@ export function useQueueScopeSource(): QueueScopeValue {
   const userId = user?.id ?? '';
   const save = useCallback(
     async (next: QueueSettings) => {
-      const row = await saveSettings(userId, next);
+      const row = await saveSettings(userId, clientId, next);
       mutate((previous) => (previous ?? []).map((admin) => (admin.userId === userId ? { userId, settings: row } : admin)));
       return row;
     },
-    [userId, mutate],
+    [userId, clientId, mutate],
   );
 
   return useMemo(

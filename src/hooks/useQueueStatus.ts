@@ -34,17 +34,18 @@ export interface QueueStatusValue {
 export function useQueueStatusSource(): QueueStatusValue {
   const { user, membership } = useAuth();
   const isManager = membership?.role === 'manager';
+  const clientId = membership?.clientId ?? '';
   const userId = user?.id ?? '';
   const email = user?.email ?? null;
   // An admin sees only their own queue: their one row is the total, so one call does.
   const loadStatus = useCallback(async (): Promise<{ total: QueueStatus; admins: AdminStatus[] }> => {
     if (!isManager) {
-      const total = await getQueueStatus();
-      return { total, admins: [{ ...total, user_id: userId, email }] };
+      const total = await getQueueStatus(clientId);
+      return { total, admins: [{ ...total, user_id: userId, client_id: clientId, email }] };
     }
-    const [total, admins] = await Promise.all([getQueueStatus(), getAdminStatus()]);
+    const [total, admins] = await Promise.all([getQueueStatus(clientId), getAdminStatus(clientId)]);
     return { total, admins };
-  }, [isManager, userId, email]);
+  }, [isManager, clientId, userId, email]);
   const { data, error, loading, reload } = useLoader(loadStatus);
   const { live: socketLive } = useQueueChanges(reload);
   const { apiUp } = useConnection();
@@ -60,7 +61,7 @@ export function useQueueStatusSource(): QueueStatusValue {
       setChanging(true);
       setActionError(null);
       try {
-        await setProcessingState(state);
+        await setProcessingState(state, clientId);
         notifyQueueChanged(); // processing_state lives outside the queue table: realtime will not tell the other panels
         await reload();
         return true;
@@ -71,7 +72,7 @@ export function useQueueStatusSource(): QueueStatusValue {
         setChanging(false);
       }
     },
-    [reload],
+    [reload, clientId],
   );
 
   return useMemo(

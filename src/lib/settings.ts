@@ -1,4 +1,5 @@
 import { MAX_CLOSED_DATES, QUEUE_SETTINGS_DEFAULTS, QUEUE_SETTINGS_LIMITS } from '@shared/settingsDefaults.ts';
+import { TIME_ZONES } from '@shared/timeZones.ts';
 import { WEEKDAYS, type BusinessHours, type QueueSettings } from '@/types/queue';
 
 /** The schema's column defaults, used until the admin first saves. */
@@ -23,13 +24,9 @@ export type SettingsErrors = Partial<Record<string, FieldError>>;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** One of the zones the database accepts (the same list the form offers). */
 export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone.length > 0;
-  } catch {
-    return false;
-  }
+  return TIME_ZONES.includes(zone);
 }
 
 export function isValidDate(value: string): boolean {

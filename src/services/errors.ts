@@ -75,6 +75,8 @@ export const BACKEND_CODES = {
   PGRST116: 'not_found',
   LQ404: 'not_found',
   LQ409: 'conflict',
+  // A lead with waiting or in-flight items (its delete is refused with PostgREST's PT409).
+  PT409: 'conflict',
   '23505': 'conflict',
   '40001': 'conflict',
   '40P01': 'conflict',
@@ -134,6 +136,8 @@ function known<T extends object>(table: T, key: PropertyKey | undefined | null):
 }
 
 function codeFor(backendCode: string | undefined, status: number | null): ServiceErrorCode {
+  // enqueue_leads answers with the product's own codes (business_closed, capacity_exceeded, …).
+  if (isServiceErrorCode(backendCode)) return backendCode;
   return known(BACKEND_CODES, backendCode) ?? known(STATUS_CODES, status) ?? 'unknown';
 }
 

@@ -47,6 +47,8 @@ export type StoredQueueSettings = QueueSettings & Pick<Row<'user_queue_settings'
 export interface Membership {
   clientId: string;
   role: MemberRole;
+  /** The client's name, for the client picker of a user in several clients. */
+  clientName: string | null;
 }
 
 export type Lead = Pick<Row<'leads'>, 'id' | 'name' | 'phone' | 'email' | 'opted_out_at' | 'last_contacted_at'>;
@@ -102,6 +104,7 @@ export interface HourlyThroughput {
 /** queue_admin_status(): one admin's numbers, counted as queue_status() counts the total. */
 export interface AdminStatus extends QueueStatus {
   user_id: string;
+  client_id: string;
   email: string | null;
 }
 
@@ -120,7 +123,7 @@ export interface QueueAlert {
 }
 
 /** What the SPA sends to queue-leads: the function's own input schema, so the two cannot drift. */
-export type QueueLeadsRequest = Pick<QueueLeadsInput, 'leadIds' | 'priority' | 'scheduledFor'> & Partial<Pick<QueueLeadsInput, 'deferToNextWindow'>>;
+export type QueueLeadsRequest = Pick<QueueLeadsInput, 'leadIds' | 'priority' | 'scheduledFor'> & Partial<Pick<QueueLeadsInput, 'deferToNextWindow' | 'clientId'>>;
 
 export interface TimeWindow {
   start: string;

@@ -46,6 +46,17 @@ describe('queue_admin_status: the dashboard numbers per admin', () => {
     for (const count of COUNTS) expect(admins.reduce((sum, row) => sum + row[count], 0), count).toBe(total[count]);
   });
 
+  it('narrows to one client like queue_status(for_client)', async () => {
+    const leads = await createLeads(db.pool, 3, DEMO_CLIENT_ID, 'narrowed');
+    await insertItems(db.pool, leads);
+    const rows = await as(db.pool, USERS.demoManager, async (c) => ({
+      demo: (await c.query('select * from queue_admin_status($1)', [DEMO_CLIENT_ID])).rows as (Counts & { client_id: string })[],
+      total: (await c.query('select * from queue_status($1)', [DEMO_CLIENT_ID])).rows[0] as Counts,
+    }));
+    expect(rows.demo.every((row) => row.client_id === DEMO_CLIENT_ID)).toBe(true);
+    expect(rows.demo.reduce((sum, row) => sum + row.depth, 0)).toBe(rows.total.depth);
+  });
+
   it('gives an admin their own row only, with the same numbers as their queue_status()', async () => {
     const leads = await createLeads(db.pool, 4, DEMO_CLIENT_ID, 'own');
     await insertItems(db.pool, leads.slice(0, 2));

@@ -41,11 +41,15 @@ describe('queue_status and the metrics rollup agree with the raw table after a r
         ),
         async (ops) => {
           await reset();
-          await db.pool.query('update user_queue_settings set max_capacity = 100000, daily_target = 100000');
+          // Open at any hour, no operation limit in the way: the property is about the counts.
+          await db.pool.query('update user_queue_settings set max_capacity = 100000, daily_target = 100000, business_hours = $1, holiday_calendar = $2', [ALWAYS_OPEN, 'none']);
+          await db.pool.query('update private.queue_limits set operations_per_hour = 1000000');
+          await db.pool.query('delete from private.rate_buckets');
           for (const step of ops) {
             if (step.op === 'enqueue') {
               const leads = await createLeads(db.pool, step.n, DEMO_CLIENT_ID, 'mon');
-              await as(db.pool, USERS.demoAdmin, (c) => c.query('select enqueue_leads($1)', [leads]), { commit: true });
+              const { rows: [queued] } = await as(db.pool, USERS.demoAdmin, (c) => c.query('select enqueue_leads($1) r', [leads]), { commit: true });
+              expect(queued.r.queued).toBe(step.n);
             } else if (step.op === 'claim') {
               await db.pool.query("select id from claim_queue_batch('w', $1)", [step.n]);
             } else if (step.op === 'finish') {
@@ -168,9 +172,10 @@ describe('queue_alerts fire exactly at their thresholds', () => {
   });
 
   it('business-hours violations: one logged rejection fires, other rejections do not', async () => {
+    // The row enqueue_leads writes when it refuses (tests/integration/functions-queue-leads.test.ts goes through HTTP).
     const reject = (code: string) =>
       db.pool.query(
-        "insert into queue_audit_log (client_id, user_id, action, details) values ($1, $2, 'enqueue_rejected', jsonb_build_object('code', $3::text))",
+        "insert into queue_audit_log (client_id, user_id, action, details) values ($1, $2, 'queue_rejected', jsonb_build_object('code', $3::text))",
         [DEMO_CLIENT_ID, USERS.demoAdmin.id, code],
       );
     await reject('capacity_exceeded');

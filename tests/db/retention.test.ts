@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDatabase } from '../support/db.ts';
+import { as, sqlstate, withDatabase } from '../support/db.ts';
 import { USERS } from '../support/seed.ts';
 import { createLeads, insertItems } from '../support/queueItems.ts';
 
@@ -24,12 +24,47 @@ describe('purge_expired_queue_items', () => {
     const [oldProcessing] = await insertItems(db.pool, [leads[5]!], { status: 'processing', scheduledFor: old });
 
     const { rows } = await db.pool.query('select purge_expired_queue_items() n');
-    expect(rows[0].n).toBe(3);
+    expect(rows[0].n.items).toBe(3);
     const left = (await db.pool.query('select id from whatsapp_message_queue')).rows.map((r) => r.id);
     expect(left).toEqual(expect.arrayContaining([recentSent, oldPending, oldProcessing]));
     expect(left).not.toContain(oldSent);
     expect(left).not.toContain(oldFailed);
     expect(left).not.toContain(oldCancelled);
+  });
+});
+
+describe('the daily purge bounds the audit log', () => {
+  it('drops audit rows past the client’s retention (the longest of its admins’), and old callback receipts', async () => {
+    const { rows: [client] } = await db.pool.query<{ id: string }>("insert into clients (name) values ('Retained Ltd') returning id");
+    const admins = await db.pool.query<{ id: string }>(
+      "insert into auth.users (id, email) values (gen_random_uuid(), 'keep-a@test.test'), (gen_random_uuid(), 'keep-b@test.test') returning id");
+    for (const { id } of admins.rows) await db.pool.query("insert into client_members (client_id, user_id, role) values ($1, $2, 'admin')", [client!.id, id]);
+    await db.pool.query('update user_queue_settings set retention_days = 30 where client_id = $1', [client!.id]);
+    await db.pool.query('update user_queue_settings set retention_days = 45 where client_id = $1 and user_id = $2', [client!.id, admins.rows[0]!.id]);
+    const audit = async (client: string, daysAgo: number) =>
+      (await db.pool.query<{ id: string }>(
+        `insert into queue_audit_log (client_id, action, created_at) values ($1, 'note', now() - make_interval(days => $2)) returning id`,
+        [client, daysAgo])).rows[0]!.id;
+    const kept = await audit(client!.id, 40);
+    const dropped = await audit(client!.id, 46);
+    // The demo client keeps the default 30 days.
+    const demoOld = await audit(USERS.demoAdmin.clientId, 31);
+    const demoRecent = await audit(USERS.demoAdmin.clientId, 29);
+    await db.pool.query(`insert into private.agent_event_receipts (webhook_id, event, received_at) values
+      ('old-receipt', 'lead_replied', now() - interval '31 days'), ('new-receipt', 'lead_replied', now())`);
+
+    const { rows } = await db.pool.query('select purge_expired_queue_items() n');
+    expect(rows[0].n.audit_rows).toBeGreaterThanOrEqual(2);
+    expect(rows[0].n.receipts).toBe(1);
+    const left = (await db.pool.query('select id from queue_audit_log where id = any($1)', [[kept, dropped, demoOld, demoRecent]])).rows.map((r) => r.id);
+    expect(left.sort()).toEqual([kept, demoRecent].sort());
+    const receipts = await db.pool.query('select webhook_id from private.agent_event_receipts');
+    expect(receipts.rows).toEqual([{ webhook_id: 'new-receipt' }]);
+  });
+
+  it('is the only way rows leave the log: the service role cannot delete them, and only it may run the purge', async () => {
+    expect(await sqlstate(as(db.pool, 'service_role', (c) => c.query('delete from queue_audit_log')))).toBe('42501');
+    expect(await sqlstate(as(db.pool, USERS.demoAdmin, (c) => c.query('select purge_expired_queue_items()')))).toBe('42501');
   });
 });
 

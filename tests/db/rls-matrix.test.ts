@@ -32,6 +32,7 @@ beforeAll(async () => {
   counts.calendar = await q('select count(*) n from calendar_closed_days');
   counts.demoAudit = await q(`select count(*) n from queue_audit_log where client_id = '${DEMO_CLIENT_ID}'`);
   counts.otherAudit = await q(`select count(*) n from queue_audit_log where client_id = '${OTHER_CLIENT_ID}'`);
+  counts.timeZones = await q('select count(*) n from private.supported_time_zones');
   counts.demoMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${DEMO_CLIENT_ID}'`);
   counts.otherMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${OTHER_CLIENT_ID}'`);
   expect(counts.demoAudit).toBeGreaterThan(0);
@@ -106,7 +107,8 @@ const MATRIX: Record<string, Record<Command, Cell>> = {
         'insert into whatsapp_message_queue (lead_id, client_id, user_id) values ($1, $2, $3)',
         [ids.demoSpare, DEMO_CLIENT_ID, DEMO_ADMIN_ID],
       ],
-      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+      // One entrance: users queue through enqueue_leads only.
+      outcomes: all('denied', { service_role: 1 }),
     },
     update: {
       sql: () => ["update whatsapp_message_queue set priority = 'high' where id = $1", [ids.demoItem]],
@@ -185,6 +187,28 @@ const MATRIX: Record<string, Record<Command, Cell>> = {
       outcomes: all('denied', { service_role: 1 }),
     },
     delete: { sql: () => ["delete from calendar_closed_days where day = '2024-10-12'", []], outcomes: all('denied', { service_role: 1 }) },
+  },
+  // Internals in the unexposed private schema: the service role alone, and only what it needs.
+  'private.supported_time_zones': {
+    select: { sql: () => ['select name from private.supported_time_zones', []], outcomes: dyn({ ...all('denied'), service_role: () => counts.timeZones! }) },
+    insert: { sql: () => ["insert into private.supported_time_zones (name) values ('Mars/Olympus')", []], outcomes: all('denied') },
+    update: { sql: () => ["update private.supported_time_zones set name = name where name = 'UTC'", []], outcomes: all('denied') },
+    delete: { sql: () => ["delete from private.supported_time_zones where name = 'UTC'", []], outcomes: all('denied') },
+  },
+  'private.queue_limits': {
+    select: { sql: () => ['select operations_per_hour from private.queue_limits', []], outcomes: all('denied', { service_role: 1 }) },
+    insert: { sql: () => ['insert into private.queue_limits (id) values (true)', []], outcomes: all('denied') },
+    update: { sql: () => ['update private.queue_limits set operations_per_hour = operations_per_hour', []], outcomes: all('denied', { service_role: 1 }) },
+    delete: { sql: () => ['delete from private.queue_limits', []], outcomes: all('denied') },
+  },
+  'private.agent_event_receipts': {
+    select: { sql: () => ['select webhook_id from private.agent_event_receipts', []], outcomes: all('denied', { service_role: 0 }) },
+    insert: {
+      sql: () => ["insert into private.agent_event_receipts (webhook_id, event) values ('matrix-receipt', 'lead_replied')", []],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: { sql: () => ["update private.agent_event_receipts set outcome = '{}'", []], outcomes: all('denied', { service_role: 0 }) },
+    delete: { sql: () => ['delete from private.agent_event_receipts', []], outcomes: all('denied', { service_role: 0 }) },
   },
 };
 

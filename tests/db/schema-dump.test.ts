@@ -3,16 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { applyBootstrap, applyMigrations, MIGRATIONS_DIR, recreateDatabase } from '../../local-supabase/migrate.ts';
+import { applyBootstrap, applyMigrations, databaseUrl, migrationsDir, recreateDatabase } from '@leads-queue/local-supabase';
 import { dumpDatabase, dumpSchema } from '../../scripts/schema-dump.ts';
 
 const made: string[] = [];
 let tempDir: string;
 
 /** A database built as db:compare builds one: bootstrap, then the migrations in `dir`, no seed. */
-async function migratedDatabase(name: string, dir = MIGRATIONS_DIR): Promise<string> {
-  const server = inject('pgServerUrl');
+async function migratedDatabase(name: string, dir = migrationsDir()): Promise<string> {
+  const server = inject('localSupabaseCluster').serverUrl;
   await recreateDatabase(server, name);
   made.push(name);
   const url = databaseUrl(server, name);
@@ -55,7 +54,7 @@ beforeAll(async () => {
   dumpA = await dumpDatabase(urlA);
 });
 afterAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('pgServerUrl') });
+  const admin = new pg.Client({ connectionString: inject('localSupabaseCluster').serverUrl });
   await admin.connect();
   for (const name of made) await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
   await admin.end();
@@ -74,7 +73,7 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
 
   it('tells apart a database whose migrations grant one privilege more', async () => {
     const dir = path.join(tempDir, 'one-more-grant');
-    await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await cp(migrationsDir(), dir, { recursive: true });
     await writeFile(path.join(dir, '20991231000000_one_more_grant.sql'), 'grant select on public.calendar_closed_days to anon;\n');
     const dumpC = await dumpDatabase(await migratedDatabase('lq_dump_c', dir));
     expect(difference(dumpA, dumpC)).toEqual({ removed: [], added: ['public.calendar_closed_days: anon SELECT by postgres'] });
@@ -100,8 +99,8 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
   it('tells apart a revoked column grant, a comment, a function setting and a row the migrations wrote', async () => {
     const changed = await dumpAfter(urlB, `
       revoke update (email) on public.leads from authenticated;
-      comment on function public.queue_status() is 'counts';
-      alter function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange) reset plan_cache_mode;
+      comment on function public.queue_status(uuid) is 'counts';
+      alter function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange, uuid) reset plan_cache_mode;
       update public.calendar_closed_days set name = 'Yom Kipur' where day = '2025-10-02'`);
     const { removed, added } = difference(dumpA, changed);
     expect(removed).toEqual([
@@ -109,6 +108,6 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
       'public.calendar_closed_days (IL,2025-10-02,"Yom Kippur",yom_tov)',
       'public.leads.email: authenticated UPDATE by postgres',
     ]);
-    expect(added).toEqual(['function public.queue_status(): counts', 'public.calendar_closed_days (IL,2025-10-02,"Yom Kipur",yom_tov)']);
+    expect(added).toEqual(['function public.queue_status(uuid): counts', 'public.calendar_closed_days (IL,2025-10-02,"Yom Kipur",yom_tov)']);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { withDatabase } from '../support/db.ts';
-import { listMigrations } from '../../local-supabase/migrate.ts';
+import { listMigrations } from '@leads-queue/local-supabase';
 import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
 import { MAX_CLOSED_DATES, QUEUE_SETTINGS_DEFAULTS, QUEUE_SETTINGS_LIMITS } from '../../supabase/functions/_shared/settingsDefaults.ts';

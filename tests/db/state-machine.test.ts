@@ -9,7 +9,7 @@ const STATUSES = ['pending', 'queued', 'processing', 'sent', 'failed', 'cancelle
 const LEGAL = new Set([
   'pending>queued', 'pending>cancelled', 'pending>processing',
   'queued>processing', 'queued>pending', 'queued>failed', 'queued>cancelled',
-  'processing>sent', 'processing>pending', 'processing>failed', 'processing>queued',
+  'processing>sent', 'processing>pending', 'processing>failed', 'processing>queued', 'processing>cancelled',
   'sent>failed', 'failed>pending',
 ]);
 
@@ -108,7 +108,8 @@ describe('state machine', () => {
     const lead = (await db.pool.query('select last_contacted_at from leads where id = $1', [item.lead_id])).rows[0];
     expect(lead.last_contacted_at).not.toBeNull();
     const actions = (await db.pool.query('select action from queue_audit_log where queue_item_id = $1 order by id', [id])).rows;
-    expect(actions.map((a) => a.action)).toEqual(['enqueued', 'claimed', 'started', 'sent']);
+    // The priority change above is an edit of a pending item, audited as such.
+    expect(actions.map((a) => a.action)).toEqual(['enqueued', 'edited', 'claimed', 'started', 'sent']);
   });
 
   it('start is refused unless the item is queued and leased to the caller', async () => {

@@ -6,12 +6,13 @@ import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
 import { withStack } from '../support/withStack.ts';
 
+// The per-admin operation limit enqueue_leads keeps (private.queue_limits, 600 by default).
 const OPS_PER_HOUR = 600;
 
 const stack = withStack({
   functions: true,
   sink: true,
-  env: { QUEUE_OPERATIONS_PER_HOUR: String(OPS_PER_HOUR), AGENT_DB_TIMEOUT_MS: '3000' },
+  env: { AGENT_DB_TIMEOUT_MS: '3000' },
 });
 let admin: SupabaseClient;
 let demoLeads: string[];

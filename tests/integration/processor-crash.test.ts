@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForPort } from '../../local-supabase/functions.ts';
-import { ROOT } from '../../local-supabase/migrate.ts';
-import { freePort } from '../../local-supabase/postgres.ts';
+import { runProcessorProcess, startProcessorProcess, type ProcessorProcess } from '../support/processorProcess.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID } from '../support/seed.ts';
-import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../support/stack.ts';
 import { withStack } from '../support/withStack.ts';
 
 /**
@@ -21,68 +16,25 @@ const RUNS = 4;
 const KILLED = [0, 1];
 
 const stack = withStack({ sink: true });
-const processes: ChildProcess[] = [];
+const processes: ProcessorProcess[] = [];
 
-interface ProcessorProcess {
-  child: ChildProcess;
-  port: number;
-  name: string;
+function startProcessor(name: string): Promise<ProcessorProcess> {
+  const started = startProcessorProcess({
+    stack,
+    name,
+    env: { AGENT_DB_TIMEOUT_MS: '5000', QUEUE_BATCH_SIZE: '25', QUEUE_PROCESSOR_BUDGET_MS: '120000', WHATSAPP_RATE_LIMIT_PER_HOUR: '100000' },
+  });
+  return started.then((processor) => (processes.push(processor), processor));
 }
 
-async function startProcessor(name: string): Promise<ProcessorProcess> {
-  const port = await freePort();
-  const functions = path.join(ROOT, 'supabase', 'functions');
-  const child = spawn(
-    path.join(ROOT, 'node_modules', '.bin', 'deno'),
-    ['run', '--allow-all', '--no-prompt', '--config', path.join(functions, 'deno.json'), path.join(functions, 'queue-processor', 'index.ts')],
-    {
-      cwd: functions,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
-        DENO_NO_UPDATE_CHECK: '1',
-        NO_COLOR: '1',
-        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
-        SUPABASE_URL: stack.url,
-        SUPABASE_ANON_KEY: stack.anonKey,
-        SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
-        AGENT_DB_WEBHOOK_URL: stack.sink!.webhookUrl,
-        AGENT_DB_API_KEY: TEST_AGENT_API_KEY,
-        AGENT_DB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-        AGENT_DB_TIMEOUT_MS: '5000',
-        QUEUE_BATCH_SIZE: '25',
-        QUEUE_PROCESSOR_BUDGET_MS: '120000',
-        WHATSAPP_RATE_LIMIT_PER_HOUR: '100000',
-        QUEUE_WORKER_NAME: name,
-      },
-    },
-  );
-  processes.push(child);
-  await waitForPort(port, 30_000, () => (child.exitCode !== null ? `deno exited with ${child.exitCode}` : null));
-  return { child, port, name };
-}
-
-async function run(processor: ProcessorProcess): Promise<{ status: number; body: unknown } | { killed: true }> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${processor.port}/queue-processor`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${stack.serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: '{}',
-    });
-    return { status: response.status, body: await response.json() };
-  } catch {
-    return { killed: true };
-  }
-}
+const run = (processor: ProcessorProcess) => runProcessorProcess(processor, stack.serviceRoleKey);
 
 beforeAll(() =>
   stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, batch_size: 25, daily_target: 100000, max_capacity: 100000, rate_limit_per_hour: 100000 }),
 );
 
 afterAll(() => {
-  for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
 describe('queue-processor crash safety', () => {
@@ -140,6 +92,11 @@ describe('queue-processor crash safety', () => {
       expect(count).toBe(2);
     }
     expect(duplicates.length).toBeLessThanOrEqual(killedInFlight.size);
+    // Each repeat said it was one, and the Agent DB stand-in started one conversation per item all the same.
+    for (const received of stack.sink!.received.filter((entry) => entry.duplicate)) {
+      expect((received.body as { metadata: { redelivery: boolean; attempt: number } }).metadata).toMatchObject({ redelivery: true });
+    }
+    expect(stack.sink!.counts()).toEqual({ messages: ITEMS, duplicates: duplicates.length });
     if (process.env.LQ_CRASH_REPORT) {
       console.info(JSON.stringify({ stuckAfterKill: stuck.rowCount, killedInFlight: killedInFlight.size, duplicates: duplicates.length, received: stack.sink!.received.length }));
     }

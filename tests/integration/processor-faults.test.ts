@@ -4,7 +4,7 @@ import { invoke } from '../support/invoke.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
-import { TEST_AGENT_API_KEY } from '../support/stack.ts';
+import { TEST_AGENT_API_KEY } from '@leads-queue/local-supabase/testing';
 import { withStack } from '../support/withStack.ts';
 
 const TIMEOUT_MS = 1000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runFanout } from '../../bench/realtime-fanout.ts';
 import { withDatabase } from '../support/db.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '@leads-queue/local-supabase/testing';
 
 const db = withDatabase();
 let server: RealtimeTestServer;

@@ -1,18 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { ROOT, recreateDatabase } from '../../local-supabase/migrate.ts';
-import { databaseUrl, freePort } from '../../local-supabase/postgres.ts';
+import { ANON_KEY, databaseUrl, freePort, recreateDatabase, SERVICE_ROLE_KEY } from '@leads-queue/local-supabase';
 import { PASSWORD, USERS } from '../support/seed.ts';
 
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+/** The repository root (this file's folder is tests/integration). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const BIN = path.join(ROOT, 'node_modules', '.bin', 'local-supabase');
+const SCRIPTS = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+/** A shell's words: whitespace-separated, single- or double-quoted words kept whole (what npm's sh does with the script). */
+const shellWords = (line: string): string[] => [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2] ?? match[3] ?? '');
+/** What `npm run <name>` hands the bin: the words after `local-supabase <command>` in the root script. */
+const flagsOf = (name: string): string[] => shellWords((SCRIPTS[name] ?? '').split('local-supabase ')[1] ?? '').slice(1);
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let apiUrl: string;
@@ -25,9 +32,11 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/** The package's bin as the root scripts call it: `stack` and `start` with their flags from package.json. */
 function run(args: string[]): Run {
-  // Own process group, so cleanup can reach tsx's inner node (and its Postgres) even after a failure.
-  const child = spawn(TSX, ['local-supabase/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [command = 'stack', ...rest] = args;
+  // Own process group, so cleanup can reach the stack's children (Postgres, Deno, Vite) even after a failure.
+  const child = spawn(BIN, [command, ...flagsOf(command), ...rest], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let out = '';
   let err = '';
@@ -52,7 +61,7 @@ async function signIn(email: string, password: string) {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'lq-cli-'));
-  const [stackPort, dbPort, sinkPort] = [await freePort(), await freePort(), await freePort()];
+  const [stackPort, dbPort, sinkPort, mailPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   apiUrl = `http://127.0.0.1:${stackPort}`;
   env = {
     ...process.env,
@@ -60,6 +69,7 @@ beforeAll(async () => {
     STACK_PORT: String(stackPort),
     DB_PORT: String(dbPort),
     AGENT_SINK_PORT: String(sinkPort),
+    MAIL_PORT: String(mailPort),
     QUEUE_PROCESSOR_INTERVAL: '0',
     DATABASE_URL: '',
   };
@@ -75,7 +85,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('tsx local-supabase/cli.ts stack', () => {
+describe('npm run stack / npm start: the local-supabase bin with the root scripts\' flags', () => {
   it('starts on the given ports with the seed, refuses a second instance, stops on SIGTERM and keeps its data', async () => {
     const first = run(['stack']);
     const output = await ready(first);
@@ -134,7 +144,7 @@ describe('tsx local-supabase/cli.ts stack', () => {
   }, 180_000);
 
   it('uses DATABASE_URL instead of the embedded server: migrates a new database, --reset rebuilds it', async () => {
-    const serverUrl = inject('pgServerUrl');
+    const serverUrl = inject('localSupabaseCluster').serverUrl;
     const name = `lq_cli_${Date.now()}`;
     await recreateDatabase(serverUrl, name);
     const previous = env;

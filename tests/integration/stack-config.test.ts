@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromToml, loadConfig } from '../../local-supabase/config.ts';
-import { parseDotenv } from '../../local-supabase/functions.ts';
+import { configFromToml, loadConfig, parseDotenv } from '@leads-queue/local-supabase';
 
 describe('supabase/config.toml as the local stack reads it', () => {
   it('reads the project config: ports, auth and per-function verify_jwt', () => {

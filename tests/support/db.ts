@@ -1,69 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
-import { inTransaction } from '../../local-supabase/connections.ts';
-import { databaseUrl } from '../../local-supabase/postgres.ts';
-import { recreateDatabase } from '../../local-supabase/migrate.ts';
+import type pg from 'pg';
+import { inTransaction } from '@leads-queue/local-supabase';
+import { createClonedDatabase, withClonedDatabase, type ClonedDatabase } from '@leads-queue/local-supabase/vitest';
 import { claimsFor, type Actor } from './roles.ts';
 
 export { claimsFor, type Actor };
 
-export interface TestDatabase {
-  name: string;
-  /** Superuser connection string for this database. */
-  url: string;
-  pool: pg.Pool;
-  close(): Promise<void>;
-}
+export type TestDatabase = ClonedDatabase;
 
 /** A fresh copy of the migrated + seeded template, private to the calling test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = inject('pgServerUrl');
-  const name = `lq_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  await recreateDatabase(serverUrl, name, inject('pgTemplate'));
-  const url = databaseUrl(serverUrl, name);
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
-  // close() drops the database with (force): a connection still closing then gets 57P01, which must not crash the run.
-  pool.on('error', () => {});
-  return {
-    name,
-    url,
-    pool,
-    close: async () => {
-      await pool.end();
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
-      await admin.end();
-    },
-  };
-}
+export const createTestDatabase = (): Promise<TestDatabase> => createClonedDatabase({ prefix: 'lq_test', maxConnections: 20 });
 
 /** The file's own test database, created before its tests and dropped after them (vitest hooks). */
-export function withDatabase(): Omit<TestDatabase, 'close'> {
-  let db: TestDatabase | undefined;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  const ready = (): TestDatabase => {
-    if (!db) throw new Error('withDatabase(): the database exists from beforeAll on');
-    return db;
-  };
-  return {
-    get name() {
-      return ready().name;
-    },
-    get url() {
-      return ready().url;
-    },
-    get pool() {
-      return ready().pool;
-    },
-  };
-}
+export const withDatabase = (): Omit<TestDatabase, 'close'> => withClonedDatabase(createTestDatabase);
 
 /**
  * Runs `work` in one transaction as PostgREST would for this caller: role switched, claims set.

@@ -6,7 +6,7 @@ import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { planDay, withDefaults, WEEKDAYS, type Weekday } from '../../supabase/functions/_shared/businessRules.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '@leads-queue/local-supabase';
 import { resetQueueState as resetDatabaseQueueState } from './queueState.ts';
 import { PASSWORD } from './seed.ts';
 

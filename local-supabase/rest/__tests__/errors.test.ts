@@ -31,3 +31,22 @@ describe('statusForSqlState', () => {
     expect(error.body()).toEqual({ code: '42501', details: 'd', hint: 'h', message: 'permission denied for table leads' });
   });
 });
+
+describe("raise sqlstate 'PGRST'", () => {
+  const raised = (message: unknown, detail: unknown) =>
+    fromPgError({ code: 'PGRST', message: JSON.stringify(message), detail: JSON.stringify(detail) }, 'authenticated');
+
+  it('answers with the status, headers and body the function chose', () => {
+    const error = raised({ code: 'business_closed', message: 'Closed', details: 'd' }, { status: 422, headers: { 'Retry-After': '6' } });
+    expect(error.status).toBe(422);
+    expect(error.headers).toEqual({ 'retry-after': '6' });
+    expect(error.body()).toEqual({ code: 'business_closed', details: 'd', hint: null, message: 'Closed' });
+  });
+
+  it('refuses what PostgREST refuses (PGRST121): details that are not text, a missing headers object, a non-integer status', () => {
+    expect(raised({ code: 'x', message: 'm', details: { next: 1 } }, { status: 422, headers: {} }).code).toBe('PGRST121');
+    expect(raised({ code: 'x', message: 'm' }, { status: 422 }).code).toBe('PGRST121');
+    expect(raised({ code: 1, message: 'm' }, { status: 422, headers: {} }).code).toBe('PGRST121');
+    expect(raised({ code: 'x', message: 'm' }, { status: '422', headers: {} }).code).toBe('PGRST121');
+  });
+});

@@ -49,6 +49,23 @@ describe('parseSelect', () => {
     ]);
   });
 
+  it('reads aggregates: a column or a json path, an input cast, count() alone, an alias and a cast of the result', () => {
+    expect(parseSelect('amount.sum(),total:amount::int.avg()::int,data->>tax::numeric.max(),n:count(),status')).toEqual([
+      { type: 'column', field: { name: 'amount', path: [] }, aggregate: { fn: 'sum' } },
+      { type: 'column', field: { name: 'amount', path: [] }, alias: 'total', cast: 'int', aggregate: { fn: 'avg', cast: 'int' } },
+      { type: 'column', field: { name: 'data', path: [{ op: '->>', key: 'tax' }] }, cast: 'numeric', aggregate: { fn: 'max' } },
+      { type: 'column', field: { name: '*', path: [] }, alias: 'n', aggregate: { fn: 'count' } },
+      { type: 'column', field: { name: 'status', path: [] } },
+    ]);
+    expect(parseSelect('...orders(amount.sum())')).toEqual([
+      { type: 'embed', target: 'orders', inner: false, spread: true, select: [{ type: 'column', field: { name: 'amount', path: [] }, aggregate: { fn: 'sum' } }] },
+    ]);
+  });
+
+  it.each(['amount::int.median()', 'amount::int.sum', 'a->b.count(x)'])('refuses the aggregate %s with PGRST100', (text) => {
+    expect(pgrstCode(() => parseSelect(text))).toBe('PGRST100');
+  });
+
   it('keeps quoted names whole', () => {
     expect(parseSelect('"a,b":"weird name"')).toEqual([{ type: 'column', field: { name: 'weird name', path: [] }, alias: 'a,b' }]);
   });
@@ -154,6 +171,14 @@ describe('parseRequest headers and targets', () => {
     expect(request.singular).toBe(true);
     expect(request.profile).toBe('api');
     expect(parse('', { 'content-profile': 'x' }, 'POST').profile).toBe('x');
+  });
+
+  it('reads the plan media type: format, the media type it explains, and EXPLAIN options', () => {
+    const plan = parse('', { accept: 'application/vnd.pgrst.plan+json; for="application/vnd.pgrst.object+json"; options=analyze|buffers;' });
+    expect(plan.plan).toEqual({ format: 'json', for: 'application/vnd.pgrst.object+json', options: ['analyze', 'buffers'] });
+    expect(plan.singular).toBe(true);
+    expect(parse('', { accept: 'application/vnd.pgrst.plan' }).plan).toEqual({ format: 'text', for: 'application/json', options: [] });
+    expect(pgrstCode(() => parse('', { accept: 'application/vnd.pgrst.plan; options=drop' }))).toBe('PGRST107');
   });
 
   it('reads columns and on_conflict lists', () => {

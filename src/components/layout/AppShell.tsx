@@ -8,6 +8,7 @@ import { useErrorText } from '@/hooks/useErrorText';
 import { useNavigationGuard } from '@/hooks/useNavigationGuard';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { NativeSelect } from '@/components/ui/native-select';
 import { cn } from '@/lib/utils';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { NavigationGuardProvider } from './NavigationGuardProvider';
@@ -46,7 +47,7 @@ export function AppShell() {
 
 function Shell() {
   const { t } = useTranslation();
-  const { user, membership, signOut } = useAuth();
+  const { user, membership, memberships, selectClient, signOut } = useAuth();
   const errorText = useErrorText();
   const guard = useNavigationGuard();
   return (
@@ -68,6 +69,19 @@ function Shell() {
             </GuardedNavLink>
           </nav>
           <div className="ms-auto flex min-w-0 flex-wrap items-center gap-3">
+            {membership && memberships.length > 1 && (
+              <label className="flex min-w-0 items-center gap-2 text-sm">
+                <span className="text-muted-foreground">{t('app.client')}</span>
+                <NativeSelect
+                  data-testid="client-picker"
+                  className="max-w-48 truncate"
+                  value={membership.clientId}
+                  options={memberships.map((each) => ({ value: each.clientId, label: each.clientName ?? each.clientId }))}
+                  // Another client's settings replace the form: unsaved changes ask first, as a link does.
+                  onValueChange={(clientId) => (guard.dirty ? guard.confirm(() => selectClient(clientId)) : selectClient(clientId))}
+                />
+              </label>
+            )}
             {membership && (
               <Badge variant={membership.role === 'admin' ? 'info' : 'warning'} data-testid="role-badge">
                 {t(`app.role.${membership.role}`)}

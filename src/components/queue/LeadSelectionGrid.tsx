@@ -77,7 +77,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
 
   const submit = async (leadIds: string[], scheduledFor: string, deferToNextWindow = false) => {
     setBusy(true);
-    const outcome = await queueLeads({ leadIds, priority, scheduledFor, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
+    const outcome = await queueLeads({ leadIds, priority, scheduledFor, clientId, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
     setBusy(false);
     if (outcome.ok) {
       const { queued, skipped, warning } = outcome.result;

@@ -9,7 +9,8 @@ export function NextWindowText({ outlook }: { outlook: Outlook }) {
   if (!outlook.ready) return t('app.loading');
   if (outlook.next === null) return t('settings.previewNone');
   if (outlook.next === undefined) return t('settings.previewUnavailable');
-  const end = format.dateTime(outlook.next.end);
+  // A window runs through the minute its end names (the spec's 09:00-17:00 takes 17:00): show that minute.
+  const end = format.dateTime(new Date(outlook.next.end.getTime() - 60_000));
   if (outlook.openNow) return t('settings.previewOpenNow', { end });
   return t('settings.previewValue', { start: format.dateTime(outlook.next.start), end });
 }

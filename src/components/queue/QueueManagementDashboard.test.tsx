@@ -5,7 +5,7 @@ import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
 import { emitApiState } from '@tests/support/app/fakes/connectionService';
 import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueService';
-import { backend, queueItem } from '@tests/support/app/backend';
+import { backend, CLIENT_ID, queueItem } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
 import { QueueManagementDashboard } from './QueueManagementDashboard';
 
@@ -52,11 +52,11 @@ describe('QueueManagementDashboard', () => {
     const toggle = await screen.findByTestId('processing-toggle');
     expect(toggle).toHaveTextContent('Pause processing');
     await user.click(toggle);
-    expect(queueService.setProcessingState).toHaveBeenCalledWith('paused');
+    expect(queueService.setProcessingState).toHaveBeenCalledWith('paused', CLIENT_ID);
     await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Start processing'));
     expect(await screen.findByText('Processing paused')).toBeInTheDocument();
     await user.click(screen.getByTestId('processing-toggle'));
-    expect(queueService.setProcessingState).toHaveBeenLastCalledWith('running');
+    expect(queueService.setProcessingState).toHaveBeenLastCalledWith('running', CLIENT_ID);
     await waitFor(() => expect(screen.getByTestId('processing-toggle')).toHaveTextContent('Pause processing'));
   });
 

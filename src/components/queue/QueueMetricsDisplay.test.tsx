@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as metricsService from '@/services/queue/queueMetricsService';
-import { ADMIN, backend } from '@tests/support/app/backend';
+import { ADMIN, backend, CLIENT_ID } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
 import { QueueMetricsDisplay } from './QueueMetricsDisplay';
 
@@ -61,8 +61,8 @@ describe('QueueMetricsDisplay', () => {
 
   it('gives managers the per-admin table with the cards’ numbers, adding up to the client total', async () => {
     backend.adminStatus = [
-      { ...backend.status, user_id: ADMIN.id, email: ADMIN.email, depth: 1, sent_24h: 6, failed_24h: 1, success_rate: 85.7 },
-      { ...backend.status, user_id: 'a0000000-0000-4000-8000-0000000000a2', email: 'second@test.test', depth: 0, sent_24h: 2, failed_24h: 1, success_rate: 66.7 },
+      { ...backend.status, user_id: ADMIN.id, client_id: CLIENT_ID, email: ADMIN.email, depth: 1, sent_24h: 6, failed_24h: 1, success_rate: 85.7 },
+      { ...backend.status, user_id: 'a0000000-0000-4000-8000-0000000000a2', client_id: CLIENT_ID, email: 'second@test.test', depth: 0, sent_24h: 2, failed_24h: 1, success_rate: 66.7 },
     ];
     renderApp({ as: 'manager', ui: <QueueMetricsDisplay showPerformance /> });
     const table = await screen.findByTestId('performance-table');

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as settingsService from '@/services/queue/queueSettingsService';
-import { backend } from '@tests/support/app/backend';
+import { backend, CLIENT_ID } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
 import { QueueSettingsPanel } from './QueueSettingsPanel';
 
@@ -51,7 +51,8 @@ describe('QueueSettingsPanel', () => {
     await user.click(screen.getByTestId('save-settings'));
 
     expect(await screen.findByText('Settings saved')).toBeInTheDocument();
-    const saved = vi.mocked(settingsService.saveSettings).mock.calls[0]![1];
+    const [, clientId, saved] = vi.mocked(settingsService.saveSettings).mock.calls[0]!;
+    expect(clientId).toBe(CLIENT_ID);
     expect(saved.daily_target).toBe(60);
     expect(saved.business_hours.friday.enabled).toBe(true);
     expect(saved.closed_dates).toEqual(['2024-03-01']);
@@ -86,6 +87,28 @@ describe('QueueSettingsPanel', () => {
     expect(screen.getByLabelText('Daily target')).toHaveAccessibleDescription('The daily target cannot exceed the daily capacity');
     expect(settingsService.saveSettings).not.toHaveBeenCalled();
     expect(screen.getByTestId('settings-preview')).toHaveTextContent('Preview not available.');
+  });
+
+  it('offers a searchable list of time zones: typing filters it, arrows and Enter pick one', async () => {
+    const { user } = renderPanel();
+    const zone = await screen.findByRole('combobox', { name: 'Time zone' });
+    await user.clear(zone);
+    await user.type(zone, 'new_y');
+    const list = screen.getByRole('listbox', { name: 'Time zones' });
+    expect(within(list).getAllByRole('option').map((option) => option.textContent)).toContain('America/New_York');
+    expect(within(list).queryByRole('option', { name: 'Asia/Jerusalem' })).not.toBeInTheDocument();
+    const first = within(list).getAllByRole('option')[0]!.textContent;
+    await user.keyboard('{ArrowDown}{ArrowUp}{Enter}');
+    expect(zone).toHaveValue(first);
+    expect(zone).toHaveAttribute('aria-expanded', 'false');
+    await user.clear(zone);
+    await user.type(zone, 'Asia/Jerus');
+    await user.click(screen.getByRole('option', { name: 'Asia/Jerusalem' }));
+    expect(zone).toHaveValue('Asia/Jerusalem');
+    // posix/ names are not offered: the database refuses them, and Intl does not know them.
+    await user.clear(zone);
+    await user.type(zone, 'posix');
+    expect(screen.getByText('No time zone matches')).toBeInTheDocument();
   });
 
   it('validates in Hebrew', async () => {

@@ -3,7 +3,7 @@ import { flushSync } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
 import { Save } from 'lucide-react';
-import { useCanEdit } from '@/hooks/useAuth';
+import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useNavigationGuard } from '@/hooks/useNavigationGuard';
 import { useOutlook } from '@/hooks/useOutlook';
@@ -20,6 +20,7 @@ import { Switch } from '@/components/ui/switch';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { NextWindowText } from './NextWindowText';
 import { SettingsHolidays } from './SettingsHolidays';
+import { TimeZoneCombobox } from './TimeZoneCombobox';
 
 const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
 const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
@@ -52,6 +53,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 export function QueueSettingsPanel() {
   const { t } = useTranslation();
   const { admins, adminId, settings: picked, loading, error, reload, save } = useQueueScope();
+  const clientId = useAuth().membership?.clientId ?? '';
   // A client with one admin has nothing to pick: the total is that admin's queue.
   const only = adminId === null && admins.length === 1 ? admins[0] : undefined;
   const settings = picked ?? only?.settings ?? null;
@@ -71,7 +73,8 @@ export function QueueSettingsPanel() {
       </p>
     );
   }
-  return <SettingsForm key={owner} initial={settings} onSave={save} />;
+  // A fresh form per client and per admin: switching clients never keeps another client's draft.
+  return <SettingsForm key={`${clientId}:${owner}`} initial={settings} onSave={save} />;
 }
 
 function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {
@@ -187,7 +190,15 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                   );
                 })}
               </div>
-              <TimeZoneField value={draft.timezone} onChange={(timezone) => update({ timezone })} id={id('timezone')} {...problem('timezone')} invalid={invalid('timezone')} />
+              <Field className="max-w-sm" htmlFor={id('timezone')} label={t('settings.timezone')} {...problem('timezone')}>
+                <TimeZoneCombobox
+                  id={id('timezone')}
+                  value={draft.timezone}
+                  disabled={!canEdit || saving}
+                  onChange={(timezone) => update({ timezone })}
+                  errorId={errors.timezone ? id('timezone-error') : undefined}
+                />
+              </Field>
               <p className="text-sm" data-testid="settings-preview">
                 <span className="text-muted-foreground">{t('settings.preview')}: </span>
                 <span className="font-medium">{previewSettings ? <NextWindowText outlook={preview} /> : t('settings.previewUnavailable')}</span>
@@ -253,29 +264,5 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
         </form>
       </CardContent>
     </Card>
-  );
-}
-
-interface TimeZoneFieldProps {
-  value: string;
-  onChange: (zone: string) => void;
-  id: string;
-  error: string | null;
-  errorId: string;
-  invalid: Record<string, unknown>;
-}
-
-function TimeZoneField({ value, onChange, id, error, errorId, invalid }: TimeZoneFieldProps) {
-  const { t } = useTranslation();
-  const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
-  return (
-    <Field className="max-w-sm" htmlFor={id} label={t('settings.timezone')} error={error} errorId={errorId}>
-      <Input id={id} name="timezone" list={`${id}-zones`} dir="ltr" value={value} onChange={(event) => onChange(event.target.value)} {...invalid} />
-      <datalist id={`${id}-zones`}>
-        {zones.map((zone) => (
-          <option key={zone} value={zone} />
-        ))}
-      </datalist>
-    </Field>
   );
 }

@@ -7,7 +7,7 @@ export default function UnsavedChangesDialog({ open, onKeep, onDiscard }: { open
   const { t } = useTranslation();
   return (
     <Dialog open={open} onOpenChange={(next) => !next && onKeep()}>
-      <DialogContent role="alertdialog" data-testid="unsaved-dialog">
+      <DialogContent role="alertdialog" closeLabel={t('common.close')} data-testid="unsaved-dialog">
         <DialogTitle>{t('settings.unsaved.title')}</DialogTitle>
         <DialogDescription>{t('settings.unsaved.body')}</DialogDescription>
         <DialogFooter>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCapacity, checkWindow, planDay, withDefaults, WEEKDAYS } from '@shared/businessRules.ts';
 import { parseBackendMessage } from '../backendMessages';
-import queueLeadsSource from '@shared/../queue-leads/handler.ts?raw';
+import enqueueSource from '@shared/../../migrations/20261201100700_one_entrance.sql?raw';
 
 // The messages are built by their real producers: a change of wording there fails here.
 const rules = withDefaults({});
@@ -23,7 +23,7 @@ describe('parseBackendMessage reads the values out of what the rules say', () =>
     const early = checkWindow(new Date('2024-01-15T06:00:00Z'), rules);
     expect(parseBackendMessage(early.reason ?? '')).toEqual({ kind: 'outsideHours', start: '09:00', end: '17:00' });
     const london = checkWindow(new Date('2024-01-15T06:00:00Z'), withDefaults({ timezone: 'Europe/London' }));
-    expect(london.reason).toMatch(/GMT|UTC/);
+    expect(london.reason).toContain('Europe/London');
     expect(parseBackendMessage(london.reason ?? '')).toEqual({ kind: 'outsideHours', start: '09:00', end: '17:00' });
   });
 
@@ -32,8 +32,8 @@ describe('parseBackendMessage reads the values out of what the rules say', () =>
     expect(parseBackendMessage(checkCapacity(45, 5, rules).warning ?? '')).toEqual({ kind: 'dailyTarget', total: 50, target: 45 });
   });
 
-  it('reads the wait of queue-leads’ rate limit', () => {
-    expect(queueLeadsSource).toContain('`Rate limit exceeded. Try again in ${limit.retryAfter}s`');
+  it('reads the wait of enqueue_leads’ rate limit', () => {
+    expect(enqueueSource).toContain("format('Rate limit exceeded. Try again in %ss', wait_seconds)");
     expect(parseBackendMessage('Rate limit exceeded. Try again in 42s')).toEqual({ kind: 'rateLimit', seconds: 42 });
   });
 

@@ -57,14 +57,13 @@ export async function revalidateSession(): Promise<boolean> {
   return error.name !== 'AuthSessionMissingError';
 }
 
-export async function getMembership(userId: string): Promise<Membership | null> {
+/** Every client the user belongs to, oldest membership first. */
+export async function getMemberships(userId: string): Promise<Membership[]> {
   const { data, error, status } = await supabase
     .from('client_members')
-    .select('client_id, role')
+    .select('client_id, role, clients(name)')
     .eq('user_id', userId)
-    .order('created_at', { ascending: true })
-    .limit(1)
-    .maybeSingle();
+    .order('created_at', { ascending: true });
   if (error) throw fromPostgrest(error, status);
-  return data ? { clientId: data.client_id, role: data.role } : null;
+  return (data ?? []).map((row) => ({ clientId: row.client_id, role: row.role, clientName: row.clients?.name ?? null }));
 }

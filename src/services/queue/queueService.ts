@@ -63,19 +63,20 @@ export async function listQueueItems(clientId: string, status: QueueItemStatus |
   return items.map((item) => ({ ...item, leadName: leads.get(item.lead_id)?.name ?? null, leadPhone: leads.get(item.lead_id)?.phone ?? null }));
 }
 
-export async function getQueueStatus(): Promise<QueueStatus> {
-  const [row] = parseResponse(QueueStatusRows, unwrap(await supabase.rpc('queue_status')), 'queue_status() result');
+/** The dashboard's counts for one client (an admin of several sees the one picked). */
+export async function getQueueStatus(clientId: string): Promise<QueueStatus> {
+  const [row] = parseResponse(QueueStatusRows, unwrap(await supabase.rpc('queue_status', { for_client: clientId })), 'queue_status() result');
   if (!row) throw new ServiceError('bad_response', 'queue_status() returned no row');
   return row;
 }
 
-/** Each visible admin's numbers, counted exactly as queue_status() counts the total (RLS decides who is visible). */
-export async function getAdminStatus(): Promise<AdminStatus[]> {
-  return parseResponse(AdminStatusRows, unwrap(await supabase.rpc('queue_admin_status')), 'queue_admin_status() result');
+/** Each visible admin's numbers in one client, counted exactly as queue_status() counts the total (RLS decides who is visible). */
+export async function getAdminStatus(clientId: string): Promise<AdminStatus[]> {
+  return parseResponse(AdminStatusRows, unwrap(await supabase.rpc('queue_admin_status', { for_client: clientId })), 'queue_admin_status() result');
 }
 
-export async function setProcessingState(state: ProcessingState): Promise<ProcessingState> {
-  return unwrap(await supabase.rpc('set_processing_state', { state }));
+export async function setProcessingState(state: ProcessingState, clientId: string): Promise<ProcessingState> {
+  return unwrap(await supabase.rpc('set_processing_state', { state, client_id: clientId }));
 }
 
 export async function cancelQueueItems(ids: string[]): Promise<number> {

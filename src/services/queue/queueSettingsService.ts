@@ -17,8 +17,8 @@ export async function listAdminSettings(clientId: string): Promise<AdminSettings
   return rows.map(({ user_id, ...settings }) => ({ userId: user_id, settings: parseResponse(StoredSettingsRow, settings, 'settings row') }));
 }
 
-/** Writes the editable settings of the admin's own row (created with the membership, so updated here). */
-export async function saveSettings(userId: string, settings: QueueSettings): Promise<StoredQueueSettings> {
+/** Writes the editable settings of the admin's own row for this client (created with the membership, so updated here). */
+export async function saveSettings(userId: string, clientId: string, settings: QueueSettings): Promise<StoredQueueSettings> {
   // Only the columns an admin may write (column grants).
   const row = {
     timezone: settings.timezone,
@@ -34,7 +34,9 @@ export async function saveSettings(userId: string, settings: QueueSettings): Pro
     rate_limit_per_hour: settings.rate_limit_per_hour,
     retention_days: settings.retention_days,
   };
-  const [updated] = unwrap(await supabase.from('user_queue_settings').update(row).eq('user_id', userId).select(COLUMNS));
+  const [updated] = unwrap(
+    await supabase.from('user_queue_settings').update(row).eq('user_id', userId).eq('client_id', clientId).select(COLUMNS),
+  );
   // RLS hides every row but an admin's own: none updated means this user may not change settings.
   if (!updated) throw new ServiceError('forbidden', 'No settings row this user may update');
   return parseResponse(StoredSettingsRow, updated, 'settings row');

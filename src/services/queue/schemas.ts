@@ -32,7 +32,7 @@ const queueStatus = {
 
 export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(z.object(queueStatus));
 
-export const AdminStatusRows: z.ZodMiniType<AdminStatus[]> = z.array(z.object({ user_id: z.string(), email: z.nullable(z.string()), ...queueStatus }));
+export const AdminStatusRows: z.ZodMiniType<AdminStatus[]> = z.array(z.object({ user_id: z.string(), client_id: z.string(), email: z.nullable(z.string()), ...queueStatus }));
 
 export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
   z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),

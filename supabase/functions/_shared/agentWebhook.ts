@@ -8,12 +8,14 @@ export interface AgentQueueItem {
   message_template: string;
   message_variables: unknown;
   attempts: number;
+  /** The previous attempt's outcome is unknown (its worker died with the request in flight). */
+  redelivery: boolean;
 }
 
 export interface AgentPayload {
   event: 'lead_batch_ready';
   leads: Array<{ lead_id: string; queue_item_id: string; priority: string; template: string; variables: unknown }>;
-  metadata: { triggered_by: 'queue_processor'; timestamp: string; client_id: string; attempt: number };
+  metadata: { triggered_by: 'queue_processor'; timestamp: string; client_id: string; attempt: number; redelivery: boolean };
 }
 
 function buildPayload(item: AgentQueueItem, now: Date): AgentPayload {
@@ -28,7 +30,13 @@ function buildPayload(item: AgentQueueItem, now: Date): AgentPayload {
         variables: item.message_variables ?? {},
       },
     ],
-    metadata: { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: item.client_id, attempt: item.attempts },
+    metadata: {
+      triggered_by: 'queue_processor',
+      timestamp: now.toISOString(),
+      client_id: item.client_id,
+      attempt: item.attempts,
+      redelivery: item.redelivery,
+    },
   };
 }
 
@@ -43,6 +51,29 @@ function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Why a Standard Webhooks secret cannot be used, or null when it can: `whsec_` and the base64 of 24 to 64 random
+ * bytes, as the Standard Webhooks spec asks of a signing key.
+ */
+export function webhookSecretProblem(secret: string): string | null {
+  if (!secret) return 'AGENT_DB_WEBHOOK_SECRET is not set';
+  if (!secret.startsWith('whsec_')) return 'AGENT_DB_WEBHOOK_SECRET must start with whsec_';
+  const encoded = secret.slice('whsec_'.length);
+  if (!BASE64.test(encoded)) return 'AGENT_DB_WEBHOOK_SECRET is not valid base64 after whsec_';
+  const bytes = (encoded.length / 4) * 3 - (encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0);
+  if (bytes < 24 || bytes > 64) return `AGENT_DB_WEBHOOK_SECRET holds ${bytes} bytes; a Standard Webhooks secret holds 24 to 64`;
+  return null;
+}
+
+/** Why the processor may not send with this configuration, or null (no URL: nothing is sent, items wait). */
+export function agentConfigProblem(agent: { url: string | null; apiKey: string; secret: string }): string | null {
+  if (!agent.url) return null;
+  if (!agent.apiKey) return 'AGENT_DB_API_KEY is not set while AGENT_DB_WEBHOOK_URL is';
+  return webhookSecretProblem(agent.secret);
 }
 
 /** Key bytes of a Standard Webhooks secret: base64 after `whsec_`; a secret without the prefix is used as raw text. */

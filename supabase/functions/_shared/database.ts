@@ -90,6 +90,7 @@ export type Database = {
           email: string | null
           id: string
           last_contacted_at: string | null
+          last_replied_at: string | null
           name: string
           opted_out_at: string | null
           phone: string
@@ -101,6 +102,7 @@ export type Database = {
           email?: string | null
           id?: string
           last_contacted_at?: string | null
+          last_replied_at?: string | null
           name: string
           opted_out_at?: string | null
           phone: string
@@ -112,6 +114,7 @@ export type Database = {
           email?: string | null
           id?: string
           last_contacted_at?: string | null
+          last_replied_at?: string | null
           name?: string
           opted_out_at?: string | null
           phone?: string
@@ -304,6 +307,7 @@ export type Database = {
           priority: Database["public"]["Enums"]["queue_priority"]
           processed_at: string | null
           queued_at: string
+          redelivery: boolean
           scheduled_for: string
           status: Database["public"]["Enums"]["queue_item_status"]
           updated_at: string
@@ -328,6 +332,7 @@ export type Database = {
           priority?: Database["public"]["Enums"]["queue_priority"]
           processed_at?: string | null
           queued_at?: string
+          redelivery?: boolean
           scheduled_for?: string
           status?: Database["public"]["Enums"]["queue_item_status"]
           updated_at?: string
@@ -352,6 +357,7 @@ export type Database = {
           priority?: Database["public"]["Enums"]["queue_priority"]
           processed_at?: string | null
           queued_at?: string
+          redelivery?: boolean
           scheduled_for?: string
           status?: Database["public"]["Enums"]["queue_item_status"]
           updated_at?: string
@@ -376,6 +382,7 @@ export type Database = {
       claim_queue_batch: {
         Args: {
           daily_cap?: number
+          for_client?: string
           for_user?: string
           lease_seconds?: number
           max_items: number
@@ -402,6 +409,7 @@ export type Database = {
           priority: Database["public"]["Enums"]["queue_priority"]
           processed_at: string | null
           queued_at: string
+          redelivery: boolean
           scheduled_for: string
           status: Database["public"]["Enums"]["queue_item_status"]
           updated_at: string
@@ -428,6 +436,8 @@ export type Database = {
       }
       enqueue_leads: {
         Args: {
+          client_id?: string
+          defer_to_next_window?: boolean
           lead_ids: string[]
           message_template?: string
           message_variables?: Json
@@ -447,13 +457,24 @@ export type Database = {
         }
         Returns: Database["public"]["Enums"]["queue_item_status"]
       }
+      note_queue_rejection: {
+        Args: {
+          caller: string
+          code: string
+          details?: Json
+          message: string
+          status: number
+        }
+        Returns: Json
+      }
       purge_expired_queue_items: {
         Args: Record<PropertyKey, never>
-        Returns: number
+        Returns: Json
       }
       queue_admin_status: {
-        Args: Record<PropertyKey, never>
+        Args: { for_client?: string }
         Returns: {
+          client_id: string
           depth: number
           email: string
           failed_24h: number
@@ -490,7 +511,7 @@ export type Database = {
         }[]
       }
       queue_status: {
-        Args: Record<PropertyKey, never>
+        Args: { for_client?: string }
         Returns: {
           depth: number
           due_now: number
@@ -518,8 +539,13 @@ export type Database = {
           user_id: string
         }[]
       }
+      record_agent_event: {
+        Args: { event: Json; webhook_id: string }
+        Returns: Json
+      }
       record_agent_outcome: {
         Args: {
+          attempt?: number
           conversation_id?: string
           delivery_error_code?: string
           delivery_error_message?: string
@@ -533,7 +559,10 @@ export type Database = {
       }
       retry_queue_items: { Args: { ids: string[] }; Returns: number }
       set_processing_state: {
-        Args: { state: Database["public"]["Enums"]["processing_state"] }
+        Args: {
+          client_id?: string
+          state: Database["public"]["Enums"]["processing_state"]
+        }
         Returns: Database["public"]["Enums"]["processing_state"]
       }
       start_queue_item: {
@@ -544,6 +573,7 @@ export type Database = {
         Args: { item_ids: string[]; worker_id: string }
         Returns: string[]
       }
+      take_over_queue_items: { Args: { ids: string[] }; Returns: number }
       take_rate_tokens: {
         Args: { bucket: string; per_hour: number; wanted: number }
         Returns: number

@@ -14,7 +14,6 @@ const schema = z.object({
   QUEUE_BATCH_SIZE: positiveInt(10),
   QUEUE_PROCESSING_DELAY: z.coerce.number().int().min(0).default(2000),
   QUEUE_PROCESSOR_BUDGET_MS: positiveInt(50_000),
-  QUEUE_OPERATIONS_PER_HOUR: positiveInt(600),
   WHATSAPP_RATE_LIMIT_PER_HOUR: positiveInt(1000),
   QUEUE_WORKER_NAME: z.string().max(60).default('queue-processor'),
 });
@@ -25,7 +24,6 @@ export interface FunctionConfig {
   batchSize: number;
   processingDelayMs: number;
   processorBudgetMs: number;
-  queueOperationsPerHour: number;
   whatsappPerHour: number;
   /** Prefix of this process's worker ids (lease owner in the queue and the audit log). */
   workerName: string;
@@ -46,7 +44,6 @@ export function loadConfig(read: (name: string) => string | undefined): Function
     batchSize: env.QUEUE_BATCH_SIZE,
     processingDelayMs: env.QUEUE_PROCESSING_DELAY,
     processorBudgetMs: env.QUEUE_PROCESSOR_BUDGET_MS,
-    queueOperationsPerHour: env.QUEUE_OPERATIONS_PER_HOUR,
     whatsappPerHour: env.WHATSAPP_RATE_LIMIT_PER_HOUR,
     workerName: env.QUEUE_WORKER_NAME,
   };

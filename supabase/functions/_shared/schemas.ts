@@ -24,6 +24,8 @@ export const queueLeadsInput = z
       .default({})
       .refine((value) => byteLength(value) <= MAX_VARIABLES_BYTES, { message: `variables must be at most ${MAX_VARIABLES_BYTES} bytes of JSON` }),
     deferToNextWindow: z.boolean().default(false),
+    /** The client to queue for; by default the one client the leads belong to. */
+    clientId: z.guid().optional(),
   })
   .strict();
 export type QueueLeadsInput = z.infer<typeof queueLeadsInput>;
@@ -39,7 +41,7 @@ export const processorInput = z
   })
   .strict();
 
-/** What the Agent DB reports back about one queue item. */
+/** What the Agent DB reports back: a conversation start or a failed one (about one attempt), a reply, a stop word. */
 export const agentCallbackInput = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('conversation_started'),
@@ -49,8 +51,20 @@ export const agentCallbackInput = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('delivery_failed'),
     queue_item_id: z.guid(),
+    attempt: z.number().int().min(1).max(1000),
     error_code: z.string().min(1).max(100),
     error_message: z.string().max(1000).optional(),
+  }),
+  z.object({
+    event: z.literal('lead_opted_out'),
+    lead_id: z.guid(),
+    queue_item_id: z.guid().optional(),
+    keyword: z.string().min(1).max(100).optional(),
+  }),
+  z.object({
+    event: z.literal('lead_replied'),
+    lead_id: z.guid(),
+    queue_item_id: z.guid().optional(),
   }),
 ]);
 
@@ -62,8 +76,30 @@ export const enqueueResult = z.object({
   skipped_opted_out: z.number().int(),
   skipped_unknown: z.number().int(),
   warning: z.string().nullable(),
+  client_id: z.string(),
+  scheduled_for: z.string(),
 });
 export type EnqueueResult = z.infer<typeof enqueueResult>;
+
+/** enqueue_leads' refusal body (PostgREST hands it to supabase-js as the error): the codes and messages queue-leads answers with. */
+export const enqueueRefusal = z.object({
+  code: z.string(),
+  message: z.string(),
+  nextWindow: z.object({ start: z.string(), end: z.string() }).nullable().optional(),
+  retryAfter: z.number().int().optional(),
+});
+export type EnqueueRefusal = z.infer<typeof enqueueRefusal>;
+
+/** What record_agent_event answers (jsonb): the outcome of the first delivery of a webhook-id, `duplicate` on replays. */
+export const agentEventOutcome = z.object({
+  queueItemId: z.string().optional(),
+  leadId: z.string().optional(),
+  status: z.string().optional(),
+  stale: z.boolean().optional(),
+  optedOut: z.boolean().optional(),
+  cancelledItems: z.number().int().optional(),
+  duplicate: z.boolean().optional(),
+});
 
 /** The `user_queue_settings` columns the functions read. */
 export const QUEUE_SETTINGS_COLUMNS =

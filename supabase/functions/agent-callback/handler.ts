@@ -1,7 +1,7 @@
-import { verifyWebhook } from '../_shared/agentWebhook.ts';
+import { verifyWebhook, webhookSecretProblem } from '../_shared/agentWebhook.ts';
 import type { DatabaseClient } from '../_shared/db.ts';
 import { errorResponse, jsonResponse, preflight } from '../_shared/http.ts';
-import { agentCallbackInput, describeIssues } from '../_shared/schemas.ts';
+import { agentCallbackInput, agentEventOutcome, describeIssues } from '../_shared/schemas.ts';
 
 export interface AgentCallbackDeps {
   service: DatabaseClient;
@@ -10,12 +10,16 @@ export interface AgentCallbackDeps {
   clock: () => Date;
 }
 
-/** The Agent DB's report on a conversation start: a conversation id, or a WhatsApp delivery error. */
+/**
+ * The Agent DB's reports, signed (Standard Webhooks): a conversation start or a failed one, a lead's reply, a stop word.
+ * Each is applied once per webhook-id (record_agent_event): a replay is answered 200 as the first was and changes nothing.
+ */
 export async function handleAgentCallback(request: Request, deps: AgentCallbackDeps): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
   if (request.method !== 'POST') return errorResponse(405, 'method_not_allowed', 'Use POST');
-  if (!deps.secret) return errorResponse(503, 'not_configured', 'AGENT_DB_WEBHOOK_SECRET is not set');
+  const problem = webhookSecretProblem(deps.secret);
+  if (problem) return errorResponse(503, 'config_error', `Callbacks cannot be verified: ${problem}`);
 
   const raw = await request.text();
   if (raw.length > 64 * 1024) return errorResponse(413, 'invalid_input', 'Body too large');
@@ -32,20 +36,13 @@ export async function handleAgentCallback(request: Request, deps: AgentCallbackD
   if (!parsed.success) return errorResponse(400, 'invalid_input', describeIssues(parsed.error));
   const report = parsed.data;
 
-  const { data, error } = await deps.service.rpc('record_agent_outcome', {
-    item_id: report.queue_item_id,
-    conversation_id: report.event === 'conversation_started' ? report.conversation_id : undefined,
-    delivery_error_code: report.event === 'delivery_failed' ? report.error_code : undefined,
-    delivery_error_message: report.event === 'delivery_failed' ? report.error_message : undefined,
-  });
+  const { data, error } = await deps.service.rpc('record_agent_event', { webhook_id: verified.id, event: report });
   if (error) {
-    if (error.code === 'LQ404') return errorResponse(404, 'not_found', `Queue item ${report.queue_item_id} does not exist`);
-    console.error('agent-callback: record_agent_outcome failed', error);
-    return errorResponse(500, 'internal_error', 'Could not record the outcome; retry later');
+    if (error.code === 'LQ404') return errorResponse(404, 'not_found', error.message);
+    // The report overtook our own complete_queue_item: ask the Agent DB to send it again shortly (nothing was recorded).
+    if (error.code === 'LQ409') return errorResponse(409, 'not_ready', 'The queue item is still being sent; retry shortly', { retryAfter: 5 });
+    console.error('agent-callback: record_agent_event failed', error);
+    return errorResponse(500, 'internal_error', 'Could not record the report; retry later');
   }
-  // The report can overtake our own complete_queue_item: ask the Agent DB to send it again shortly.
-  if (data === 'queued' || data === 'processing') {
-    return errorResponse(409, 'not_ready', 'The queue item is still being sent; retry shortly', { retryAfter: 5 });
-  }
-  return jsonResponse({ ok: true, queueItemId: report.queue_item_id, status: data });
+  return jsonResponse({ ok: true, event: report.event, ...agentEventOutcome.parse(data) });
 }

@@ -3,13 +3,7 @@ import type { DatabaseClient } from '../_shared/db.ts';
 import { handleQueueLeads } from './handler.ts';
 
 const unused = {} as DatabaseClient;
-const deps = {
-  clock: () => new Date('2026-01-05T10:00:00Z'),
-  userClient: () => unused,
-  service: unused,
-  takeTokens: () => Promise.resolve(1),
-  queueOperationsPerHour: 60,
-};
+const deps = { userClient: () => unused, service: unused };
 
 Deno.test('queue-leads answers the CORS preflight', async () => {
   const response = await handleQueueLeads(new Request('http://x/queue-leads', { method: 'OPTIONS' }), deps);

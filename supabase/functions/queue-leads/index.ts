@@ -1,4 +1,4 @@
-import { rateTokenCaller, serviceClient, userClient } from '../_shared/db.ts';
+import { serviceClient, userClient } from '../_shared/db.ts';
 import { loadConfig } from '../_shared/env.ts';
 import { runInBackground } from '../_shared/runtime.ts';
 import { handleQueueLeads } from './handler.ts';
@@ -23,11 +23,8 @@ function triggerProcessor(userId: string): Promise<void> {
 
 Deno.serve((request) =>
   handleQueueLeads(request, {
-    clock: () => new Date(),
     userClient: (authorization) => userClient(config.supabase, authorization),
     service,
-    takeTokens: rateTokenCaller(service),
-    queueOperationsPerHour: config.queueOperationsPerHour,
     triggerProcessor,
   }),
 );

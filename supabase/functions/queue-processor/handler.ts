@@ -4,6 +4,8 @@ import { runProcessor, type ProcessorDeps } from './processor.ts';
 
 export interface ProcessorHandlerDeps {
   serviceRoleKey: string;
+  /** Why the Agent DB settings cannot be used (agentConfigProblem), or null. */
+  configProblem: string | null;
   /** Builds the run's dependencies; `clock` is the server clock unless the caller passed `now`. */
   makeDeps: (clock: () => Date, budgetMs: number | undefined) => ProcessorDeps;
   serverClock: () => Date;
@@ -28,6 +30,9 @@ export async function handleQueueProcessor(request: Request, deps: ProcessorHand
   if (!body.ok) return errorResponse(400, 'invalid_input', body.message);
   const parsed = processorInput.safeParse(body.value ?? {});
   if (!parsed.success) return errorResponse(400, 'invalid_input', describeIssues(parsed.error));
+
+  // Nothing is claimed with a configuration that would strand every item it claims (unsigned or unsignable sends).
+  if (deps.configProblem) return errorResponse(503, 'config_error', `Nothing was sent: ${deps.configProblem}`);
 
   const clock = parsed.data.now ? shiftedClock(new Date(parsed.data.now), deps.serverClock) : deps.serverClock;
   try {

@@ -3,6 +3,7 @@ import { handleQueueProcessor, shiftedClock } from './handler.ts';
 
 const deps = {
   serviceRoleKey: 'service-key',
+  configProblem: null,
   serverClock: () => new Date('2026-01-05T10:00:00Z'),
   makeDeps: () => {
     throw new Error('must not run');
@@ -27,6 +28,15 @@ Deno.test('queue-processor rejects a malformed body before running', async () =>
   );
   assert.equal(response.status, 400);
   assert.equal((await response.json()).error.code, 'invalid_input');
+});
+
+Deno.test('queue-processor refuses to run (503 config_error) when the Agent DB settings cannot sign, and claims nothing', async () => {
+  const response = await handleQueueProcessor(
+    new Request('http://x/queue-processor', { method: 'POST', headers: { Authorization: 'Bearer service-key' }, body: '{}' }),
+    { ...deps, configProblem: 'AGENT_DB_WEBHOOK_SECRET is not set' },
+  );
+  assert.equal(response.status, 503);
+  assert.deepEqual((await response.json()).error, { code: 'config_error', message: 'Nothing was sent: AGENT_DB_WEBHOOK_SECRET is not set' });
 });
 
 Deno.test('a shifted clock starts at the given time and advances with the server clock', () => {

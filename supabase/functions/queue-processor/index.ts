@@ -1,3 +1,4 @@
+import { agentConfigProblem } from '../_shared/agentWebhook.ts';
 import { rateTokenCaller, serviceClient } from '../_shared/db.ts';
 import { loadConfig } from '../_shared/env.ts';
 import { sleep } from '../_shared/runtime.ts';
@@ -12,6 +13,7 @@ const agent = config.agent.url
 Deno.serve((request) =>
   handleQueueProcessor(request, {
     serviceRoleKey: config.supabase.serviceRoleKey,
+    configProblem: agentConfigProblem(config.agent),
     serverClock: () => new Date(),
     makeDeps: (clock, budgetMs) => ({
       service,

@@ -1,5 +1,5 @@
 import { triggerAgent, type AgentConfig, type WebhookOutcome } from '../_shared/agentWebhook.ts';
-import { isOpenAt, localDayBounds } from '../_shared/businessRules.ts';
+import { isKnownTimeZone, isOpenAt, localDayBounds } from '../_shared/businessRules.ts';
 import type { Database } from '../_shared/database.ts';
 import type { DatabaseClient } from '../_shared/db.ts';
 import { sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../_shared/rateLimiter.ts';
@@ -33,7 +33,7 @@ type ClaimedItem = Database['public']['Functions']['claim_queue_batch']['Returns
 export interface AdminSummary {
   userId: string;
   clientId: string;
-  skipped?: 'outside_window' | 'capacity_reached' | 'rate_limited' | 'client_paused' | 'budget_exhausted' | 'no_due_items';
+  skipped?: 'outside_window' | 'capacity_reached' | 'rate_limited' | 'client_paused' | 'budget_exhausted' | 'no_due_items' | 'invalid_timezone';
   claimed: number;
   sent: number;
   failed: number;
@@ -56,19 +56,21 @@ function perItemMs(deps: ProcessorDeps, delayMs: number): number {
   return delayMs + (deps.agent?.timeoutMs ?? 10_000);
 }
 
-async function countActiveToday(deps: ProcessorDeps, userId: string, day: { start: Date; end: Date }): Promise<number> {
+async function countActiveToday(deps: ProcessorDeps, row: QueueSettingsRow, day: { start: Date; end: Date }): Promise<number> {
   const [sent, inFlight] = await Promise.all([
     deps.service
       .from('whatsapp_message_queue')
       .select('id', { count: 'exact', head: true })
-      .eq('user_id', userId)
+      .eq('user_id', row.user_id)
+      .eq('client_id', row.client_id)
       .eq('status', 'sent')
       .gte('processed_at', day.start.toISOString())
       .lt('processed_at', day.end.toISOString()),
     deps.service
       .from('whatsapp_message_queue')
       .select('id', { count: 'exact', head: true })
-      .eq('user_id', userId)
+      .eq('user_id', row.user_id)
+      .eq('client_id', row.client_id)
       .in('status', ['queued', 'processing']),
   ]);
   if (sent.error || inFlight.error) throw new Error(`capacity count failed: ${(sent.error ?? inFlight.error)?.message}`);
@@ -76,13 +78,14 @@ async function countActiveToday(deps: ProcessorDeps, userId: string, day: { star
 }
 
 /** Items a claim would take now (due pending, or leases lapsed), up to `limit`: tokens are only taken for these. */
-async function countClaimable(deps: ProcessorDeps, userId: string, limit: number): Promise<number> {
+async function countClaimable(deps: ProcessorDeps, row: QueueSettingsRow, limit: number): Promise<number> {
   const now = `"${deps.wallClock().toISOString()}"`;
   const [due, lapsed] = await Promise.all([
     deps.service
       .from('whatsapp_message_queue')
       .select('id')
-      .eq('user_id', userId)
+      .eq('user_id', row.user_id)
+      .eq('client_id', row.client_id)
       .eq('status', 'pending')
       .lte('scheduled_for', deps.wallClock().toISOString())
       .or(`next_attempt_at.is.null,next_attempt_at.lte.${now}`)
@@ -90,7 +93,8 @@ async function countClaimable(deps: ProcessorDeps, userId: string, limit: number
     deps.service
       .from('whatsapp_message_queue')
       .select('id')
-      .eq('user_id', userId)
+      .eq('user_id', row.user_id)
+      .eq('client_id', row.client_id)
       .in('status', ['queued', 'processing'])
       .lt('locked_until', deps.wallClock().toISOString())
       .limit(limit),
@@ -153,6 +157,10 @@ async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline
   const batchSize = Math.min(deps.batchSize, row.batch_size ?? deps.batchSize);
   const perHour = sendBudgetPerHour(deps.whatsappPerHour, row.rate_limit_per_hour);
   let first = true;
+  if (!isKnownTimeZone(row.timezone)) {
+    errors.push(`${row.user_id} (client ${row.client_id}): time zone ${row.timezone} is unknown to this runtime; fix it in the settings`);
+    return { ...summary, skipped: 'invalid_timezone' };
+  }
 
   for (;;) {
     const now = deps.clock();
@@ -160,12 +168,12 @@ async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline
     const pausedUntil = await clientPausedUntil(deps, row.client_id);
     if (pausedUntil && pausedUntil > now) return { ...summary, skipped: 'client_paused' };
     const day = localDayBounds(now, row.timezone);
-    const room = row.max_capacity - (await countActiveToday(deps, row.user_id, day));
+    const room = row.max_capacity - (await countActiveToday(deps, row, day));
     if (room <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'capacity_reached' };
     const fits = Math.floor((deadline - deps.monotonic()) / perItemMs(deps, delayMs));
     if (fits <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'budget_exhausted' };
 
-    const claimable = await countClaimable(deps, row.user_id, Math.min(batchSize, room, fits));
+    const claimable = await countClaimable(deps, row, Math.min(batchSize, room, fits));
     if (claimable === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
     const wanted = claimable;
     const tokens = await takeSendTokens(deps.takeTokens, row.client_id, wanted, perHour);
@@ -178,6 +186,7 @@ async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline
       max_items: tokens,
       lease_seconds: leaseSeconds,
       for_user: row.user_id,
+      for_client: row.client_id,
       daily_cap: row.max_capacity,
       today: `[${day.start.toISOString()},${day.end.toISOString()})`,
     });
@@ -219,8 +228,9 @@ async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline
 }
 
 /**
- * One processor run: every running admin with due items, concurrently; each paced, inside its window,
- * under its capacity and its client's send budget. Overlapping runs are safe: claims never overlap.
+ * One processor run: every running (admin, client) pair with due items, concurrently; each paced, inside that client's
+ * window, under its capacity and the client's send budget. Overlapping runs are safe: claims never overlap, and the
+ * claim itself leaves out items of opted-out leads and of owners who are no longer admins of the client.
  */
 export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}): Promise<RunSummary> {
   const startedAt = deps.clock();
@@ -244,13 +254,17 @@ export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}
     ),
   );
 
-  if (rows.length > 0) {
-    const { error: stampError } = await deps.service
-      .from('user_queue_settings')
-      .update({ last_processor_run_at: deps.clock().toISOString() })
-      .in('user_id', rows.map((row) => row.user_id));
-    if (stampError) errors.push(`last_processor_run_at: ${stampError.message}`);
-  }
+  const stamp = deps.clock().toISOString();
+  await Promise.all(
+    rows.map(async (row) => {
+      const { error: stampError } = await deps.service
+        .from('user_queue_settings')
+        .update({ last_processor_run_at: stamp })
+        .eq('user_id', row.user_id)
+        .eq('client_id', row.client_id);
+      if (stampError) errors.push(`last_processor_run_at: ${stampError.message}`);
+    }),
+  );
 
   const totals = { claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0 };
   for (const admin of admins) {

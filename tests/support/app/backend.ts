@@ -56,7 +56,7 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
 
 export interface Backend {
   user: SessionUser | null;
-  membership: Membership | null;
+  memberships: Membership[];
   leads: Lead[];
   activeLeadIds: Set<string>;
   items: QueueListItem[];
@@ -79,7 +79,7 @@ export interface Backend {
 function initial(): Backend {
   return {
     user: ADMIN,
-    membership: { clientId: CLIENT_ID, role: 'admin' },
+    memberships: [{ clientId: CLIENT_ID, role: 'admin', clientName: 'Demo' }],
     leads: [
       lead(1, { name: 'Avi Cohen' }),
       lead(2, { name: 'Dana Levi', last_contacted_at: '2024-01-10T09:00:00.000Z' }),

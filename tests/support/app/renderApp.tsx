@@ -21,7 +21,7 @@ export function renderApp({ route = '/dashboard', as = 'admin', ui }: RenderAppO
     backend.user = null;
   } else {
     backend.user = as === 'admin' ? ADMIN : MANAGER;
-    backend.membership = { clientId: CLIENT_ID, role: as };
+    backend.memberships = [{ clientId: CLIENT_ID, role: as, clientName: 'Demo' }];
   }
   const user = userEvent.setup();
   const result = render(

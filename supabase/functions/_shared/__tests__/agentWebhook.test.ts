@@ -1,6 +1,6 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../../../local-supabase/postgres.ts';
-import { classifyResponse, parseRetryAfter, signWebhook, triggerAgent, verifyWebhook } from '../agentWebhook.ts';
+import { agentConfigProblem, classifyResponse, parseRetryAfter, signWebhook, triggerAgent, verifyWebhook, webhookSecretProblem } from '../agentWebhook.ts';
 
 const secret = `whsec_${btoa('a-32-byte-secret-for-the-agent!!')}`;
 const now = new Date('2026-01-05T10:00:00Z');
@@ -12,6 +12,7 @@ const item = {
   message_template: 'initial_outreach',
   message_variables: { name: 'Dana' },
   attempts: 1,
+  redelivery: false,
 };
 
 describe('the Agent DB webhook', () => {
@@ -43,6 +44,43 @@ describe('the Agent DB webhook', () => {
     expect((await verifyWebhook(secret, request.headers, `${body} `, { now })).ok).toBe(false);
     const late = new Date(now.getTime() + 10 * 60_000);
     expect((await verifyWebhook(secret, request.headers, body, { now: late })).ok).toBe(false);
+  });
+
+  it('keeps the webhook-id across attempts and says which attempt, and whether it is a redelivery', async () => {
+    const bodies: unknown[] = [];
+    const ids: Array<string | null> = [];
+    const agent = {
+      url: 'http://agent.invalid/hook',
+      apiKey: 'key-1',
+      secret,
+      timeoutMs: 1000,
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        ids.push(request.headers.get('webhook-id'));
+        bodies.push(JSON.parse(await request.text()));
+        return new Response(JSON.stringify({ success: true, triggerId: 't-1' }), { status: 200 });
+      },
+    };
+    await triggerAgent(agent, item, now);
+    await triggerAgent(agent, { ...item, attempts: 2, redelivery: true }, now);
+    expect(ids).toEqual([item.id, item.id]);
+    expect(bodies.map((body) => (body as { metadata: unknown }).metadata)).toEqual([
+      { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: item.client_id, attempt: 1, redelivery: false },
+      { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: item.client_id, attempt: 2, redelivery: true },
+    ]);
+  });
+
+  it('accepts only a whsec_ secret of 24 to 64 base64 bytes, and a key when a URL is set', () => {
+    expect(webhookSecretProblem(secret)).toBeNull();
+    expect(webhookSecretProblem(`whsec_${btoa('x'.repeat(64))}`)).toBeNull();
+    expect(webhookSecretProblem('')).toBe('AGENT_DB_WEBHOOK_SECRET is not set');
+    expect(webhookSecretProblem('a-32-byte-secret-for-the-agent!!')).toBe('AGENT_DB_WEBHOOK_SECRET must start with whsec_');
+    expect(webhookSecretProblem('whsec_not base64!')).toBe('AGENT_DB_WEBHOOK_SECRET is not valid base64 after whsec_');
+    expect(webhookSecretProblem(`whsec_${btoa('short')}`)).toBe('AGENT_DB_WEBHOOK_SECRET holds 5 bytes; a Standard Webhooks secret holds 24 to 64');
+    expect(webhookSecretProblem(`whsec_${btoa('x'.repeat(65))}`)).toMatch(/holds 65 bytes/);
+    expect(agentConfigProblem({ url: null, apiKey: '', secret: '' })).toBeNull();
+    expect(agentConfigProblem({ url: 'http://agent.invalid', apiKey: '', secret })).toBe('AGENT_DB_API_KEY is not set while AGENT_DB_WEBHOOK_URL is');
+    expect(agentConfigProblem({ url: 'http://agent.invalid', apiKey: 'k', secret: 'whsec_' })).toMatch(/holds 0 bytes/);
   });
 
   it('the signature matches the Standard Webhooks reference vector', async () => {
@@ -89,8 +127,20 @@ describe('the Agent DB webhook', () => {
       now,
     );
     expect(hanging.kind === 'retryable' && hanging.code).toBe('timeout');
-    const port = await freePort();
+    const port = await releasedPort();
     const refused = await triggerAgent({ url: `http://127.0.0.1:${port}/hook`, apiKey: 'k', secret, timeoutMs: 2000 }, item, now);
     expect(refused.kind === 'retryable' && refused.code).toBe('connection_error');
   });
 });
+
+/** A loopback port nothing listens on: the system hands one out, and it is closed again at once. */
+function releasedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

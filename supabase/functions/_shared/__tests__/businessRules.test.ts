@@ -4,12 +4,14 @@ import {
   DEFAULT_SETTINGS,
   checkCapacity,
   checkWindow,
+  isKnownTimeZone,
   isOpenAt,
   localDayBounds,
   nextBusinessWindow,
   planDay,
   validateOperation,
   withDefaults,
+  zonedInstant,
   type BusinessSettings,
 } from '../businessRules.ts';
 
@@ -28,7 +30,8 @@ describe('hours in the admin zone (Asia/Jerusalem)', () => {
     expect(plan.open).toBe(true);
     if (!plan.open) return;
     expect(plan.window.start.toISOString()).toBe('2025-03-28T06:00:00.000Z');
-    expect(plan.window.end.toISOString()).toBe('2025-03-28T10:00:00.000Z');
+    // Open through the minute 13:00 names, as the spec compares HH:MM.
+    expect(plan.window.end.toISOString()).toBe('2025-03-28T10:01:00.000Z');
     // The day before is still winter time.
     const thursday = planDay('2025-03-27', fridayHalfDay);
     expect(thursday.open && thursday.window.start.toISOString()).toBe('2025-03-27T07:00:00.000Z');
@@ -37,7 +40,7 @@ describe('hours in the admin zone (Asia/Jerusalem)', () => {
   it('keeps 09:00-17:00 local on the autumn DST switch day (Sunday 2025-10-26)', () => {
     const plan = planDay('2025-10-26', DEFAULT_SETTINGS);
     expect(plan.open && plan.window.start.toISOString()).toBe('2025-10-26T07:00:00.000Z');
-    expect(plan.open && plan.window.end.toISOString()).toBe('2025-10-26T15:00:00.000Z');
+    expect(plan.open && plan.window.end.toISOString()).toBe('2025-10-26T15:01:00.000Z');
     expect(isOpenAt(new Date('2025-10-26T06:30:00Z'), DEFAULT_SETTINGS)).toBe(false); // 08:30 local
     expect(isOpenAt(new Date('2025-10-26T14:59:00Z'), DEFAULT_SETTINGS)).toBe(true); // 16:59 local
     // A 00:00-24:00 day is 25 hours long when the clocks go back.
@@ -46,6 +49,13 @@ describe('hours in the admin zone (Asia/Jerusalem)', () => {
     expect(bounds.open && (bounds.window.end.getTime() - bounds.window.start.getTime()) / 3_600_000).toBe(25);
     const local = localDayBounds(new Date('2025-10-26T12:00:00Z'), 'Asia/Jerusalem');
     expect((local.end.getTime() - local.start.getTime()) / 3_600_000).toBe(25);
+  });
+
+  it('keeps the end minute open, as the spec compares HH:MM: 17:00:59 is inside, 17:01 is not', () => {
+    expect(isOpenAt(new Date('2024-01-15T17:00:00+02:00'), DEFAULT_SETTINGS)).toBe(true);
+    expect(isOpenAt(new Date('2024-01-15T17:00:59+02:00'), DEFAULT_SETTINGS)).toBe(true);
+    expect(checkWindow(new Date('2024-01-15T17:01:00+02:00'), DEFAULT_SETTINGS).code).toBe('outside_business_hours');
+    expect(isOpenAt(new Date('2024-01-15T08:59:59+02:00'), DEFAULT_SETTINGS)).toBe(false);
   });
 
   it("treats '24:00' as open until midnight", () => {
@@ -85,6 +95,30 @@ describe('hours in the admin zone (Asia/Jerusalem)', () => {
   });
 });
 
+describe('local times in a DST gap or overlap, read as PostgreSQL reads them', () => {
+  it('a time the spring switch skips takes the offset before the jump; a repeated time its later occurrence', () => {
+    // Israel: 2025-03-28 02:00 -> 03:00, 2025-10-26 02:00 -> 01:00 (the same instants `timestamp at time zone` gives).
+    expect(zonedInstant('2025-03-28', '02:30', 'Asia/Jerusalem').toISOString()).toBe('2025-03-28T00:30:00.000Z');
+    expect(zonedInstant('2025-10-26', '01:30', 'Asia/Jerusalem').toISOString()).toBe('2025-10-25T23:30:00.000Z');
+    expect(zonedInstant('2025-10-26', '00:59', 'Asia/Jerusalem').toISOString()).toBe('2025-10-25T21:59:00.000Z');
+    expect(zonedInstant('2025-07-01', '09:00', 'Asia/Kolkata').toISOString()).toBe('2025-07-01T03:30:00.000Z');
+  });
+});
+
+describe('a zone the runtime does not know', () => {
+  it('refuses with invalid_timezone instead of throwing, and offers no window', () => {
+    const posix = withDefaults({ timezone: 'posix/Asia/Jerusalem' });
+    expect(checkWindow(new Date('2025-01-15T10:00:00Z'), posix)).toEqual({
+      allowed: false,
+      code: 'invalid_timezone',
+      reason: 'Unknown time zone: posix/Asia/Jerusalem',
+    });
+    expect(nextBusinessWindow(new Date('2025-01-15T10:00:00Z'), posix)).toBeNull();
+    expect(isKnownTimeZone('posix/Asia/Jerusalem')).toBe(false);
+    expect(isKnownTimeZone('Asia/Jerusalem')).toBe(true);
+  });
+});
+
 describe('an admin in another zone (America/New_York)', () => {
   const newYork = withDefaults({
     timezone: 'America/New_York',
@@ -100,7 +134,7 @@ describe('an admin in another zone (America/New_York)', () => {
     expect(planDay('2025-03-07', newYork).open && (planDay('2025-03-07', newYork) as { window: { start: Date } }).window.start.toISOString()).toBe('2025-03-07T14:00:00.000Z');
     const afterSwitch = planDay('2025-03-10', newYork);
     expect(afterSwitch.open && afterSwitch.window.start.toISOString()).toBe('2025-03-10T13:00:00.000Z');
-    expect(checkWindow(new Date('2025-03-10T12:30:00Z'), newYork).reason).toBe('Outside business hours (09:00-17:00 EDT)');
+    expect(checkWindow(new Date('2025-03-10T12:30:00Z'), newYork).reason).toBe('Outside business hours (09:00-17:00 America/New_York)');
   });
 
   it('reads the weekday in its own zone, not in Israel', () => {
@@ -144,6 +178,8 @@ describe('closed days', () => {
     expect(isOpenAt(eve, DEFAULT_SETTINGS)).toBe(true);
     const short = withDefaults({ short_erev_chag: true, erev_chag_end: '13:00' });
     expect(checkWindow(eve, short).reason).toBe('Outside business hours (09:00-13:00 IST)');
+    expect(isOpenAt(new Date('2024-10-16T13:00:30+03:00'), short)).toBe(true);
+    expect(isOpenAt(new Date('2024-10-16T13:01:00+03:00'), short)).toBe(false);
     expect(isOpenAt(new Date('2024-10-16T12:00:00+03:00'), short)).toBe(true);
   });
 });

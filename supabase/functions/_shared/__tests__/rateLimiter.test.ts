@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../env.ts';
-import { createQueueRateLimiter, sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../rateLimiter.ts';
+import { sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../rateLimiter.ts';
 
 /** An in-memory bucket with take_rate_tokens' contract: grants up to what is left. */
 function bucketOf(size: number): { take: TakeTokens; calls: Array<[string, number, number]> } {
@@ -19,16 +19,6 @@ function bucketOf(size: number): { take: TakeTokens; calls: Array<[string, numbe
 }
 
 describe('rate limits', () => {
-  it('checkLimit allows while the admin bucket has tokens, then says when to retry', async () => {
-    const bucket = bucketOf(2);
-    const limiter = createQueueRateLimiter(bucket.take, 600);
-    expect(await limiter.checkLimit('u1')).toEqual({ allowed: true, retryAfter: 0 });
-    expect(await limiter.checkLimit('u1')).toEqual({ allowed: true, retryAfter: 0 });
-    expect(await limiter.checkLimit('u1')).toEqual({ allowed: false, retryAfter: 6 });
-    expect(await limiter.checkLimit('u2')).toEqual({ allowed: true, retryAfter: 0 });
-    expect(bucket.calls[0]).toEqual(['queue:u1', 1, 600]);
-  });
-
   it('the send budget is per client and the lower of platform and admin limits', async () => {
     expect(sendBudgetPerHour(1000, 300)).toBe(300);
     expect(sendBudgetPerHour(1000, 5000)).toBe(1000);
@@ -46,7 +36,7 @@ describe('function environment', () => {
 
   it('applies the spec defaults', () => {
     const config = loadConfig((name) => base[name]);
-    expect(config).toMatchObject({ queueOperationsPerHour: 600, batchSize: 10, processingDelayMs: 2000, whatsappPerHour: 1000, processorBudgetMs: 50_000, agent: { url: null, timeoutMs: 10_000 } });
+    expect(config).toMatchObject({ batchSize: 10, processingDelayMs: 2000, whatsappPerHour: 1000, processorBudgetMs: 50_000, agent: { url: null, timeoutMs: 10_000 } });
   });
 
   it('names what is missing or malformed', () => {

@@ -40,5 +40,5 @@ export const authService = {
     announce(null);
     return false;
   }),
-  getMembership: vi.fn(async (_userId: string) => backend.membership),
+  getMemberships: vi.fn(async (_userId: string) => backend.memberships),
 } satisfies typeof AuthService;

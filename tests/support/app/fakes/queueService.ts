@@ -33,9 +33,9 @@ export const queueService = {
   listQueueItems: vi.fn(async (_clientId: string, status: QueueItemStatus | 'all') =>
     backend.items.filter((item) => status === 'all' || item.status === status),
   ),
-  getQueueStatus: vi.fn(async () => ({ ...backend.status })),
-  getAdminStatus: vi.fn(async () => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, email: ADMIN.email }]),
-  setProcessingState: vi.fn(async (state: ProcessingState) => {
+  getQueueStatus: vi.fn(async (_clientId: string) => ({ ...backend.status })),
+  getAdminStatus: vi.fn(async (clientId: string) => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, client_id: clientId, email: ADMIN.email }]),
+  setProcessingState: vi.fn(async (state: ProcessingState, _clientId: string) => {
     backend.status = { ...backend.status, processing_state: state };
     return state;
   }),

@@ -8,9 +8,9 @@ export const queueSettingsService = {
   // As RLS answers: an admin reads their own row, a manager every admin row of the client.
   listAdminSettings: vi.fn(async (_clientId: string) => {
     const own = backend.settings ? [{ userId: ADMIN.id, settings: backend.settings }] : [];
-    return backend.membership?.role === 'manager' ? [...own, ...backend.otherAdmins] : own;
+    return backend.memberships[0]?.role === 'manager' ? [...own, ...backend.otherAdmins] : own;
   }),
-  saveSettings: vi.fn(async (_userId: string, settings: QueueSettings) => {
+  saveSettings: vi.fn(async (_userId: string, _clientId: string, settings: QueueSettings) => {
     backend.settings = { ...settings, processing_state: backend.settings?.processing_state ?? 'paused', last_processor_run_at: null };
     return backend.settings;
   }),

@@ -1,16 +1,16 @@
 /**
- * A minimal HTTP server carrying only the Realtime endpoint, so the realtime tests and the fan-out
- * bench do not depend on the gateway. JWTs are HS256 with the CLI's local secret, as in the stack.
+ * A minimal HTTP server carrying only the Realtime endpoint, for realtime tests and benches that do not
+ * need the gateway. JWTs are HS256 with the CLI's local secret, as in the stack.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { verifyToken } from '../../local-supabase/auth/tokens.ts';
-import { ANON_KEY } from '../../local-supabase/keys.ts';
-import { attachRealtime, type RealtimeServer } from '../../local-supabase/realtime/server.ts';
-import { authenticatorUrl } from './stack.ts';
+import { verifyToken } from '../auth/tokens.ts';
+import { ANON_KEY } from '../keys.ts';
+import { attachRealtime, type RealtimeServer } from '../realtime/server.ts';
+import { authenticatorUrl } from '../stack.ts';
 
 export interface RealtimeTestServer {
   url: string;

@@ -2,26 +2,20 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import fc from 'fast-check';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ANON_KEY } from '../../local-supabase/keys.ts';
-import { createRestHandler } from '../../local-supabase/rest/handler.ts';
-import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
-import { userToken } from '../support/tokens.ts';
-import { withStack } from '../support/withStack.ts';
+import { ANON_KEY, createRestHandler } from '../index.ts';
+import { userToken } from '../testing/tokens.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
 // The rest handler's own 10 MB body limit answers, not the gateway's.
-const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false, bodyLimitBytes: 20 * 1024 * 1024 });
+const stack = withTestStack({ realtime: false, bodyLimitBytes: 20 * 1024 * 1024 });
 let user: SupabaseClient;
 
 beforeAll(async () => {
   user = stack.client(ANON_KEY, { accessToken: await userToken('c0000000-0000-4000-8000-00000000000c') });
 });
 
-async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('apikey', ANON_KEY);
-  if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest rpc', () => {
   it('calls a scalar function with named args by POST and by GET, using defaults', async () => {
@@ -82,6 +76,46 @@ describe('rest rpc', () => {
     expect((await stack.anon.rpc('rf_ad', { a: 1 })).error?.hint).toBe('Perhaps you meant to call the function public.rf_add');
     const wrongArgs = await stack.anon.rpc('rf_add', { c: 1 });
     expect(wrongArgs.error?.code).toBe('PGRST202');
+  });
+
+  it('passes the whole body to a function of one unnamed json argument: an object, an array, a string or a bool (rest 7)', async () => {
+    expect((await stack.anon.rpc('rf_describe', { a: [1, 2] })).data).toBe('object: {"a":[1,2]}');
+    expect((await stack.anon.rpc('rf_describe', [1, 2] as never)).data).toBe('array: [1,2]');
+    expect((await stack.anon.rpc('rf_describe', 'hi' as never)).data).toBe('string: "hi"');
+    expect((await stack.anon.rpc('rf_describe', true as never)).data).toBe('boolean: true');
+  });
+
+  it('passes a text/plain body to a function of one unnamed text argument, and the raw body for {"": …} (rest 7)', async () => {
+    const plain = await raw('/rpc/rf_shout', { method: 'POST', body: 'shalom', headers: { 'content-type': 'text/plain' } });
+    expect(await plain.json()).toBe('SHALOM');
+    // PostgREST calls it positionally with the request body as it came (its OnePosParam): the JSON text itself.
+    expect((await stack.anon.rpc('rf_shout', { '': 'hi' })).data).toBe('{"":"HI"}');
+    const unnamedPair = await stack.anon.rpc('rf_not_callable', { '': 1 });
+    expect(unnamedPair.error?.code).toBe('PGRST202');
+  });
+
+  it('answers 300 PGRST203 with the candidates when overloads cannot be told apart (rest 7)', async () => {
+    const sameName = await stack.anon.rpc('rf_pick', { a: 1 });
+    expect(sameName.status).toBe(300);
+    expect(sameName.error).toMatchObject({
+      code: 'PGRST203',
+      message: 'Could not choose the best candidate function between: public.rf_pick(a => integer), public.rf_pick(a => text)',
+      hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+    });
+    const byDefault = await stack.anon.rpc('rf_scale', { x: 2 });
+    expect(byDefault.status).toBe(300);
+    expect(byDefault.error?.code).toBe('PGRST203');
+    expect((await stack.anon.rpc('rf_scale', { x: 2, factor: 3 })).data).toBe(6);
+  });
+
+  it('hints at the parameters of a known function called with other ones (rest 7)', async () => {
+    const wrong = await stack.anon.rpc('rf_add', { c: 1 });
+    expect(wrong.status).toBe(404);
+    expect(wrong.error).toMatchObject({
+      code: 'PGRST202',
+      message: 'Could not find the function public.rf_add(c) in the schema cache',
+      hint: 'Perhaps you meant to call the function public.rf_add(a, b)',
+    });
   });
 
   it('maps raised errors: P0001 400 with detail and hint, PTnnn to its status', async () => {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { withDatabase } from '../support/db.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
-import { userToken } from '../support/tokens.ts';
-import { watchChanges } from '../support/watchChanges.ts';
+import { SERVICE_ROLE_KEY } from '../index.ts';
+import { withClonedDatabase } from '../testing/vitest.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../testing/realtimeServer.ts';
+import { userToken } from '../testing/tokens.ts';
+import { watchChanges } from '../testing/watchChanges.ts';
 
 const alice = randomUUID();
 const bob = randomUUID();
-const db = withDatabase();
+const db = withClonedDatabase();
 let server: RealtimeTestServer;
 
 async function insertNote(owner: string, body: string, priority = 0): Promise<number> {

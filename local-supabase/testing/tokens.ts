@@ -1,4 +1,4 @@
-import { signClaims } from '../../local-supabase/auth/tokens.ts';
+import { signClaims } from '../auth/tokens.ts';
 
 /** An access token like GoTrue's for `userId`, valid for an hour, signed with the local JWT secret. */
 export function userToken(userId: string, email = `${userId}@example.test`): Promise<string> {

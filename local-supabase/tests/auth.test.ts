@@ -1,11 +1,11 @@
 import { AuthApiError } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
-import { signClaims } from '../../local-supabase/auth/tokens.ts';
-import { withStack } from '../support/withStack.ts';
+import { signClaims } from '../index.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // The stack's clock runs ahead by this much (refresh reuse interval); real time otherwise.
 let clockOffsetMs = 0;
-const stack = withStack({ now: () => new Date(Date.now() + clockOffsetMs) });
+const stack = withTestStack({ now: () => new Date(Date.now() + clockOffsetMs) });
 const PASSWORD = 'correct-horse-battery';
 
 async function createUser(email: string, extra: Record<string, unknown> = {}) {
@@ -112,8 +112,8 @@ describe('auth through the gateway, driven by supabase-js', () => {
     const after = await stack.client().auth.refreshSession({ refresh_token: t2 });
     expect(after.error).toMatchObject({ status: 400, code: 'refresh_token_already_used' });
 
-    const bogus = await stack.client().auth.refreshSession({ refresh_token: 'not-a-token' });
-    expect(bogus.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' });
+    const unknown = await stack.client().auth.refreshSession({ refresh_token: 'abcdefgh1234' });
+    expect(unknown.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' });
   });
 
   it('rejects an expired access token on /rest (401 PGRST303) and /auth/v1/user (403 bad_jwt)', async () => {

@@ -1,15 +1,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
-import { userToken } from '../support/tokens.ts';
-import { withStack } from '../support/withStack.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../index.ts';
+import { userToken } from '../testing/tokens.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
 const ALICE = 'b0000000-0000-4000-8000-00000000000a';
 const BOB = 'b0000000-0000-4000-8000-00000000000b';
 
-const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false });
+const stack = withTestStack({ realtime: false });
 let alice: SupabaseClient;
 let bob: SupabaseClient;
 
@@ -18,13 +18,7 @@ beforeAll(async () => {
   bob = stack.client(ANON_KEY, { accessToken: await userToken(BOB) });
 });
 
-async function raw(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('apikey', ANON_KEY);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.body) headers.set('content-type', 'application/json');
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest insert', () => {
   it('inserts one object: 201 with an empty body by default, the row with select()', async () => {
@@ -86,6 +80,36 @@ describe('rest insert', () => {
     expect(ignored.data).toEqual([{ title: 'Fiasco', pages: 322 }]);
     const byTitle = await alice.from('rf_books').upsert({ title: 'Solaris', pages: 205 }, { onConflict: 'title' }).select('pages').single();
     expect(byTitle.data).toEqual({ pages: 205 });
+  });
+
+  it('answers 200 for an upsert that only updated, 201 once a row is inserted (rest 6)', async () => {
+    const updated = await alice.from('rf_authors').upsert({ id: 3, name: 'Tove Jansson' });
+    expect(updated.status).toBe(200);
+    const represented = await alice.from('rf_authors').upsert({ id: 3, name: 'Tove' }).select('id, name');
+    expect(represented).toMatchObject({ status: 200, data: [{ id: 3, name: 'Tove' }] });
+    const mixed = await alice.from('rf_authors').upsert([{ id: 3, name: 'Tove' }, { id: 30, name: 'Italo' }]).select('id');
+    expect(mixed).toMatchObject({ status: 201, data: [{ id: 3 }, { id: 30 }] });
+    // PostgREST answers 200 only for merge-duplicates: an ignore-duplicates upsert that inserts nothing is still 201.
+    const ignored = await alice.from('rf_authors').upsert({ id: 30, name: 'Calvino' }, { ignoreDuplicates: true });
+    expect(ignored.status).toBe(201);
+  });
+
+  it('writes the default of an omitted column on an upsert with missing=default, and keeps it with missing=null columns (rest 6)', async () => {
+    const kept = await alice.from('rf_books').upsert([{ title: 'The Left Hand of Darkness', pages: 310 }], { onConflict: 'title' }).select('pages, status');
+    expect(kept).toMatchObject({ status: 200, data: [{ pages: 310, status: 'published' }] });
+    const defaulted = await alice
+      .from('rf_books')
+      .upsert([{ title: 'The Left Hand of Darkness', pages: 311 }, { title: 'Lathe of Heaven', pages: 184, author_id: 1, status: 'published' }], { onConflict: 'title', defaultToNull: false })
+      .select('title, pages, status, author_id')
+      .order('title');
+    expect(defaulted.status).toBe(201);
+    // Every column of the request is written: author_id, omitted in the first row, takes its default (null) too.
+    expect(defaulted.data).toEqual([
+      { title: 'Lathe of Heaven', pages: 184, status: 'published', author_id: 1 },
+      { title: 'The Left Hand of Darkness', pages: 311, status: 'draft', author_id: null },
+    ]);
+    await stack.pool.query(`update public.rf_books set status = 'published', pages = 304, author_id = 1 where title = 'The Left Hand of Darkness';
+      delete from public.rf_books where title = 'Lathe of Heaven'`);
   });
 
   it('answers 201 with an empty array for an empty insert', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signStandardWebhook, startAgentSink, type AgentSink } from '../../local-supabase/agentSink.ts';
-import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../support/stack.ts';
+import { type AgentSink, signStandardWebhook, startAgentSink } from '../index.ts';
+import { TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET } from '../testing/stack.ts';
 
 let sink: AgentSink;
 const NOW = new Date('2026-03-01T10:00:00Z');
@@ -30,7 +30,7 @@ describe('Agent DB stand-in', () => {
     const response = await post({ event: 'lead_batch_ready', leads: [{ name: 'Ada' }] }, { id: 'queue-item-7' });
     expect(response.status).toBe(200);
     const body = await response.json();
-    expect(body).toEqual({ success: true, triggerId: expect.stringMatching(/^trg_/) });
+    expect(body).toEqual({ success: true, triggerId: expect.stringMatching(/^trg_/), leadId: null });
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]).toMatchObject({
       seq: 1,
@@ -40,7 +40,23 @@ describe('Agent DB stand-in', () => {
       status: 200,
       triggerId: body.triggerId,
       body: { event: 'lead_batch_ready' },
+      duplicate: false,
     });
+  });
+
+  it('keeps the Agent DB dedupe contract: a repeated webhook-id gets 200 with the first triggerId and is counted as a duplicate', async () => {
+    const batch = { event: 'lead_batch_ready', leads: [{ lead_id: 'lead-9', queue_item_id: 'queue-item-9' }] };
+    const first = await (await post(batch, { id: 'queue-item-9' })).json();
+    const again = await post({ ...batch, metadata: { attempt: 2, redelivery: true } }, { id: 'queue-item-9' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ success: true, triggerId: first.triggerId, leadId: 'lead-9' });
+    expect(sink.counts()).toEqual({ messages: 1, duplicates: 1 });
+    expect(sink.received.map((r) => r.duplicate)).toEqual([false, true]);
+    // A failed first answer started nothing: the next delivery of that id is a first one.
+    sink.behave({ status: 500, times: 1 });
+    expect((await post(batch, { id: 'queue-item-10' })).status).toBe(500);
+    expect((await post(batch, { id: 'queue-item-10' })).status).toBe(200);
+    expect(sink.counts()).toEqual({ messages: 2, duplicates: 1 });
   });
 
   it('refuses a tampered body, a wrong secret, an old timestamp and a wrong API key', async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { withDatabase } from '../support/db.ts';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../support/realtimeServer.ts';
-import { userToken } from '../support/tokens.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../index.ts';
+import { withClonedDatabase } from '../testing/vitest.ts';
+import { startRealtimeTestServer, type RealtimeTestServer } from '../testing/realtimeServer.ts';
+import { userToken } from '../testing/tokens.ts';
 
 type Frame = { join_ref: string | null; ref: string | null; topic: string; event: string; payload: Record<string, unknown> };
 
-const db = withDatabase();
+const db = withClonedDatabase();
 let server: RealtimeTestServer;
 let quietServer: RealtimeTestServer;
 /** Its clock runs an hour (less 300 ms) ahead: a fresh one-hour token expires 300 ms after joining. */

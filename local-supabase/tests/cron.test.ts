@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCron } from '../../local-supabase/cron.ts';
-import { withStack } from '../support/withStack.ts';
+import { startCron } from '../index.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 // A queue-processor stand-in that takes longer than the cron interval and logs how many runs overlapped.
 const SLOW_PROCESSOR = `
@@ -18,10 +18,11 @@ Deno.serve(async (req) => {
 });
 `;
 
-const stack = withStack({
+const stack = withTestStack({
   functions: true,
   functionFiles: { 'queue-processor/index.ts': SLOW_PROCESSOR, 'calls.log': '' },
   cronIntervalMs: 40,
+  cronSql: { sql: 'select current_user', intervalMs: 150 },
   realtime: false,
 });
 
@@ -31,6 +32,14 @@ async function calls(): Promise<Array<{ body: unknown; seen: number; authorizati
 }
 
 describe('pg_cron stand-in', () => {
+  it('runs a SQL job as the database owner, as pg_cron does, and records what it returned', async () => {
+    const cron = stack.sqlCron!;
+    await expect.poll(() => cron.runs.length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    expect(cron.runs.every((run) => run.error === null && run.status === null)).toBe(true);
+    expect(cron.runs[0]!.result).toBe('postgres');
+    for (let i = 1; i < cron.runs.length; i += 1) expect(cron.runs[i]!.startedAt).toBeGreaterThanOrEqual(cron.runs[i - 1]!.finishedAt);
+  });
+
   it('POSTs {trigger:"cron"} to queue-processor with the service role key, never overlapping itself', async () => {
     const cron = stack.cron!;
     await expect.poll(async () => (await calls()).length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(3);
@@ -44,7 +53,7 @@ describe('pg_cron stand-in', () => {
   });
 
   it('is off when the interval is 0', async () => {
-    const cron = startCron({ url: stack.url, serviceRoleKey: stack.serviceRoleKey, intervalMs: 0 });
+    const cron = startCron({ url: stack.url, serviceRoleKey: stack.serviceRoleKey, intervalMs: 0, functionName: 'queue-processor' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(cron.runs).toHaveLength(0);
     await cron.stop();

@@ -1,11 +1,13 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { startAgentSink, type AgentSink } from '../../local-supabase/agentSink.ts';
-import { loadConfig, type StackConfig } from '../../local-supabase/config.ts';
-import { startCron, type Cron } from '../../local-supabase/cron.ts';
-import { createGateway, type Gateway } from '../../local-supabase/gateway.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
+import { startAgentSink, type AgentSink } from '../agentSink.ts';
+import { loadConfig, type StackConfig } from '../config.ts';
+import { startCron, type Cron } from '../cron.ts';
+import { createGateway, type Gateway } from '../gateway.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../keys.ts';
+import { startMailCatcher, type MailCatcher } from '../mailCatcher.ts';
+import { authenticatorUrl } from '../stack.ts';
 
 export interface TestStackOptions {
   /** Superuser URL of the test database (createTestDatabase().url). */
@@ -18,8 +20,11 @@ export interface TestStackOptions {
   eagerFunctions?: boolean;
   /** Overrides config.toml's verify_jwt per function. */
   verifyJwt?: Record<string, boolean>;
-  /** Start the cron stand-in with this interval (0 / absent: off). */
+  /** Start the cron stand-in with this interval (0 / absent: off), calling `cronFunction` (queue-processor). */
   cronIntervalMs?: number;
+  cronFunction?: string;
+  /** A SQL pg_cron job (run as the database owner) every `intervalMs`, e.g. a retention purge. */
+  cronSql?: { sql: string; intervalMs: number };
   /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
   sink?: boolean;
   /** Extra function secrets. */
@@ -27,6 +32,10 @@ export interface TestStackOptions {
   realtime?: boolean;
   /** Overrides config.toml's [api] (exposed schemas, max rows). */
   api?: Partial<StackConfig['api']>;
+  /** Overrides config.toml's [auth] (confirmations, anonymous sign-ins, redirect URLs…). */
+  auth?: Partial<Omit<StackConfig['auth'], 'email'>> & { email?: Partial<StackConfig['auth']['email']> };
+  /** Serve the mail catcher (its page and Mailpit-style API) on an ephemeral port. */
+  mailCatcher?: boolean;
   /** The gateway's request body limit (10 MB by default). */
   bodyLimitBytes?: number;
   /** The stack's clock (token expiry, refresh reuse interval); real time by default. */
@@ -41,6 +50,10 @@ export interface TestStack {
   gateway: Gateway;
   sink?: AgentSink;
   cron?: Cron;
+  /** The `cronSql` job, when given. */
+  sqlCron?: Cron;
+  /** The mail catcher's URL, when started. */
+  mailUrl?: string;
   /** supabase-js with the anon key (default) or any key/token as apikey; `accessToken` signs it in as that user. */
   client(key?: string, options?: ClientOptions): SupabaseClient;
   /** A client signed in with email + password (throws when sign-in fails). */
@@ -58,14 +71,6 @@ export interface ClientOptions {
 export const TEST_AGENT_API_KEY = 'test-agent-db-api-key';
 export const TEST_WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0xMjM0NTY3OA==';
 
-/** `postgres://authenticator:postgres@…` for the same database: what PostgREST/Realtime log in as. */
-export function authenticatorUrl(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.username = 'authenticator';
-  url.password = 'postgres';
-  return url.toString();
-}
-
 /** The local Supabase stack on ephemeral ports, over a test database; stop() tears it all down. */
 export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
   const pool = new pg.Pool({ connectionString: authenticatorUrl(options.databaseUrl), max: 10 });
@@ -75,7 +80,9 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   const clients: SupabaseClient[] = [];
   let sink: AgentSink | undefined;
   let cron: Cron | undefined;
+  let sqlCron: Cron | undefined;
   let gateway: Gateway | undefined;
+  let mail: MailCatcher | undefined;
   const log = options.log ?? (process.env.LQ_STACK_LOG ? (line: string) => console.log(line) : () => {});
 
   try {
@@ -87,8 +94,9 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       ...(options.env ?? {}),
     };
     const config = loadConfig();
+    const auth = { ...config.auth, ...options.auth, email: { ...config.auth.email, ...options.auth?.email } };
     gateway = await createGateway({
-      config: { ...config, api: { ...config.api, ...options.api } },
+      config: { ...config, api: { ...config.api, ...options.api }, auth },
       bodyLimitBytes: options.bodyLimitBytes,
       pool,
       authPool,
@@ -104,9 +112,12 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       await Promise.all(host.names().map((name) => host.start(name)));
     }
     if (options.cronIntervalMs && options.cronIntervalMs > 0) {
-      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, log });
+      cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, functionName: options.cronFunction ?? 'queue-processor', log });
     }
+    if (options.cronSql) sqlCron = startCron({ ...options.cronSql, databaseUrl: options.databaseUrl, log });
+    if (options.mailCatcher) mail = await startMailCatcher({ mailbox: gateway.mailbox });
   } catch (error) {
+    await mail?.close();
     await sink?.close();
     await gateway?.close();
     await pool.end();
@@ -135,6 +146,8 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     gateway,
     sink,
     cron,
+    sqlCron,
+    ...(mail ? { mailUrl: mail.url } : {}),
     client,
     async signIn(email, password) {
       const signedIn = client();
@@ -147,6 +160,8 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       stopped = true;
       await Promise.allSettled(clients.map((c) => c.removeAllChannels()));
       await cron?.stop();
+      await sqlCron?.stop();
+      await mail?.close();
       await gateway!.close();
       await sink?.close();
       await pool.end();

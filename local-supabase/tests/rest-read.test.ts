@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../local-supabase/keys.ts';
-import { REST_FIXTURE_SQL } from '../support/restFixture.ts';
-import { startTestStack } from '../support/stack.ts';
-import { withStack } from '../support/withStack.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../index.ts';
+import { startTestStack } from '../testing/stack.ts';
+import { withTestStack } from '../testing/vitest.ts';
+import { restFetch, type RestInit } from './support/rest.ts';
 
-const stack = withStack({ sql: REST_FIXTURE_SQL, realtime: false });
+const stack = withTestStack({ realtime: false });
 
-async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (!headers.has('apikey')) headers.set('apikey', ANON_KEY);
-  return fetch(`${stack.url}/rest/v1${path}`, { ...init, headers });
-}
+const raw = (path: string, init?: RestInit): Promise<Response> => restFetch(stack.url, path, init);
 
 describe('rest select', () => {
   it('returns all rows with * and the columns Postgres typed', async () => {
@@ -169,7 +165,7 @@ describe('rest select', () => {
     expect(page.data).toEqual([{ id: 2 }, { id: 3 }]);
     const response = await raw('/rf_books?select=id&limit=2&offset=1', { headers: { prefer: 'count=exact' } });
     expect(response.headers.get('content-range')).toBe('1-2/6');
-    const all = await raw('/rf_books?select=id', { headers: { prefer: 'count=planned' } });
+    const all = await raw('/rf_books?select=id', { headers: { prefer: 'count=exact' } });
     expect(all.status).toBe(200);
     expect(all.headers.get('content-range')).toBe('0-5/6');
     const uncounted = await raw('/rf_books?select=id&status=eq.nothing');

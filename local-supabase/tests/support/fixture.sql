@@ -1,5 +1,7 @@
-/** Fixture tables and functions the REST tests read and write (prefixed so they never meet the app's). */
-export const REST_FIXTURE_SQL = `
+-- The package's own test schema (after bootstrap.sql), in the manner of PostgREST's test fixtures: tables with
+-- composite, self-referencing and many-to-many keys, views over them, computed fields and relationships,
+-- overloaded functions, and a second exposed schema. The contract tests read and write only these.
+
 create table public.rf_authors (
   id int primary key, name text not null, country text, meta jsonb not null default '{}', tags text[] not null default '{}'
 );
@@ -105,4 +107,43 @@ begin
 end $$;
 create function public.rf_sum(ids int[]) returns bigint language sql immutable as $$ select sum(x) from unnest(ids) x $$;
 create function public.rf_echo(payload jsonb) returns jsonb language sql immutable as $$ select payload $$;
-`;
+
+-- Computed fields (a function of one row, selected, filtered and ordered like a column) and computed
+-- relationships (a function of one row returning another table's rows: to-many, `rows 1` or one row: to-one).
+create function public.rf_label(public.rf_authors) returns text language sql stable
+  as $$ select $1.name || ' (' || coalesce($1.country, '?') || ')' $$;
+create function public.rf_book_count(public.rf_authors) returns bigint language sql stable
+  as $$ select count(*) from public.rf_books b where b.author_id = $1.id $$;
+create function public.rf_published(public.rf_authors) returns setof public.rf_books language sql stable
+  as $$ select * from public.rf_books b where b.author_id = $1.id and b.status = 'published' order by b.id $$;
+create function public.rf_longest(public.rf_authors) returns setof public.rf_books rows 1 language sql stable
+  as $$ select * from public.rf_books b where b.author_id = $1.id order by b.pages desc nulls last limit 1 $$;
+create function public.rf_writer(public.rf_books) returns public.rf_authors language sql stable
+  as $$ select * from public.rf_authors a where a.id = $1.author_id $$;
+
+-- A self-referencing foreign key: `rf_staff(...)` embeds the reports (children), `manager_id(...)` the manager.
+create table public.rf_staff (id int primary key, name text not null, manager_id int references public.rf_staff (id));
+grant select on public.rf_staff to anon, authenticated;
+insert into public.rf_staff values (1, 'Ada', null), (2, 'Brian', 1), (3, 'Chen', 1), (4, 'Dana', 2);
+
+-- A view over rf_authors: PostgREST infers rf_books.author_id -> rf_author_names, yet an embed named by the
+-- column (`author_id(...)`) still means the table, because a view is never the target of a column or key name.
+create view public.rf_author_names with (security_invoker = true) as select a.id, a.name from public.rf_authors a;
+grant select on public.rf_author_names to anon, authenticated;
+
+-- Overloads: two with the same argument name and other types (ambiguous), one with a defaulted second
+-- argument beside a one-argument overload (ambiguous for one argument), and functions of one unnamed argument.
+create function public.rf_pick(a int) returns text language sql immutable as $$ select 'int ' || a $$;
+create function public.rf_pick(a text) returns text language sql immutable as $$ select 'text ' || a $$;
+create function public.rf_scale(x int) returns int language sql immutable as $$ select x * 10 $$;
+create function public.rf_scale(x int, factor int default 2) returns int language sql immutable as $$ select x * factor $$;
+create function public.rf_describe(json) returns text language sql immutable as $$ select json_typeof($1) || ': ' || $1::text $$;
+create function public.rf_shout(text) returns text language sql immutable as $$ select upper($1) $$;
+create function public.rf_not_callable(int, int) returns int language sql immutable as $$ select $1 + $2 $$;
+
+-- RPC results to count and to limit (a set, a set of scalars, a void writer).
+create function public.rf_all_books() returns setof public.rf_books language sql stable as $$ select * from public.rf_books order by id $$;
+create function public.rf_retitle_drafts(suffix text) returns setof public.rf_books language sql volatile
+  as $$ update public.rf_books set title = title || suffix where status = 'draft' returning * $$;
+create function public.rf_log_twice(message text) returns void language sql volatile
+  as $$ insert into public.rf_log (message) values (message), (message) $$;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
-import { startTestStack } from '../support/stack.ts';
-import { withStack } from '../support/withStack.ts';
+import { startTestStack } from '../testing/stack.ts';
+import { withTestStack } from '../testing/vitest.ts';
 
 const CORS = `const cors = {
   'Access-Control-Allow-Origin': '*',
@@ -46,7 +46,7 @@ Deno.serve(() => Response.json(
   'boot-failure': `throw new Error('broken at import time');\n`,
 };
 
-const stack = withStack({
+const stack = withTestStack({
   functions: true,
   functionFiles: {
     ...Object.fromEntries(Object.entries(FIXTURES).map(([name, source]) => [`${name}/index.ts`, source])),
