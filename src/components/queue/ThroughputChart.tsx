@@ -37,7 +37,8 @@ export default function ThroughputChart({ data }: { data: HourlyThroughput[] }) 
     <figure className="flex flex-col gap-2">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={t('metrics.throughputSummary', totals)} className="h-auto w-full" data-testid="throughput-chart">
         <line x1={SIDE} x2={WIDTH - SIDE} y1={y(0)} y2={y(0)} stroke="currentColor" strokeOpacity={0.3} />
-        <text x={isRTL ? WIDTH - 4 : 4} y={shape.font} fontSize={shape.font} fill="currentColor" textAnchor={isRTL ? 'end' : 'start'}>
+        {/* The anchor is read in the text's direction: in a right-to-left page "end" would push the number out of the chart. */}
+        <text x={isRTL ? WIDTH - 4 : 4} y={shape.font} fontSize={shape.font} fill="currentColor" direction="ltr" textAnchor={isRTL ? 'end' : 'start'}>
           {max}
         </text>
         {hours.map((row, index) => {
