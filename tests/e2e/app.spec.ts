@@ -44,6 +44,7 @@ test('Hebrew renders right to left with translated labels, and the choice persis
 });
 
 test('settings survive a reload', async ({ page }) => {
+  test.setTimeout(120_000); // two first loads of the lazy admin page, slow on a busy machine
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
   await page.getByRole('tab', { name: 'Settings' }).click();
