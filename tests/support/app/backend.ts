@@ -4,7 +4,8 @@
  */
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
-  ClosedDay,
+  AdminSettings,
+  AdminStatus,
   HourlyThroughput,
   Lead,
   Membership,
@@ -13,9 +14,9 @@ import type {
   ProcessorDefaults,
   QueueStatus,
   StoredQueueSettings,
-  UserPerformance,
 } from '@/types/queue';
 import type { SessionUser } from '@/services/auth/authService';
+import type { ApiState } from '@/services/connectionService';
 
 export const ADMIN: SessionUser = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
 export const MANAGER: SessionUser = { id: 'a0000000-0000-4000-8000-000000000002', email: 'manager@test.test' };
@@ -60,14 +61,21 @@ export interface Backend {
   leads: Lead[];
   activeLeadIds: Set<string>;
   items: QueueListItem[];
+  /** The client's total as queue_status() answers it. */
   status: QueueStatus;
+  /** queue_admin_status() rows; null: one row, the demo admin's, equal to `status`. */
+  adminStatus: AdminStatus[] | null;
+  /** The demo admin's settings row. */
   settings: StoredQueueSettings | null;
-  closedDays: ClosedDay[];
+  /** More admins of the client, whose rows a manager reads. */
+  otherAdmins: AdminSettings[];
   processorDefaults: ProcessorDefaults | null;
   throughput: HourlyThroughput[];
-  performance: UserPerformance[];
   alerts: QueueAlert[];
   channel: 'live' | 'down' | 'connecting';
+  api: ApiState;
+  /** The session was revoked elsewhere: the next check ends it. */
+  sessionRevoked: boolean;
 }
 
 function initial(): Backend {
@@ -96,16 +104,18 @@ function initial(): Backend {
       processing_state: 'running',
       last_processor_run_at: '2024-01-15T07:59:00.000Z',
     },
+    adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
-    closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
+    otherAdmins: [],
     processorDefaults: { batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000 },
     throughput: [
       { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
       { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },
     ],
-    performance: [{ user_id: ADMIN.id, email: ADMIN.email, total_queued: 11, sent: 8, failed: 2, success_rate: 80 }],
     alerts: [],
     channel: 'live',
+    api: 'up',
+    sessionRevoked: false,
   };
 }
 
