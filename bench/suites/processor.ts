@@ -20,7 +20,7 @@ interface Shard {
   finishedAt: string;
 }
 
-async function processCpuMs(pid: number): Promise<number> {
+export async function processCpuMs(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
@@ -31,7 +31,7 @@ async function processRssMb(pid: number): Promise<number> {
 }
 
 /** N admins, each the only admin of their own client, running, open all week, with 10 due items; delay as given. */
-async function seed(url: string, admins: number, delayMs: number): Promise<void> {
+export async function seed(url: string, admins: number, delayMs: number): Promise<void> {
   await withClient(url, async (db) => {
     await db.query(`update public.user_queue_settings set processing_state = 'paused'`);
     await db.query(
@@ -67,7 +67,7 @@ async function seed(url: string, admins: number, delayMs: number): Promise<void>
   });
 }
 
-async function cleanup(url: string): Promise<void> {
+export async function cleanup(url: string): Promise<void> {
   await withClient(url, async (db) => {
     await db.query(`delete from public.clients where name like 'Bench client %'`);
     await db.query(`delete from auth.users where email like 'bench-%'`);
