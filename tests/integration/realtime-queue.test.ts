@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { enqueueResult } from '../../supabase/functions/_shared/schemas.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
 import { watchChanges } from '@leads-queue/local-supabase/testing';
+import { nextOpenSlot } from '../support/israelDates.ts';
 import { withStack } from '../support/withStack.ts';
 
 const stack = withStack();
@@ -27,7 +28,7 @@ it('streams the Demo admin’s own queue items through the gateway, and none of 
   const demoWatch = await watchChanges(demo, 'demo-queue', [{ event: '*', table: 'whatsapp_message_queue' }]);
   const otherWatch = await watchChanges(other, 'other-queue', [{ event: '*', table: 'whatsapp_message_queue' }]);
 
-  const { data, error } = await demo.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 3) });
+  const { data, error } = await demo.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 3), scheduled_for: nextOpenSlot() });
   expect(error).toBeNull();
   const queueIds = enqueueResult.parse(data).queue_ids;
   expect(queueIds).toHaveLength(3);
@@ -57,7 +58,7 @@ it('accepts the new publishable key on the realtime socket, as the HTTP routes d
   expect(signInError).toBeNull();
   await client.realtime.setAuth();
   const watch = await watchChanges(client, 'publishable-queue', [{ event: 'INSERT', table: 'whatsapp_message_queue' }]);
-  const { data, error } = await client.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 1) });
+  const { data, error } = await client.rpc('enqueue_leads', { lead_ids: await freeLeads(DEMO_CLIENT_ID, 1), scheduled_for: nextOpenSlot() });
   expect(error).toBeNull();
   const [id] = enqueueResult.parse(data).queue_ids;
   await watch.waitFor((events) => events.some((e) => e.new.id === id), 2000);

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nextOpenSlot } from '../support/israelDates.ts';
 import { withStack } from '../support/withStack.ts';
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
@@ -35,7 +36,7 @@ describe('rest through the gateway, over the app schema and seed', () => {
   it('queues leads by rpc and reads them back with the lead embedded', async () => {
     const { data: leads } = await admin.from('leads').select('id').eq('client_id', DEMO_CLIENT).is('opted_out_at', null).order('created_at').limit(2);
     const ids = (leads ?? []).map((lead: { id: string }) => lead.id);
-    const queued = await admin.rpc('enqueue_leads', { lead_ids: ids, priority: 'high' });
+    const queued = await admin.rpc('enqueue_leads', { lead_ids: ids, priority: 'high', scheduled_for: nextOpenSlot() });
     expect(queued.error).toBeNull();
     expect(queued.data).toMatchObject({ queued: 2 });
     const items = await admin.from('whatsapp_message_queue').select('priority, lead:leads(id)').in('lead_id', ids);

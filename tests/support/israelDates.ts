@@ -29,3 +29,8 @@ export const isWeekdayHoliday = (date: string) => {
 export function israelWeekdayAndTime(at: string): string {
   return formatInTimeZone(new Date(at), TZ, 'EEEE HH:mm');
 }
+
+/** 10:00 Israel time on the next open business day (from the day after tomorrow): a `scheduled_for` any hour of the test run accepts. */
+export function nextOpenSlot(from = new Date()): string {
+  return israelTime(futureDate(isOpenDay, from), '10:00').toISOString();
+}
