@@ -9,13 +9,15 @@ export const DEFAULT_SETTINGS: QueueSettings = {
   closed_dates: [],
 };
 
-const NUMBER_LIMITS = {
+/** The settings_*_range check constraints, bound for bound (tests/db/schema.test.ts compares them). */
+export const NUMBER_LIMITS = {
   daily_target: { min: 0, max: 10000 },
   max_capacity: { min: 1, max: 10000 },
   batch_size: { min: 1, max: 100 },
   processing_delay_ms: { min: 0, max: 60000 },
   rate_limit_per_hour: { min: 1, max: 100000 },
   retention_days: { min: 1, max: 3650 },
+  cooldown_days: { min: 0, max: 365 },
 } as const;
 export type NumberField = keyof typeof NUMBER_LIMITS;
 export const NUMBER_FIELDS = Object.keys(NUMBER_LIMITS) as NumberField[];

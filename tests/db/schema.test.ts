@@ -4,6 +4,7 @@ import { withDatabase } from '../support/db.ts';
 import { listMigrations } from '@leads-queue/local-supabase';
 import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
+import { NUMBER_LIMITS } from '../../src/lib/settings.ts';
 import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
 
 const db = withDatabase();
@@ -98,12 +99,24 @@ describe('seed', () => {
   it('the TypeScript defaults the app and the functions use are the schema’s column defaults', async () => {
     const { rows } = await db.pool.query(
       `select timezone, business_hours, holiday_calendar, to_char_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity,
-              batch_size, processing_delay_ms, rate_limit_per_hour, retention_days
+              batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, cooldown_days
          from (select s.*, array(select to_char(d, 'YYYY-MM-DD') from unnest(s.closed_dates) d) as to_char_dates
                  from user_queue_settings s where user_id = $1) x`,
       [OTHER_ADMIN_ID],
     );
     const { to_char_dates, ...row } = rows[0];
     expect({ ...row, closed_dates: to_char_dates }).toEqual(QUEUE_SETTINGS_DEFAULTS);
+  });
+
+  it('the settings form’s number bounds are the check constraints’ bounds', async () => {
+    const { rows } = await db.pool.query<{ def: string }>(
+      "select pg_get_constraintdef(oid) def from pg_constraint where conrelid = 'public.user_queue_settings'::regclass and contype = 'c'");
+    const bounds = Object.fromEntries(
+      rows.flatMap(({ def }) => {
+        const match = /\(\((\w+) >= (\d+)\) AND \(\1 <= (\d+)\)\)/.exec(def);
+        return match ? [[match[1], { min: Number(match[2]), max: Number(match[3]) }]] : [];
+      }),
+    );
+    expect(Object.fromEntries(Object.keys(NUMBER_LIMITS).map((field) => [field, bounds[field]]))).toEqual(NUMBER_LIMITS);
   });
 });

@@ -2,13 +2,14 @@ import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { toast } from 'sonner';
-import { Search, Send } from 'lucide-react';
+import { Plus, Search, Send } from 'lucide-react';
 import { useErrorText } from '@/hooks/useErrorText';
-import { useLeads, useQueueLeads } from '@/hooks/useLeads';
+import { useLeads } from '@/hooks/useLeads';
+import { useEnqueueInChunks, useLeadContext } from '@/hooks/useLeadManagement';
 import { nowIso } from '@/lib/clock';
 import { formatDateTime } from '@/lib/format';
 import { filterLeads, isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
-import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
+import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority } from '@/types/queue';
 import { Badge, type BadgeVariant } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
@@ -17,10 +18,12 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
+import { LeadFormDialog } from './LeadFormDialog';
+import { LeadImportDialog } from './LeadImportDialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ROW_HEIGHT = 48;
-const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'in_queue', 'opted_out'];
+const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'not_contacted_recently', 'in_queue', 'opted_out'];
 const STATE_BADGE: Record<LeadState, { variant: BadgeVariant; key: 'inQueue' | 'optedOut' | 'neverContacted' | 'contacted' }> = {
   in_queue: { variant: 'info', key: 'inQueue' },
   opted_out: { variant: 'destructive', key: 'optedOut' },
@@ -34,18 +37,31 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const { t, i18n } = useTranslation();
   const errorText = useErrorText();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
-  const queueLeads = useQueueLeads();
+  const { templates, region } = useLeadContext(clientId);
+  const enqueue = useEnqueueInChunks();
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
+  const [tag, setTag] = useState('');
+  const [days, setDays] = useState('30');
+  const [templateName, setTemplateName] = useState('initial_outreach');
+  const [variables, setVariables] = useState<Record<string, string>>({});
+  const [includeRecent, setIncludeRecent] = useState(false);
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const [editing, setEditing] = useState<{ lead: Lead | null } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [scheduledAt, setScheduledAt] = useState('');
   const [busy, setBusy] = useState(false);
   const deferredSearch = useDeferredValue(search);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), when: useId(), whenHint: useId() };
+  const ids = { search: useId(), filter: useId(), priority: useId(), when: useId(), whenHint: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
+  const variableIdPrefix = useId();
+  const template = templates.find((known) => known.name === templateName);
 
-  const rows = useMemo(() => filterLeads(leads, activeLeadIds, deferredSearch, filter), [leads, activeLeadIds, deferredSearch, filter]);
+  const rows = useMemo(
+    () => filterLeads(leads, activeLeadIds, deferredSearch, filter, { tag, days: Math.max(0, Number(days) || 0) }),
+    [leads, activeLeadIds, deferredSearch, filter, tag, days],
+  );
   const selectableRows = useMemo(() => rows.filter((lead) => isQueueable(lead, activeLeadIds)), [rows, activeLeadIds]);
   // Only leads still queueable count: one that went into the queue meanwhile drops out of the selection.
   const selectedIds = useMemo(
@@ -85,18 +101,36 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
 
   const submit = async (leadIds: string[], scheduledFor: string, deferToNextWindow = false) => {
     setBusy(true);
-    const outcome = await queueLeads({ leadIds, priority, scheduledFor, clientId, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
+    setProgress({ sent: 0, total: leadIds.length });
+    const templateVariables = Object.fromEntries((template?.variables ?? []).map((name) => [name, variables[name] ?? '']));
+    const { result, error } = await enqueue(
+      {
+        leadIds, priority, scheduledFor, clientId, template: templateName, variables: templateVariables,
+        ...(includeRecent ? { includeRecentlyContacted: true } : {}),
+        ...(deferToNextWindow ? { deferToNextWindow } : {}),
+      },
+      (sent, total) => setProgress({ sent, total }),
+    );
     setBusy(false);
-    if (outcome.ok) {
-      const { queued, skipped, warning } = outcome.result;
-      const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
-      const details = [warning, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null].filter(Boolean).join(' · ');
+    setProgress(null);
+    const { queued, skipped, warning } = result;
+    const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
+    const details = [
+      warning,
+      skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
+      skipped.recentlyContacted > 0 ? t('leads.skippedRecent', { count: skipped.recentlyContacted }) : null,
+    ].filter(Boolean).join(' · ');
+    if (!error) {
       toast.success(t('leads.added', { count: queued }), { description: details || undefined });
       setSelected(new Set());
       return;
     }
-    const nextWindow = outcome.error.details.nextWindow;
-    toast.error(errorText(outcome.error), {
+    if (result.calls > 0) {
+      toast.warning(t('leads.partly', { queued, notSent: result.notSent, reason: errorText(error) }), { description: details || undefined, duration: 20_000 });
+      return;
+    }
+    const nextWindow = error.details.nextWindow;
+    toast.error(errorText(error), {
       description: nextWindow ? t('leads.nextWindowAt', { when: formatDateTime(nextWindow.start, i18n.language) }) : undefined,
       action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
       duration: nextWindow ? 20_000 : undefined,
@@ -117,8 +151,17 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             {t('leads.count', { count: rows.length })}
             {!readOnly && selectedIds.length > 0 && ` · ${t('leads.selected', { count: selectedIds.length })}`}
           </span>
+          {!readOnly && (
+            <div className="flex flex-wrap gap-2">
+              <Button variant="outline" data-testid="lead-add" onClick={() => setEditing({ lead: null })}>
+                <Plus aria-hidden="true" />
+                {t('leads.add')}
+              </Button>
+              <LeadImportDialog clientId={clientId} region={region} onImported={() => void reload()} />
+            </div>
+          )}
         </div>
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr]">
+        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_6rem]">
           <Field htmlFor={ids.search} label={t('leads.search')}>
             <div className="relative">
               <Search className="pointer-events-none absolute start-3 top-3 size-4 text-muted-foreground" aria-hidden="true" />
@@ -142,7 +185,27 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
               onValueChange={setFilter}
             />
           </Field>
+          <Field htmlFor={ids.tag} label={t('leads.tag')}>
+            <Input id={ids.tag} data-testid="lead-tag" placeholder={t('leads.tagPlaceholder')} value={tag} onChange={(event) => setTag(event.target.value)} />
+          </Field>
+          <Field htmlFor={ids.days} label={t('leads.days')}>
+            <Input
+              id={ids.days}
+              type="number"
+              min={0}
+              max={3650}
+              data-testid="lead-days"
+              disabled={filter !== 'not_contacted_recently'}
+              value={days}
+              onChange={(event) => setDays(event.target.value)}
+            />
+          </Field>
         </div>
+        {!readOnly && selectableRows.length > 0 && !allSelected && (
+          <Button variant="link" className="self-start px-0" data-testid="select-all-matching" onClick={() => toggleAll(true)}>
+            {t('leads.selectAllMatching', { count: selectableRows.length })}
+          </Button>
+        )}
         {!readOnly && (
           <div className="flex flex-wrap items-end gap-3 rounded-md bg-muted p-3">
             <Field className="min-w-40" htmlFor={ids.priority} label={t('queue.priority.label')}>
@@ -169,9 +232,37 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 onChange={(event) => setScheduledAt(event.target.value)}
               />
             </Field>
+            <Field className="min-w-44" htmlFor={ids.template} label={t('leads.template')}>
+              <NativeSelect
+                id={ids.template}
+                data-testid="template-select"
+                value={templateName}
+                options={(templates.length > 0 ? templates : [{ name: 'initial_outreach' }]).map((known) => ({ value: known.name, label: known.name }))}
+                onValueChange={setTemplateName}
+              />
+            </Field>
+            {template?.variables.map((name) => (
+              <Field key={name} className="min-w-40" htmlFor={`${variableIdPrefix}-${name}`} label={t('leads.variable', { name })}>
+                <Input
+                  id={`${variableIdPrefix}-${name}`}
+                  data-testid={`variable-${name}`}
+                  value={variables[name] ?? ''}
+                  onChange={(event) => setVariables((prev) => ({ ...prev, [name]: event.target.value }))}
+                />
+              </Field>
+            ))}
+            <label htmlFor={ids.recent} className="flex items-center gap-2 text-sm">
+              <Checkbox id={ids.recent} data-testid="include-recent" checked={includeRecent} onChange={(event) => setIncludeRecent(event.target.checked)} />
+              {t('leads.includeRecent')}
+            </label>
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
+            {progress && (
+              <p role="status" className="basis-full text-sm" data-testid="queue-progress">
+                {t('leads.progress', progress)}
+              </p>
+            )}
             <Button data-testid="queue-button" onClick={onQueue} disabled={busy || selectedIds.length === 0} className="ms-auto">
               <Send className="rtl-mirror" aria-hidden="true" />
               {busy ? t('leads.queueing') : selectedIds.length > 0 ? t('leads.queueCount', { count: selectedIds.length }) : t('leads.queue')}
@@ -251,7 +342,19 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                         )}
                       </div>
                       <div role="cell" className="truncate font-medium">
-                        {lead.name}
+                        {readOnly ? (
+                          lead.name
+                        ) : (
+                          <button
+                            type="button"
+                            className="max-w-full truncate text-start underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                            aria-label={t('leads.edit', { name: lead.name })}
+                            data-testid={`lead-edit-${item.index + 1}`}
+                            onClick={() => setEditing({ lead })}
+                          >
+                            {lead.name}
+                          </button>
+                        )}
                       </div>
                       <div role="cell" className="truncate tabular-nums">
                         <span dir="ltr">{lead.phone}</span>
@@ -270,6 +373,17 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           </div>
         </div>
       </CardContent>
+      {editing && (
+        <LeadFormDialog
+          key={editing.lead?.id ?? 'new'}
+          clientId={clientId}
+          region={region}
+          lead={editing.lead}
+          open
+          onOpenChange={(open) => !open && setEditing(null)}
+          onSaved={() => void reload()}
+        />
+      )}
     </Card>
   );
 }

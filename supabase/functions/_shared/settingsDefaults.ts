@@ -23,4 +23,5 @@ export const QUEUE_SETTINGS_DEFAULTS = {
   processing_delay_ms: 2000,
   rate_limit_per_hour: 1000,
   retention_days: 30,
+  cooldown_days: 30,
 };

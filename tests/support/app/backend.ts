@@ -5,6 +5,8 @@
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
   ClosedDay,
+  ExportRow,
+  MessageTemplate,
   HourlyThroughput,
   Lead,
   Membership,
@@ -14,6 +16,7 @@ import type {
   StoredQueueSettings,
   UserPerformance,
 } from '@/types/queue';
+import type { ImportRow } from '@/lib/leadImport';
 import type { SessionUser } from '@/services/auth/authService';
 
 export const ADMIN: SessionUser = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
@@ -26,6 +29,7 @@ export function lead(n: number, patch: Partial<Lead> = {}): Lead {
     name: `Lead ${String(n).padStart(5, '0')}`,
     phone: `+97250${String(n).padStart(7, '0')}`,
     email: `lead${n}@example.com`,
+    tags: [],
     opted_out_at: null,
     last_contacted_at: null,
     ...patch,
@@ -66,6 +70,12 @@ export interface Backend {
   performance: UserPerformance[];
   alerts: QueueAlert[];
   channel: 'live' | 'down' | 'connecting';
+  templates: MessageTemplate[];
+  region: string;
+  /** Import chunks the fake server applied, by import id and chunk number. */
+  importChunks: Map<string, Map<number, ImportRow[]>>;
+  imports: Map<string, { fileName: string; totalRows: number; blankRows: number; totalChunks: number }>;
+  exportRows: ExportRow[];
 }
 
 function initial(): Backend {
@@ -103,6 +113,14 @@ function initial(): Backend {
     performance: [{ user_id: ADMIN.id, email: ADMIN.email, total_queued: 11, sent: 8, failed: 2, success_rate: 80 }],
     alerts: [],
     channel: 'live',
+    templates: [
+      { id: 't1', name: 'initial_outreach', variables: [], description: 'The first message to a lead' },
+      { id: 't2', name: 'event_invite', variables: ['event_name', 'event_date'], description: 'An invitation to an event' },
+    ],
+    region: 'IL',
+    importChunks: new Map(),
+    imports: new Map(),
+    exportRows: [],
   };
 }
 

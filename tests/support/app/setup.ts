@@ -14,6 +14,9 @@ vi.mock('@/services/auth/authService', async () => (await import('./fakes/authSe
 vi.mock('@/services/queue/queueService', async () => (await import('./fakes/queueService')).queueService);
 vi.mock('@/services/queue/queueSettingsService', async () => (await import('./fakes/queueSettingsService')).queueSettingsService);
 vi.mock('@/services/queue/queueMetricsService', async () => (await import('./fakes/queueMetricsService')).queueMetricsService);
+vi.mock('@/services/leads/leadService', async () => (await import('./fakes/leadService')).leadService);
+vi.mock('@/services/leads/leadImportService', async () => (await import('./fakes/leadImportService')).leadImportService);
+vi.mock('@/services/leads/exportService', async () => (await import('./fakes/exportService')).exportService);
 
 // jsdom lacks what Radix primitives and the virtualiser call.
 class ResizeObserverStub implements ResizeObserver {

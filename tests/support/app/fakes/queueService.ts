@@ -1,7 +1,9 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
 import type { ChannelState } from '@/services/queue/queueService';
-import type { ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
+import type { ServiceError } from '@/services/errors';
+import { MAX_LEADS_PER_CALL } from '@shared/schemas.ts';
+import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
 import { backend } from '../backend';
 
 const changeListeners = new Set<() => void>();
@@ -46,9 +48,31 @@ export const queueService = {
     return {
       queued: request.leadIds.length,
       queueIds: request.leadIds.map((_, i) => `q-${i}`),
-      skipped: { duplicates: 0, optedOut: 0, unknown: 0 },
+      skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 },
       warning: null,
     };
+  }),
+  // The real chunking over the fake queueLeads, so a component test sees every call.
+  enqueueInChunks: vi.fn(async (request: QueueLeadsRequest, onProgress: (sent: number, total: number) => void = () => {}) => {
+    const result: ChunkedQueueResult = {
+      queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
+    };
+    for (let from = 0; from < request.leadIds.length; from += MAX_LEADS_PER_CALL) {
+      const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_CALL);
+      try {
+        const answer = await queueService.queueLeads({ ...request, leadIds });
+        result.calls += 1;
+        result.queued += answer.queued;
+        result.queueIds.push(...answer.queueIds);
+        result.skipped.recentlyContacted += answer.skipped.recentlyContacted;
+        result.skipped.duplicates += answer.skipped.duplicates;
+      } catch (error) {
+        result.notSent = request.leadIds.length - from;
+        return { result, error: error as ServiceError };
+      }
+      onProgress(from + leadIds.length, request.leadIds.length);
+    }
+    return { result, error: null };
   }),
   notifyQueueChanged: vi.fn(() => emitQueueChange()),
   subscribeQueueChanges: vi.fn((onChange: () => void, onState: (state: ChannelState) => void) => {
