@@ -11,8 +11,8 @@ export const DEFAULT_SETTINGS: QueueSettings = {
 
 /** The settings_*_range check constraints, bound for bound (tests/db/schema.test.ts compares them). */
 export const NUMBER_LIMITS = {
-  daily_target: { min: 0, max: 10000 },
-  max_capacity: { min: 1, max: 10000 },
+  daily_target: { min: 1, max: 100000 },
+  max_capacity: { min: 1, max: 100000 },
   batch_size: { min: 1, max: 100 },
   processing_delay_ms: { min: 0, max: 60000 },
   rate_limit_per_hour: { min: 1, max: 100000 },
