@@ -134,7 +134,7 @@ function ImportReport({ report }: { report: LeadImportReport }) {
         ))}
       </dl>
       {report.invalid.length > 0 && (
-        <table className="w-full text-sm" data-testid="import-invalid">
+        <table className="w-full text-sm" data-testid="import-problems">
           <thead>
             <tr className="text-start text-muted-foreground">
               <th className="text-start">{t('leadImport.row')}</th>
