@@ -1,7 +1,8 @@
 import { useCallback } from 'react';
 import { toServiceError } from '@/services/errors';
 import { getClientRegion, listTemplates, optOutLead, saveLead } from '@/services/leads/leadService';
-import { enqueueInChunks, notifyQueueChanged } from '@/services/queue/queueService';
+import { notifyQueueChanged } from '@/services/queue/queueChangesService';
+import { enqueueInChunks } from '@/services/queue/queueService';
 import type { LeadDraft, QueueLeadsRequest } from '@/types/queue';
 import { useLoader } from './useLoader';
 

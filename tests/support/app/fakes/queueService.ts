@@ -1,21 +1,9 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
-import type { ChannelState } from '@/services/queue/queueService';
 import type { ServiceError } from '@/services/errors';
 import { MAX_LEADS_PER_CALL } from '@shared/schemas.ts';
 import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
 import { backend } from '../backend';
-
-const changeListeners = new Set<() => void>();
-const stateListeners = new Set<(state: ChannelState) => void>();
-
-/** Test helper: what a realtime postgres_changes event does. */
-export function emitQueueChange(): void {
-  for (const listener of changeListeners) listener();
-}
-export function emitChannelState(state: ChannelState): void {
-  for (const listener of stateListeners) listener(state);
-}
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
 function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(typeof backend.items)[number]>): number {
@@ -73,15 +61,5 @@ export const queueService = {
       onProgress(from + leadIds.length, request.leadIds.length);
     }
     return { result, error: null };
-  }),
-  notifyQueueChanged: vi.fn(() => emitQueueChange()),
-  subscribeQueueChanges: vi.fn((onChange: () => void, onState: (state: ChannelState) => void) => {
-    changeListeners.add(onChange);
-    stateListeners.add(onState);
-    onState(backend.channel);
-    return () => {
-      changeListeners.delete(onChange);
-      stateListeners.delete(onState);
-    };
   }),
 } satisfies typeof QueueService;
