@@ -4,6 +4,7 @@ import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as queueChangesService from '@/services/queue/queueChangesService';
 import * as queueService from '@/services/queue/queueService';
+import { emitApiState } from '@tests/support/app/fakes/connectionService';
 import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueChangesService';
 import { ADMIN, backend, CLIENT_ID, queueItem } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
@@ -24,10 +25,27 @@ describe('QueueManagementDashboard', () => {
     expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live');
   });
 
-  it('shows an item error as an alert', async () => {
+  it('shows an item error as an alert in words, never the Agent DB’s raw answer', async () => {
     renderDashboard();
     const rows = await screen.findAllByTestId('queue-item');
-    expect(within(rows[1]!).getByRole('alert')).toHaveTextContent('Agent DB answered 400: bad phone');
+    expect(within(rows[1]!).getByRole('alert')).toHaveTextContent('The Agent DB refused the message (HTTP 400).');
+    expect(screen.queryByText(/bad phone/)).not.toBeInTheDocument();
+  });
+
+  it('opens an item’s details with the full name, the number as dialled in Israel and the code for support', async () => {
+    const long = 'Avraham '.repeat(25).trim();
+    backend.items = [queueItem(2, { leadName: long, status: 'failed', attempts: 5, last_error: 'HTTP 400 {"message":"Invalid WhatsApp number"}', error_code: 'http_400' })];
+    const { user } = renderDashboard();
+    const trigger = await screen.findByTestId('item-details');
+    expect(trigger).toHaveAttribute('title', long);
+    await user.click(trigger);
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('heading')).toHaveTextContent(long);
+    expect(dialog).toHaveTextContent('050-000-0002');
+    expect(dialog).toHaveTextContent('5 of 5');
+    expect(dialog).toHaveTextContent('Code for support: http_400');
+    expect(dialog).not.toHaveTextContent('Invalid WhatsApp number');
+    expect(within(dialog).getByRole('button', { name: `Retry item for ${long}` })).toBeInTheDocument();
   });
 
   it('pauses and starts processing through set_processing_state, showing the persisted state', async () => {
@@ -100,6 +118,23 @@ describe('QueueManagementDashboard', () => {
     expect(queueService.listQueueItems).toHaveBeenLastCalledWith(expect.any(String), 'failed');
     await user.selectOptions(screen.getByLabelText('Filter by status'), 'sent');
     expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Nothing in the queue with this status.');
+  });
+
+  it('retries a failed load by itself and clears the error when the API answers again', async () => {
+    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new ServiceError('network', 'Failed to fetch', {}, 0));
+    renderDashboard();
+    expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByText(/Could not load/)).not.toBeInTheDocument(), { timeout: 4000 });
+    expect(await screen.findAllByTestId('queue-item')).toHaveLength(2);
+  });
+
+  it('shows the badge offline while the API does not answer, and live again after', async () => {
+    renderDashboard();
+    await waitFor(() => expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live'));
+    act(() => emitApiState('down'));
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Offline — the server cannot be reached; retrying');
+    act(() => emitApiState('up'));
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live');
   });
 
   it('shows an empty queue and list load errors with a retry', async () => {

@@ -1,45 +1,49 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
-import { AlertTriangle, Pause, Play, RefreshCw, RotateCcw, Wifi, WifiOff, X } from 'lucide-react';
+import { AlertTriangle, CloudOff, Pause, Play, RefreshCw, Wifi, WifiOff } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useErrorText } from '@/hooks/useErrorText';
+import { useFormat } from '@/hooks/useFormat';
 import { useQueueItems } from '@/hooks/useQueueItems';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
-import { formatDateTime, formatNumber } from '@/lib/format';
-import { QUEUE_STATUSES, type QueueItemStatus } from '@/types/queue';
+import { QUEUE_STATUSES, type QueueItemStatus, type QueueListItem } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
-import { PriorityBadge, StatusBadge } from './badges';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { actionFor, type ItemAction } from '@/lib/queueActions';
+import { ActionIcon, QueueList } from './QueueList';
 
-type ItemAction = 'cancel' | 'retry';
-const CANCELLABLE: QueueItemStatus[] = ['pending', 'queued'];
-const ACTION_ICON: Record<ItemAction, ReactNode> = { cancel: <X aria-hidden="true" />, retry: <RotateCcw aria-hidden="true" /> };
-
-/** What an admin can do with an item in this status: waiting items can be cancelled, failed ones retried. */
-function actionFor(status: QueueItemStatus): ItemAction | null {
-  if (CANCELLABLE.includes(status)) return 'cancel';
-  return status === 'failed' ? 'retry' : null;
+/** Live: changes arrive by themselves; reconnecting: the socket is down, so the page polls; offline: the API does not answer. */
+function LiveBadge({ live, offline }: { live: boolean; offline: boolean }) {
+  const { t } = useTranslation();
+  const state = offline ? 'offline' : live ? 'on' : 'off';
+  const Icon = offline ? CloudOff : live ? Wifi : WifiOff;
+  return (
+    <Badge variant={live ? 'success' : offline ? 'destructive' : 'warning'} data-testid="live-indicator" data-state={state} className="max-w-full whitespace-normal">
+      <Icon aria-hidden="true" />
+      {t(`queue.live.${state}`)}
+    </Badge>
+  );
 }
 
 /** The queue: depth, start/pause, the item list with status filter, cancel and retry. */
 export function QueueManagementDashboard() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const errorText = useErrorText();
+  const format = useFormat();
   const { membership } = useAuth();
   const canEdit = useCanEdit();
   const filterId = useId();
+  const listId = useId();
   const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
   const [busyItem, setBusyItem] = useState<string | null>(null);
   const status = useQueueStatus();
   const list = useQueueItems(membership?.clientId ?? '', filter);
-  const lang = i18n.language;
 
   const act = async (ids: string[], action: ItemAction, busyKey: string) => {
     setBusyItem(busyKey);
@@ -47,6 +51,8 @@ export function QueueManagementDashboard() {
       const count = action === 'cancel' ? await list.cancel(ids) : await list.retry(ids);
       if (count > 0) toast.success(t(action === 'cancel' ? 'queue.cancelled' : 'queue.retried', { count }));
       else toast.info(t('queue.nothingChanged'));
+      // The pressed button went away with the item's old status: the list keeps the focus.
+      document.getElementById(listId)?.focus();
     } catch (failure) {
       toast.error(errorText(failure));
     } finally {
@@ -71,18 +77,15 @@ export function QueueManagementDashboard() {
     <Card aria-labelledby="queue-title">
       <CardHeader className="gap-4">
         <div className="flex flex-wrap items-center justify-between gap-3">
-          <div className="flex items-center gap-3">
+          <div className="flex min-w-0 flex-wrap items-center gap-3">
             <CardTitle id="queue-title">{t('queue.title')}</CardTitle>
-            <Badge variant={status.live ? 'success' : 'warning'} data-testid="live-indicator" title={status.live ? undefined : t('queue.live.off')}>
-              {status.live ? <Wifi aria-hidden="true" /> : <WifiOff aria-hidden="true" />}
-              {status.live ? t('queue.live.on') : t('queue.live.off')}
-            </Badge>
+            <LiveBadge live={status.live} offline={status.offline} />
           </div>
           <div className="flex flex-wrap items-center gap-4">
             <div className="flex items-baseline gap-2" aria-live="polite">
               <span className="text-sm text-muted-foreground">{t('queue.depth')}</span>
               <span className="text-2xl font-bold tabular-nums" data-testid="queue-depth">
-                {depth === undefined ? '…' : formatNumber(depth, lang)}
+                {depth === undefined ? '…' : format.number(depth)}
               </span>
             </div>
             {canEdit && status.queueStatus && (
@@ -92,7 +95,7 @@ export function QueueManagementDashboard() {
                 disabled={status.changing}
                 onClick={() => void toggleProcessing()}
               >
-                {status.isProcessing ? <Pause aria-hidden="true" /> : <Play className="rtl-mirror" aria-hidden="true" />}
+                {status.isProcessing ? <Pause aria-hidden="true" /> : <Play aria-hidden="true" />}
                 {status.isProcessing ? t('queue.actions.pause') : t('queue.actions.start')}
               </Button>
             )}
@@ -118,7 +121,7 @@ export function QueueManagementDashboard() {
                 .filter(({ ids, min }) => ids.length >= min)
                 .map(({ action, ids, testId, label }) => (
                   <Button key={action} size="sm" variant="outline" data-testid={testId} disabled={busyItem !== null} onClick={() => void act(ids, action, 'all')}>
-                    {ACTION_ICON[action]}
+                    <ActionIcon action={action} />
                     {t(label, { count: ids.length })}
                   </Button>
                 ))}
@@ -143,81 +146,13 @@ export function QueueManagementDashboard() {
             {t('queue.list.empty')}
           </p>
         ) : (
-          <div
-            className="max-h-[32rem] overflow-auto rounded-md border border-border focus-visible:outline-2 focus-visible:outline-ring"
-            tabIndex={canEdit ? undefined : 0}
-            aria-label={canEdit ? undefined : t('queue.list.title')}
-            role={canEdit ? undefined : 'region'}
-          >
-            <Table data-testid="queue-list">
-              <TableHeader className="sticky top-0 bg-muted">
-                <TableRow>
-                  <TableHead>{t('queue.list.lead')}</TableHead>
-                  <TableHead>{t('queue.list.status')}</TableHead>
-                  <TableHead>{t('queue.list.priority')}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t('queue.list.scheduled')}</TableHead>
-                  <TableHead className="hidden lg:table-cell">{t('queue.list.attempts')}</TableHead>
-                  {canEdit && <TableHead>{t('queue.list.actions')}</TableHead>}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {list.items.map((item) => {
-                  const name = item.leadName ?? t('queue.list.unknownLead');
-                  const action = actionFor(item.status);
-                  return (
-                    <TableRow key={item.id} data-testid="queue-item" data-item-id={item.id} data-status={item.status}>
-                      <TableCell>
-                        <div className="font-medium">{name}</div>
-                        {item.leadPhone && (
-                          <div className="text-xs text-muted-foreground">
-                            <span dir="ltr">{item.leadPhone}</span>
-                          </div>
-                        )}
-                        {item.last_error && (
-                          <Alert variant="destructive" className="mt-2 px-2 py-1 text-xs">
-                            <AlertTriangle aria-hidden="true" />
-                            <AlertDescription>
-                              <span className="sr-only">{t('queue.list.error')}: </span>
-                              {item.last_error}
-                            </AlertDescription>
-                          </Alert>
-                        )}
-                      </TableCell>
-                      <TableCell>
-                        <StatusBadge status={item.status} />
-                      </TableCell>
-                      <TableCell>
-                        <PriorityBadge priority={item.priority} />
-                      </TableCell>
-                      <TableCell className="hidden text-muted-foreground md:table-cell">
-                        {formatDateTime(item.scheduled_for, lang) ?? t('common.none')}
-                      </TableCell>
-                      <TableCell className="hidden tabular-nums lg:table-cell">
-                        {item.attempts}/{item.max_attempts}
-                      </TableCell>
-                      {canEdit && (
-                        <TableCell>
-                          {action && (
-                            <Button
-                              size="sm"
-                              variant="outline"
-                              data-testid={`${action}-item`}
-                              disabled={busyItem === item.id}
-                              aria-label={t(`queue.actions.${action}Item`, { name })}
-                              onClick={() => void act([item.id], action, item.id)}
-                            >
-                              {ACTION_ICON[action]}
-                              {t(`queue.actions.${action}`)}
-                            </Button>
-                          )}
-                        </TableCell>
-                      )}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </div>
+          <QueueList
+            items={list.items}
+            canEdit={canEdit}
+            busyItem={busyItem}
+            onAction={(item: QueueListItem, action) => void act([item.id], action, item.id)}
+            id={listId}
+          />
         )}
         {list.items.length >= 200 && <p className="text-xs text-muted-foreground">{t('queue.list.showing', { count: list.items.length })}</p>}
       </CardContent>

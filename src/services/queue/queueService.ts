@@ -1,8 +1,9 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
-import { MAX_LEADS_PER_CALL } from '@shared/schemas.ts';
+import { AdminStatusRows, QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
+import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import type {
+  AdminStatus,
   ChunkedQueueResult,
   Lead,
   ProcessingState,
@@ -70,6 +71,11 @@ export async function getQueueStatus(clientId: string): Promise<QueueStatus> {
   return row;
 }
 
+/** Each visible admin's numbers in one client, counted exactly as queue_status() counts the total (RLS decides who is visible). */
+export async function getAdminStatus(clientId: string): Promise<AdminStatus[]> {
+  return parseResponse(AdminStatusRows, unwrap(await supabase.rpc('queue_admin_status', { for_client: clientId })), 'queue_admin_status() result');
+}
+
 export async function setProcessingState(state: ProcessingState, clientId: string): Promise<ProcessingState> {
   return unwrap(await supabase.rpc('set_processing_state', { state, client_id: clientId }));
 }
@@ -90,7 +96,7 @@ export async function queueLeads(request: QueueLeadsRequest): Promise<QueueLeads
 }
 
 /**
- * Queues any number of leads as calls of at most MAX_LEADS_PER_CALL, one after another, with one running total
+ * Queues any number of leads as calls of at most MAX_LEADS_PER_REQUEST, one after another, with one running total
  * (`onProgress(sent, total)` after each call). Stops at the first refusal: the sums so far and the error, so the
  * caller can say what was queued and what was not. Issue 11's batch spreading reuses this.
  */
@@ -107,8 +113,8 @@ export async function enqueueInChunks(
     calls: 0,
     notSent: 0,
   };
-  for (let from = 0; from < total; from += MAX_LEADS_PER_CALL) {
-    const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_CALL);
+  for (let from = 0; from < total; from += MAX_LEADS_PER_REQUEST) {
+    const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
     let answer: QueueLeadsResult;
     try {
       answer = await queueLeads({ ...request, leadIds });

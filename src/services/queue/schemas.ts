@@ -5,39 +5,37 @@
 import * as z from 'zod/mini';
 import { Constants } from '@shared/database.ts';
 import type {
+  AdminStatus,
   BusinessHours,
   HourlyThroughput,
   QueueAlert,
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
-  UserPerformance,
 } from '@/types/queue';
 
 const count = z.number();
 const maybeNumber = z.nullable(z.number());
 const processingState = z.enum(Constants.public.Enums.processing_state);
 
-export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(
-  z.object({
-    depth: count,
-    queued: count,
-    processing: count,
-    sent_24h: count,
-    failed_24h: count,
-    success_rate: maybeNumber,
-    oldest_pending_seconds: maybeNumber,
-    processing_state: z.nullable(processingState),
-    last_processor_run_at: z.nullable(z.string()),
-  }),
-);
+const queueStatus = {
+  depth: count,
+  queued: count,
+  processing: count,
+  sent_24h: count,
+  failed_24h: count,
+  success_rate: maybeNumber,
+  oldest_pending_seconds: maybeNumber,
+  processing_state: z.nullable(processingState),
+  last_processor_run_at: z.nullable(z.string()),
+};
+
+export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(z.object(queueStatus));
+
+export const AdminStatusRows: z.ZodMiniType<AdminStatus[]> = z.array(z.object({ user_id: z.string(), client_id: z.string(), email: z.nullable(z.string()), ...queueStatus }));
 
 export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
   z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),
-);
-
-export const UserPerformanceRows: z.ZodMiniType<UserPerformance[]> = z.array(
-  z.object({ user_id: z.string(), email: z.nullable(z.string()), total_queued: count, sent: count, failed: count, success_rate: maybeNumber }),
 );
 
 export const QueueAlertRows: z.ZodMiniType<QueueAlert[]> = z.array(

@@ -4,7 +4,8 @@
  */
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
-  ClosedDay,
+  AdminSettings,
+  AdminStatus,
   ExportRow,
   MessageTemplate,
   HourlyThroughput,
@@ -14,10 +15,10 @@ import type {
   QueueListItem,
   QueueStatus,
   StoredQueueSettings,
-  UserPerformance,
 } from '@/types/queue';
 import type { ImportRow } from '@/lib/leadImport';
 import type { SessionUser } from '@/services/auth/authService';
+import type { ApiState } from '@/services/connectionService';
 
 export const ADMIN: SessionUser = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
 export const MANAGER: SessionUser = { id: 'a0000000-0000-4000-8000-000000000002', email: 'manager@test.test' };
@@ -63,13 +64,20 @@ export interface Backend {
   leads: Lead[];
   activeLeadIds: Set<string>;
   items: QueueListItem[];
+  /** The client's total as queue_status() answers it. */
   status: QueueStatus;
+  /** queue_admin_status() rows; null: one row, the demo admin's, equal to `status`. */
+  adminStatus: AdminStatus[] | null;
+  /** The demo admin's settings row. */
   settings: StoredQueueSettings | null;
-  closedDays: ClosedDay[];
+  /** More admins of the client, whose rows a manager reads. */
+  otherAdmins: AdminSettings[];
   throughput: HourlyThroughput[];
-  performance: UserPerformance[];
   alerts: QueueAlert[];
   channel: 'live' | 'down' | 'connecting';
+  api: ApiState;
+  /** The session was revoked elsewhere: the next check ends it. */
+  sessionRevoked: boolean;
   templates: MessageTemplate[];
   region: string;
   /** Import chunks the fake server applied, by import id and chunk number. */
@@ -104,15 +112,17 @@ function initial(): Backend {
       processing_state: 'running',
       last_processor_run_at: '2024-01-15T07:59:00.000Z',
     },
+    adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
-    closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
+    otherAdmins: [],
     throughput: [
       { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
       { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },
     ],
-    performance: [{ user_id: ADMIN.id, email: ADMIN.email, total_queued: 11, sent: 8, failed: 2, success_rate: 80 }],
     alerts: [],
     channel: 'live',
+    api: 'up',
+    sessionRevoked: false,
     templates: [
       { id: 't1', name: 'initial_outreach', variables: [], description: 'The first message to a lead' },
       { id: 't2', name: 'event_invite', variables: ['event_name', 'event_date'], description: 'An invitation to an event' },

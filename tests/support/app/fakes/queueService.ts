@@ -1,9 +1,9 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
 import type { ServiceError } from '@/services/errors';
-import { MAX_LEADS_PER_CALL } from '@shared/schemas.ts';
+import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
-import { backend } from '../backend';
+import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
 function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(typeof backend.items)[number]>): number {
@@ -24,6 +24,7 @@ export const queueService = {
     backend.items.filter((item) => status === 'all' || item.status === status),
   ),
   getQueueStatus: vi.fn(async (_clientId: string) => ({ ...backend.status })),
+  getAdminStatus: vi.fn(async (clientId: string) => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, client_id: clientId, email: ADMIN.email }]),
   setProcessingState: vi.fn(async (state: ProcessingState, _clientId: string) => {
     backend.status = { ...backend.status, processing_state: state };
     return state;
@@ -45,15 +46,15 @@ export const queueService = {
     const result: ChunkedQueueResult = {
       queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
     };
-    for (let from = 0; from < request.leadIds.length; from += MAX_LEADS_PER_CALL) {
-      const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_CALL);
+    for (let from = 0; from < request.leadIds.length; from += MAX_LEADS_PER_REQUEST) {
+      const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
       try {
         const answer = await queueService.queueLeads({ ...request, leadIds });
         result.calls += 1;
         result.queued += answer.queued;
         result.queueIds.push(...answer.queueIds);
-        result.skipped.recentlyContacted += answer.skipped.recentlyContacted;
-        result.skipped.duplicates += answer.skipped.duplicates;
+        for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
+        result.warning = answer.warning ?? result.warning;
       } catch (error) {
         result.notSent = request.leadIds.length - from;
         return { result, error: error as ServiceError };
