@@ -41,6 +41,9 @@ test.describe('leads in and results out', () => {
     await pinNow(page, MONDAY);
   });
 
+  // Later specs count the seed's 60 Demo leads.
+  test.afterEach(forgetImportedLeads);
+
   test('imports the English CSV with its exact report, queues the imported leads, exports the results', async ({ page }) => {
     await page.goto('/admin/queue-management');
     await importFile(page, 'leads-en.csv');
