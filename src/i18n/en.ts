@@ -330,6 +330,8 @@ export const en = {
     rateLimit: 'Messages per hour',
     retention: 'Keep finished items (days)',
     cooldown: 'Cool-down: skip leads contacted within (days, 0 = off)',
+    serverDefault: 'Default (from the server): {{value}}. Leave empty to keep it.',
+    ownValue: 'Your value; empty it to use the server default.',
     preview: 'Next window',
     previewValue: 'Opens {{start}}, closes {{end}}',
     previewOpenNow: 'Open now, until {{end}}',
