@@ -66,7 +66,8 @@ describe('LeadSelectionGrid', () => {
     renderGrid();
     const day = await screen.findByLabelText('יום');
     expect(within(day).getByRole('option', { name: /^מחר, / })).toBeInTheDocument();
-    expect(screen.getByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
+    // The zone named is the admin's, known once the settings have loaded (after the day list is there).
+    expect(await screen.findByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
   });
 
   it('shows the business-rule refusal and offers the next window', async () => {
