@@ -66,20 +66,43 @@ export interface ParsedImport {
   mapping: ColumnMapping;
 }
 
-/** Reads a table row by row (a streamed CSV or a sheet): the first row is the header. */
+/** What the admin checks before the write: the header, the guessed columns and the first rows as written. */
+export interface ImportPreview {
+  headers: string[];
+  mapping: ColumnMapping;
+  sample: string[][];
+  totalRows: number;
+  blankRows: number;
+}
+
+export type MappingProblem = 'no_header' | 'no_phone_column' | 'no_name_column';
+
+/** A mapping that names a phone column and a name (or a first name), else what it lacks. */
+export function mappingProblem(mapping: ColumnMapping): Exclude<MappingProblem, 'no_header'> | null {
+  if (mapping.phone === undefined) return 'no_phone_column';
+  if (mapping.name === undefined && mapping.firstName === undefined) return 'no_name_column';
+  return null;
+}
+
+const PREVIEW_ROWS = 5;
+
+/**
+ * Reads a table row by row (a streamed CSV or a sheet): the first row is the header. The cells are kept as read, so
+ * the admin can change the guessed mapping before the rows are built.
+ */
 export class ImportReader {
-  private mapping: ColumnMapping | null = null;
+  private headers: string[] | null = null;
   private rowNo = 0;
   private pendingBlank = 0;
   private blankRows = 0;
-  private readonly rows: ImportRow[] = [];
+  private readonly cells: { row: number; cells: readonly unknown[] }[] = [];
 
   constructor(private readonly region: CountryCode) {}
 
   push(cells: readonly unknown[]): void {
     this.rowNo += 1;
-    if (!this.mapping) {
-      this.mapping = guessMapping(cells);
+    if (!this.headers) {
+      this.headers = cells.map(cellText);
       return;
     }
     if (cells.every((cell) => cellText(cell) === '')) {
@@ -88,24 +111,42 @@ export class ImportReader {
     }
     this.blankRows += this.pendingBlank;
     this.pendingBlank = 0;
-    this.rows.push(this.toRow(cells, this.mapping));
+    this.cells.push({ row: this.rowNo, cells });
   }
 
-  /** The header was read and it names a phone column and a name. */
-  get mappingProblem(): 'no_header' | 'no_phone_column' | 'no_name_column' | null {
-    if (!this.mapping) return 'no_header';
-    if (this.mapping.phone === undefined) return 'no_phone_column';
-    if (this.mapping.name === undefined && this.mapping.firstName === undefined) return 'no_name_column';
-    return null;
+  get guessedMapping(): ColumnMapping {
+    return guessMapping(this.headers ?? []);
   }
 
-  result(): ParsedImport {
-    return { rows: this.rows, totalRows: this.rows.length + this.blankRows, blankRows: this.blankRows, mapping: this.mapping ?? {} };
+  /** The guessed mapping's problem, or no_header for an empty file. */
+  get mappingProblem(): MappingProblem | null {
+    return this.headers ? mappingProblem(this.guessedMapping) : 'no_header';
   }
 
-  private toRow(cells: readonly unknown[], mapping: ColumnMapping): ImportRow {
+  preview(): ImportPreview {
+    const width = this.headers?.length ?? 0;
+    return {
+      headers: this.headers ?? [],
+      mapping: this.guessedMapping,
+      sample: this.cells.slice(0, PREVIEW_ROWS).map(({ cells }) => Array.from({ length: width }, (_, i) => cellText(cells[i]))),
+      totalRows: this.cells.length + this.blankRows,
+      blankRows: this.blankRows,
+    };
+  }
+
+  /** The rows as import_leads takes them, read through this mapping (the guessed one unless the admin changed it). */
+  result(mapping: ColumnMapping = this.guessedMapping): ParsedImport {
+    return {
+      rows: this.cells.map(({ row, cells }) => this.toRow(row, cells, mapping)),
+      totalRows: this.cells.length + this.blankRows,
+      blankRows: this.blankRows,
+      mapping,
+    };
+  }
+
+  private toRow(rowNo: number, cells: readonly unknown[], mapping: ColumnMapping): ImportRow {
     const at = (field: ImportField) => (mapping[field] === undefined ? '' : cellText(cells[mapping[field]]));
-    const row: ImportRow = { row: this.rowNo };
+    const row: ImportRow = { row: rowNo };
     const name = at('name') || [at('firstName'), at('lastName')].filter(Boolean).join(' ');
     if (name) row.name = name;
     const tags = at('tags').split(/[,;|]/).map((tag) => tag.trim()).filter(Boolean);

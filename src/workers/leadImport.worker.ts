@@ -2,7 +2,7 @@
 import Papa from 'papaparse';
 import { readSheet } from 'read-excel-file/web-worker';
 import type { CountryCode } from 'libphonenumber-js/min';
-import { ImportReader } from '@/lib/leadImport';
+import { ImportReader, mappingProblem } from '@/lib/leadImport';
 import type { ParseReply, ParseRequest } from './leadImportProtocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -32,15 +32,22 @@ async function parseXlsx(file: File, reader: ImportReader): Promise<void> {
   reply({ type: 'progress', rows: table.length });
 }
 
+// The file's cells stay here between the preview and the admin's go, so the page never holds them.
+let reader: ImportReader | null = null;
+
 self.onmessage = async (event: MessageEvent<ParseRequest>) => {
-  const { file, region } = event.data;
-  const reader = new ImportReader(region as CountryCode);
+  const request = event.data;
+  if (request.type === 'build') {
+    const problem = reader ? mappingProblem(request.mapping) : 'unreadable';
+    reply(problem || !reader ? { type: 'failed', problem: problem ?? 'unreadable' } : { type: 'done', result: reader.result(request.mapping) });
+    return;
+  }
+  reader = new ImportReader(request.region as CountryCode);
   try {
-    if (/\.xlsx$/i.test(file.name)) await parseXlsx(file, reader);
-    else await parseCsv(file, reader);
-    const problem = reader.mappingProblem;
-    if (problem) reply({ type: 'failed', problem });
-    else reply({ type: 'done', result: reader.result() });
+    if (/\.xlsx$/i.test(request.file.name)) await parseXlsx(request.file, reader);
+    else await parseCsv(request.file, reader);
+    if (reader.mappingProblem === 'no_header') reply({ type: 'failed', problem: 'no_header' });
+    else reply({ type: 'parsed', preview: reader.preview() });
   } catch (error) {
     reply({ type: 'failed', problem: 'unreadable', message: error instanceof Error ? error.message : String(error) });
   }

@@ -2,7 +2,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import pg from 'pg';
-import { expectNoSeriousA11yViolations, login, nextLocal, pinNow, resetQueueState, screenshot } from '../support/e2e.ts';
+import {
+  expectNoHorizontalOverflow,
+  expectNoSeriousA11yViolations,
+  expectRightOf,
+  login,
+  nextLocal,
+  pinNow,
+  resetQueueState,
+  screenshot,
+  VIEWPORTS,
+} from '../support/e2e.ts';
 
 const MONDAY = nextLocal('monday', true);
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
@@ -19,11 +29,30 @@ async function forgetImportedLeads(): Promise<void> {
   }
 }
 
-async function importFile(page: Page, file: string): Promise<void> {
+async function readLeads(page: Page, file: string): Promise<void> {
   await page.getByTestId('import-open').click();
   await page.getByTestId('import-file').setInputFiles(path.join(FIXTURES, file));
+  await page.getByTestId('import-read').click();
+  await expect(page.getByTestId('import-mapping')).toBeVisible({ timeout: 20_000 });
+}
+
+async function importMapped(page: Page): Promise<void> {
   await page.getByTestId('import-start').click();
   await expect(page.getByTestId('import-report')).toBeVisible({ timeout: 20_000 });
+}
+
+/** In Hebrew every value of a column, Latin text too (a phone, an address), starts where its header starts: at the right. */
+async function expectStartAligned(page: Page, table: string, column: number): Promise<void> {
+  const edges = await page.getByTestId(table).evaluate((element, at) => {
+    const header = document.createRange();
+    header.selectNodeContents(element.querySelectorAll('thead th')[at]!);
+    const values = Array.from(element.querySelectorAll(`tbody tr td:nth-child(${at + 1}) bdi`))
+      .map((value) => value.getBoundingClientRect())
+      .filter((box) => box.width > 0);
+    return { header: header.getBoundingClientRect().right, values: values.map((box) => box.right) };
+  }, column);
+  expect(edges.values.length).toBeGreaterThan(0);
+  for (const right of edges.values) expect(Math.abs(right - edges.header), `${table} column ${column}`).toBeLessThanOrEqual(1);
 }
 
 async function download(page: Page, trigger: () => Promise<void>): Promise<string> {
@@ -46,7 +75,18 @@ test.describe('leads in and results out', () => {
 
   test('imports the English CSV with its exact report, queues the imported leads, exports the results', async ({ page }) => {
     await page.goto('/admin/queue-management');
-    await importFile(page, 'leads-en.csv');
+    await readLeads(page, 'leads-en.csv');
+    await expect(page.getByTestId('import-map-phone').locator('option:checked')).toHaveText('Phone');
+    await expect(page.getByTestId('import-preview').locator('tbody tr')).toHaveCount(5);
+    await expect(page.getByTestId('import-preview').locator('tbody tr').first()).toContainText('050-1234567');
+    await expect(page.getByTestId('import-start')).toHaveText('Import 8 rows');
+    await screenshot(page, 'import-mapping-en');
+    // A column left out: no phone, no import, and the dialog says so.
+    await page.getByTestId('import-map-phone').selectOption({ label: 'Not in the file' });
+    await expect(page.getByTestId('import-mapping-problem')).toContainText('phone');
+    await expect(page.getByTestId('import-start')).toBeDisabled();
+    await page.getByTestId('import-map-phone').selectOption({ label: 'Phone' });
+    await importMapped(page);
     const report = page.getByTestId('import-report');
     await expect(report.getByTestId('import-created')).toHaveText('4');
     await expect(report.getByTestId('import-updated')).toHaveText('1');
@@ -78,7 +118,12 @@ test.describe('leads in and results out', () => {
     await page.goto('/admin/queue-management');
     await page.getByLabel('Language').selectOption('he');
     await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
-    await importFile(page, 'leads-he.xlsx');
+    await readLeads(page, 'leads-he.xlsx');
+    await expect(page.getByTestId('import-map-name').locator('option:checked')).toHaveText('שם מלא');
+    await expect(page.getByTestId('import-map-phone').locator('option:checked')).toHaveText('טלפון');
+    await expectNoSeriousA11yViolations(page, 'import mapping (he)');
+    await screenshot(page, 'import-mapping-he');
+    await importMapped(page);
     await expect(page.getByTestId('import-created')).toHaveText('4');
     await expect(page.getByTestId('import-invalid')).toHaveText('3');
     await expect(page.getByTestId('import-report')).toContainText('מספר טלפון לא תקין');
@@ -95,4 +140,44 @@ test.describe('leads in and results out', () => {
     expect(exported).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")",'+972527654321,pending`);
     await screenshot(page, 'queue-management-import-he');
   });
+
+  for (const lang of ['en', 'he'] as const) {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      test(`the import's columns and report and the filtered grid in ${lang} at ${size} size: fit, mirror, axe clean, captured`, async ({ page }) => {
+        await page.setViewportSize(viewport);
+        await page.goto('/admin/queue-management');
+        if (lang === 'he') await page.getByLabel(/Language|שפה/).selectOption('he');
+        await expect(page.locator('html')).toHaveAttribute('lang', lang);
+        const check = async (name: string, fullPage: boolean) => {
+          await expectNoHorizontalOverflow(page, `${name} (${lang}, ${size})`);
+          await expectNoSeriousA11yViolations(page, `${name} (${lang}, ${size})`);
+          await screenshot(page, `${name}-${lang}-${size}`, fullPage);
+        };
+        await readLeads(page, `leads-${lang}.csv`);
+        const dialog = page.getByRole('dialog');
+        const box = (await dialog.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+        if (lang === 'he') {
+          await expectRightOf(page.getByTestId('import-map-name'), page.getByTestId('import-map-firstName'), 'column choices');
+          const preview = page.getByTestId('import-preview').getByRole('columnheader');
+          await expectRightOf(preview.nth(0), preview.nth(1), 'preview columns');
+          await expectStartAligned(page, 'import-preview', 0);
+          await expectStartAligned(page, 'import-preview', 1);
+        }
+        await check('import-columns', false);
+        await importMapped(page);
+        await expect(page.getByTestId('import-created')).toHaveText('4');
+        if (lang === 'he') await expectStartAligned(page, 'import-problems', 2);
+        await check('import-report', false);
+        await page.keyboard.press('Escape');
+
+        await page.getByTestId('lead-tag').fill('vip');
+        await page.getByTestId('lead-filter').selectOption('not_contacted_recently');
+        await page.getByTestId('lead-days').fill('7');
+        await expect(page.getByTestId('lead-count')).toContainText('2');
+        await check('lead-grid-filtered', true);
+      });
+    }
+  }
 });

@@ -2,43 +2,34 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Upload } from 'lucide-react';
 import { useErrorText } from '@/hooks/useErrorText';
-import { useLeadImport } from '@/hooks/useLeadImport';
-import { CSV_BOM, csvRow } from '@/lib/csv';
-import { downloadBlob } from '@/lib/download';
-import type { LeadImportReport } from '@/types/queue';
+import { useLeadImport, type ImportPhase } from '@/hooks/useLeadImport';
+import { mappingProblem } from '@/lib/leadImport';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { ImportMapping } from './ImportMapping';
+import { ImportReport } from './ImportReport';
 
-const SHOWN_PROBLEMS = 20;
-const REASONS = ['missing_name', 'name_too_long', 'missing_phone', 'invalid_phone', 'invalid_email', 'invalid_tags', 'invalid_row'] as const;
-type Reason = (typeof REASONS)[number];
-const asReason = (reason: string): Reason => REASONS.find((known) => known === reason) ?? 'invalid_row';
-
-/** Import leads from a CSV or XLSX file: parse off the main thread, write in chunks, show the server's report. */
+/** Import leads from a CSV or XLSX file: parse off the main thread, check the columns, write in chunks, show the server's report. */
 export function LeadImportDialog({ clientId, region, onImported }: { clientId: string; region: string; onImported: () => void }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
-  const { phase, run, reset } = useLeadImport(clientId, region);
+  const { phase, read, remap, confirm, reset } = useLeadImport(clientId, region);
   const [file, setFile] = useState<File | null>(null);
   const [open, setOpen] = useState(false);
   const fileId = useId();
-  const busy = phase.step === 'parsing' || phase.step === 'uploading';
+  const busy = phase.step === 'parsing' || phase.step === 'building' || phase.step === 'uploading';
 
-  const start = async () => {
-    if (!file) return;
-    await run(file);
-    onImported();
+  const readFile = async () => {
+    if (file) await read(file);
   };
 
-  const reportCsv = (report: LeadImportReport) => {
-    const lines = [
-      csvRow([t('leadImport.row'), t('leadImport.reason'), t('leadImport.value')]),
-      ...report.invalid.map((problem) => csvRow([problem.row, t(`leadImport.reasons.${asReason(problem.reason)}`), problem.value ?? ''])),
-    ];
-    downloadBlob(new Blob([CSV_BOM, ...lines], { type: 'text/csv;charset=utf-8' }), `import-report-${report.file_name.replace(/\.\w+$/, '')}.csv`);
+  const start = async () => {
+    if (phase.step !== 'mapping') return;
+    await confirm(phase.file, phase.mapping);
+    onImported();
   };
 
   return (
@@ -59,7 +50,7 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
           {t('leadImport.open')}
         </Button>
       </DialogTrigger>
-      <DialogContent closeLabel={t('common.close')} className="max-w-2xl">
+      <DialogContent closeLabel={t('common.close')} className="max-w-3xl">
         <DialogHeader>
           <DialogTitle>{t('leadImport.title')}</DialogTitle>
           <DialogDescription>{t('leadImport.description')}</DialogDescription>
@@ -72,14 +63,15 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
               data-testid="import-file"
               accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
               disabled={busy}
-              onChange={(event) => setFile(event.target.files?.[0] ?? null)}
+              onChange={(event) => {
+                setFile(event.target.files?.[0] ?? null);
+                reset();
+              }}
             />
           </Field>
         )}
-        <p role="status" className="text-sm text-muted-foreground" data-testid="import-progress">
-          {phase.step === 'parsing' && t('leadImport.parsing', { rows: phase.rows })}
-          {phase.step === 'uploading' && t('leadImport.uploading', { done: phase.done, total: phase.total })}
-        </p>
+        {phase.step === 'mapping' && <ImportMapping preview={phase.preview} mapping={phase.mapping} onChange={remap} />}
+        <ImportProgress phase={phase} />
         {phase.step === 'failed' && (
           <Alert variant="destructive" data-testid="import-error">
             <AlertDescription>{phase.problem ? t(`leadImport.problems.${phase.problem}`) : errorText(phase.error)}</AlertDescription>
@@ -92,14 +84,16 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
           </Alert>
         )}
         <DialogFooter>
-          {phase.step === 'done' ? (
-            <Button variant="outline" data-testid="import-download" onClick={() => reportCsv(phase.report)}>
-              {t('leadImport.download')}
+          {phase.step === 'mapping' ? (
+            <Button data-testid="import-start" disabled={mappingProblem(phase.mapping) !== null} onClick={() => void start()}>
+              {t('leadImport.start', { count: phase.preview.totalRows - phase.preview.blankRows })}
             </Button>
           ) : (
-            <Button data-testid="import-start" disabled={!file || busy} onClick={() => void start()}>
-              {t('leadImport.start')}
-            </Button>
+            phase.step !== 'done' && (
+              <Button data-testid="import-read" disabled={!file || busy} onClick={() => void readFile()}>
+                {t('leadImport.read')}
+              </Button>
+            )
           )}
         </DialogFooter>
       </DialogContent>
@@ -107,55 +101,34 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
   );
 }
 
-function ImportReport({ report }: { report: LeadImportReport }) {
+/** Where the import is: rows read so far, then the parts written out of all, as a bar. */
+function ImportProgress({ phase }: { phase: ImportPhase }) {
   const { t } = useTranslation();
-  const counts = [
-    ['created', report.created],
-    ['updated', report.updated],
-    ['unchanged', report.unchanged],
-    ['keptOptedOut', report.kept_opted_out],
-    ['invalid', report.invalid.length],
-    ['blank', report.blank_rows],
-  ] as const;
+  const text =
+    phase.step === 'parsing'
+      ? t('leadImport.parsing', { rows: phase.rows })
+      : phase.step === 'building'
+        ? t('leadImport.building')
+        : phase.step === 'uploading'
+          ? t('leadImport.uploading', { done: phase.done, total: phase.total })
+          : '';
   return (
-    <section aria-labelledby="import-report-title" data-testid="import-report" className="flex flex-col gap-3">
-      <h3 id="import-report-title" className="font-semibold">
-        {t('leadImport.reportTitle', { file: report.file_name })}
-      </h3>
-      {!report.complete && <p className="text-sm text-destructive">{t('leadImport.incomplete', { done: report.chunks_done, total: report.total_chunks })}</p>}
-      <dl className="grid grid-cols-3 gap-2 text-sm sm:grid-cols-6">
-        {counts.map(([key, value]) => (
-          <div key={key} className="rounded-md bg-muted p-2 text-center">
-            <dt className="text-muted-foreground">{t(`leadImport.${key}`)}</dt>
-            <dd className="text-lg font-semibold tabular-nums" data-testid={`import-${key}`}>
-              {value}
-            </dd>
-          </div>
-        ))}
-      </dl>
-      {report.invalid.length > 0 && (
-        <table className="w-full text-sm" data-testid="import-problems">
-          <thead>
-            <tr className="text-start text-muted-foreground">
-              <th className="text-start">{t('leadImport.row')}</th>
-              <th className="text-start">{t('leadImport.reason')}</th>
-              <th className="text-start">{t('leadImport.value')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.invalid.slice(0, SHOWN_PROBLEMS).map((problem) => (
-              <tr key={problem.row}>
-                <td className="tabular-nums">{problem.row}</td>
-                <td>{t(`leadImport.reasons.${asReason(problem.reason)}`)}</td>
-                <td dir="ltr" className="truncate text-start">
-                  {problem.value}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <div className="flex flex-col gap-1.5">
+      <p role="status" className="text-sm text-muted-foreground" data-testid="import-progress">
+        {text}
+      </p>
+      {phase.step === 'uploading' && (
+        <div
+          role="progressbar"
+          aria-label={t('leadImport.progress')}
+          aria-valuemin={0}
+          aria-valuemax={phase.total}
+          aria-valuenow={phase.done}
+          className="h-2 w-full overflow-hidden rounded-full bg-muted"
+        >
+          <div className="h-full bg-primary transition-[width]" style={{ width: `${(100 * phase.done) / Math.max(phase.total, 1)}%` }} />
+        </div>
       )}
-      {report.invalid.length > SHOWN_PROBLEMS && <p className="text-sm">{t('leadImport.more', { count: report.invalid.length - SHOWN_PROBLEMS })}</p>}
-    </section>
+    </div>
   );
 }

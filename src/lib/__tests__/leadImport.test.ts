@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Papa from 'papaparse';
 import { readSheet } from 'read-excel-file/node';
 import { describe, expect, it } from 'vitest';
-import { chunk, guessMapping, ImportReader, normalisePhone, type ImportRow } from '../leadImport';
+import { chunk, guessMapping, ImportReader, mappingProblem, normalisePhone, type ImportRow } from '../leadImport';
 
 const fixture = (name: string) => new URL(`../../../tests/fixtures/${name}`, import.meta.url);
 
@@ -69,6 +69,28 @@ describe('lead import parsing', () => {
     const headless = new ImportReader('IL');
     headless.push(['Name', 'Email']);
     expect(headless.mappingProblem).toBe('no_phone_column');
+  });
+
+  it('previews the header, the guessed columns and the first rows, and reads the rows through a mapping the admin changed', () => {
+    const reader = new ImportReader('IL');
+    reader.push(['Customer', 'Cell', 'Notes']);
+    for (let n = 0; n < 7; n += 1) reader.push([`Lead ${n}`, `050-123456${n}`, n === 0 ? 'vip' : '']);
+    reader.push(['', '', '']);
+    expect(reader.mappingProblem).toBe('no_name_column');
+    const preview = reader.preview();
+    expect(preview).toEqual({
+      headers: ['Customer', 'Cell', 'Notes'],
+      mapping: { phone: 1 },
+      sample: [0, 1, 2, 3, 4].map((n) => [`Lead ${n}`, `050-123456${n}`, n === 0 ? 'vip' : '']),
+      totalRows: 7,
+      blankRows: 0,
+    });
+    expect(mappingProblem(preview.mapping)).toBe('no_name_column');
+    expect(mappingProblem({ name: 0 })).toBe('no_phone_column');
+    const mapped = reader.result({ name: 0, phone: 1, tags: 2 });
+    expect(mapped.rows[0]).toEqual({ row: 2, name: 'Lead 0', phone: '+972501234560', tags: ['vip'] });
+    expect(mapped.rows).toHaveLength(7);
+    expect(new ImportReader('IL').mappingProblem).toBe('no_header');
   });
 
   it('chunks rows in order', () => {
