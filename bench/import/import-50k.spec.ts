@@ -1,6 +1,6 @@
 /**
  * `npx playwright test --config bench/import/playwright.config.ts`: 50,000 leads from a CSV, end to end in Chromium
- * (parse in the worker, 25 import_leads calls, the report), against the local stack. Budgets: < 15 s from the click to
+ * (parse in the worker, the column check, 25 import_leads calls, the report), against the local stack. Budgets: < 15 s from the click to
  * the report, and no main-thread task longer than 200 ms meanwhile (PerformanceObserver 'longtask').
  * Then 100,000 queue items exported to a file, sampling the page's JS heap (CDP) meanwhile. Writes
  * bench/results/import-50k.json and export-100k.json.
@@ -37,13 +37,19 @@ test('50,000 leads imported end to end within budget', async ({ page }) => {
   await page.evaluate(() => {
     (window as unknown as { __longTasks: number[] }).__longTasks.length = 0;
   });
+  // From the click on "Read the file" to the report: parse, the column check (confirmed at once), write, report.
   const started = Date.now();
+  await page.getByTestId('import-read').click();
+  await expect(page.getByTestId('import-start')).toBeVisible({ timeout: 60_000 });
+  const parsedMs = Date.now() - started;
   await page.getByTestId('import-start').click();
   await expect(page.getByTestId('import-created')).toHaveText(String(ROWS), { timeout: 120_000 });
   const elapsedMs = Date.now() - started;
+  // The grid reloads its leads after an import: its work counts for the page's responsiveness too.
+  await expect(page.getByTestId('lead-count')).toContainText(/50[,.]?060/, { timeout: 60_000 });
   const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
   const longestTaskMs = Math.round(Math.max(0, ...longTasks));
-  const figures = { rows: ROWS, elapsedMs, longestTaskMs, longTasks: longTasks.length, budgetMs: 15_000, taskBudgetMs: 200, at: new Date().toISOString() };
+  const figures = { rows: ROWS, elapsedMs, parsedMs, longestTaskMs, longTasks: longTasks.length, budgetMs: 15_000, taskBudgetMs: 200, at: new Date().toISOString() };
   console.log(JSON.stringify(figures));
   await writeFile(path.join(import.meta.dirname, '..', 'results', 'import-50k.json'), `${JSON.stringify(figures, null, 2)}\n`);
   expect(elapsedMs).toBeLessThan(15_000);
