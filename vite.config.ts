@@ -34,6 +34,10 @@ export default defineConfig({
       '@radix-ui/react-slot',
       'date-fns-tz',
       '@hebcal/core',
+      // The import worker's: found only when the first import starts, they reloaded the page under the open dialog.
+      'papaparse',
+      'read-excel-file/web-worker',
+      'libphonenumber-js/min',
     ],
   },
   build: { target: 'es2022', sourcemap: false },

@@ -66,3 +66,10 @@ select md5('other-lead-' || n)::uuid,
        timestamptz '2026-01-01 08:00:00+00' + make_interval(mins => n)
 from generate_series(1, 10) as n
 on conflict (id) do nothing;
+
+-- Templates: every client has 'initial_outreach' (no variables) from the moment it exists; Demo also invites to events.
+insert into public.message_templates (client_id, name, variables, description) values
+  ('11111111-1111-4111-8111-111111111111', 'initial_outreach', '{}', 'The first message to a lead'),
+  ('22222222-2222-4222-8222-222222222222', 'initial_outreach', '{}', 'The first message to a lead'),
+  ('11111111-1111-4111-8111-111111111111', 'event_invite', '{event_name,event_date}', 'An invitation to an event')
+on conflict (client_id, name) do nothing;

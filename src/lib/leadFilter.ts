@@ -21,11 +21,33 @@ function matches(lead: Lead, query: string, digits: string): boolean {
   return digits.length > 0 && lead.phone.replace(/\D/g, '').includes(digits);
 }
 
-export function filterLeads(leads: readonly Lead[], activeLeadIds: ReadonlySet<string>, search: string, filter: LeadFilter): Lead[] {
+export interface LeadFilterOptions {
+  /** Only leads carrying this tag. */
+  tag?: string;
+  /** For 'not_contacted_recently': leads not contacted in this many days before `now`. */
+  days?: number;
+  now?: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+export function filterLeads(
+  leads: readonly Lead[],
+  activeLeadIds: ReadonlySet<string>,
+  search: string,
+  filter: LeadFilter,
+  options: LeadFilterOptions = {},
+): Lead[] {
   const query = search.trim().toLowerCase();
   const digits = query.replace(/\D/g, '').replace(/^0/, '');
+  const tag = options.tag?.trim();
+  const contactedBefore = (options.now ?? new Date()).getTime() - (options.days ?? 30) * DAY_MS;
   return leads.filter((lead) => {
+    if (tag && !lead.tags.includes(tag)) return false;
     if (filter === 'never_contacted' && (lead.last_contacted_at || lead.opted_out_at)) return false;
+    if (filter === 'not_contacted_recently') {
+      if (lead.opted_out_at || (lead.last_contacted_at && Date.parse(lead.last_contacted_at) > contactedBefore)) return false;
+    }
     if (filter === 'in_queue' && !activeLeadIds.has(lead.id)) return false;
     if (filter === 'opted_out' && !lead.opted_out_at) return false;
     return query === '' || matches(lead, query, digits);

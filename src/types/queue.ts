@@ -34,7 +34,8 @@ type EditableSettingsColumn =
   | 'batch_size'
   | 'processing_delay_ms'
   | 'rate_limit_per_hour'
-  | 'retention_days';
+  | 'retention_days'
+  | 'cooldown_days';
 
 /** The editable part of user_queue_settings, with the jsonb and checked text columns in their real shapes. */
 export type QueueSettings = Pick<Row<'user_queue_settings'>, EditableSettingsColumn> & {
@@ -58,9 +59,53 @@ export interface Membership {
   clientName: string | null;
 }
 
-export type Lead = Pick<Row<'leads'>, 'id' | 'name' | 'phone' | 'email' | 'opted_out_at' | 'last_contacted_at'>;
+export type Lead = Pick<Row<'leads'>, 'id' | 'name' | 'phone' | 'email' | 'tags' | 'opted_out_at' | 'last_contacted_at'>;
 
-export type LeadFilter = 'all' | 'never_contacted' | 'in_queue' | 'opted_out';
+/** What the lead form edits. */
+export type LeadDraft = Pick<Lead, 'name' | 'phone' | 'email' | 'tags'>;
+
+export type LeadFilter = 'all' | 'never_contacted' | 'not_contacted_recently' | 'in_queue' | 'opted_out';
+
+export type MessageTemplate = Pick<Row<'message_templates'>, 'id' | 'name' | 'variables' | 'description'>;
+
+/** lead_import_report(): counts, the rows not imported with their reason, and whether every chunk arrived. */
+export interface LeadImportReport {
+  import_id: string;
+  file_name: string;
+  total_rows: number;
+  blank_rows: number;
+  total_chunks: number;
+  chunks_done: number;
+  complete: boolean;
+  created: number;
+  updated: number;
+  unchanged: number;
+  kept_opted_out: number;
+  invalid: Array<{ row: number; reason: string; value?: string | undefined }>;
+}
+
+export interface ExportFilter {
+  clientId: string;
+  /** ISO instants: items created in [from, to). */
+  from: string;
+  to: string;
+  status: QueueItemStatus | 'all';
+}
+
+export type ExportRow = Pick<
+  Row<'whatsapp_message_queue'>,
+  | 'id'
+  | 'created_at'
+  | 'status'
+  | 'priority'
+  | 'scheduled_for'
+  | 'processed_at'
+  | 'attempts'
+  | 'error_code'
+  | 'last_error'
+  | 'agent_conversation_id'
+  | 'message_template'
+> & { lead: { name: string; phone: string } | null };
 
 export type QueueItem = Pick<
   Row<'whatsapp_message_queue'>,
@@ -130,7 +175,8 @@ export interface QueueAlert {
 }
 
 /** What the SPA sends to queue-leads: the function's own input schema, so the two cannot drift. */
-export type QueueLeadsRequest = Pick<QueueLeadsInput, 'leadIds' | 'priority' | 'scheduledFor'> & Partial<Pick<QueueLeadsInput, 'deferToNextWindow' | 'clientId'>>;
+export type QueueLeadsRequest = Pick<QueueLeadsInput, 'leadIds' | 'priority' | 'scheduledFor'> &
+  Partial<Pick<QueueLeadsInput, 'deferToNextWindow' | 'clientId' | 'template' | 'variables' | 'includeRecentlyContacted'>>;
 
 export interface TimeWindow {
   start: string;
@@ -140,7 +186,14 @@ export interface TimeWindow {
 export interface QueueLeadsResult {
   queued: number;
   queueIds: string[];
-  skipped: { duplicates: number; optedOut: number; unknown: number };
+  skipped: { duplicates: number; optedOut: number; unknown: number; recentlyContacted: number };
   warning: string | null;
   scheduledFor?: string | undefined;
+}
+
+/** Several queue-leads calls as one: the sums, and the refusal that stopped them, if one did. */
+export interface ChunkedQueueResult extends QueueLeadsResult {
+  calls: number;
+  /** Leads not sent because a call was refused (that call's and every later call's). */
+  notSent: number;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { as, withDatabase, type Actor } from '../support/db.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
@@ -35,7 +36,20 @@ beforeAll(async () => {
   counts.timeZones = await q('select count(*) n from private.supported_time_zones');
   counts.demoMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${DEMO_CLIENT_ID}'`);
   counts.otherMetrics = await q(`select count(*) n from queue_performance_metrics where client_id = '${OTHER_CLIENT_ID}'`);
+  counts.demoTemplates = await q(`select count(*) n from message_templates where client_id = '${DEMO_CLIENT_ID}'`);
+  counts.otherTemplates = await q(`select count(*) n from message_templates where client_id = '${OTHER_CLIENT_ID}'`);
+  ids.demoImport = randomUUID();
+  ids.otherImport = randomUUID();
+  await db.pool.query(
+    `insert into lead_imports (id, client_id, user_id, file_name, total_rows, total_chunks) values ($1, $2, $3, 'a.csv', 20, 2), ($4, $5, $6, 'b.csv', 10, 1)`,
+    [ids.demoImport, DEMO_CLIENT_ID, DEMO_ADMIN_ID, ids.otherImport, OTHER_CLIENT_ID, OTHER_ADMIN_ID],
+  );
+  await db.pool.query(
+    'insert into lead_import_chunks (import_id, chunk_no, created, updated, unchanged, kept_opted_out) values ($1, 0, 1, 0, 0, 0), ($2, 0, 1, 0, 0, 0)',
+    [ids.demoImport, ids.otherImport],
+  );
   expect(counts.demoAudit).toBeGreaterThan(0);
+  expect(counts.demoTemplates).toBeGreaterThan(0);
   expect(counts.demoMetrics).toBeGreaterThan(0);
 });
 
@@ -188,6 +202,55 @@ const MATRIX: Record<string, Record<Command, Cell>> = {
     },
     delete: { sql: () => ["delete from calendar_closed_days where day = '2024-10-12'", []], outcomes: all('denied', { service_role: 1 }) },
   },
+  message_templates: {
+    select: {
+      sql: () => ['select id from message_templates', []],
+      outcomes: dyn({
+        anon: () => 'denied',
+        demoAdmin: () => counts.demoTemplates!,
+        demoManager: () => counts.demoTemplates!,
+        otherAdmin: () => counts.otherTemplates!,
+        service_role: () => counts.demoTemplates! + counts.otherTemplates!,
+      }),
+    },
+    insert: {
+      sql: () => ["insert into message_templates (client_id, name, variables) values ($1, 'matrix_template', '{first_name}')", [DEMO_CLIENT_ID]],
+      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+    },
+    update: {
+      sql: () => ["update message_templates set description = 'Edited' where client_id = $1 and name = 'initial_outreach'", [DEMO_CLIENT_ID]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+    delete: {
+      sql: () => ["delete from message_templates where client_id = $1 and name = 'initial_outreach'", [DEMO_CLIENT_ID]],
+      outcomes: all(0, { anon: 'denied', demoAdmin: 1, service_role: 1 }),
+    },
+  },
+  // Imports: their admins' alone; written through start_lead_import / import_leads, never edited afterwards.
+  lead_imports: {
+    select: { sql: () => ['select id from lead_imports', []], outcomes: all(1, { anon: 'denied', demoManager: 0, service_role: 2 }) },
+    insert: {
+      sql: () => [
+        "insert into lead_imports (id, client_id, user_id, file_name, total_rows, total_chunks) values (gen_random_uuid(), $1, $2, 'c.csv', 1, 1)",
+        [DEMO_CLIENT_ID, DEMO_ADMIN_ID],
+      ],
+      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+    },
+    update: { sql: () => ["update lead_imports set file_name = 'renamed.csv'", []], outcomes: all('denied', { service_role: 2 }) },
+    delete: { sql: () => ['delete from lead_imports', []], outcomes: all('denied', { service_role: 2 }) },
+  },
+  lead_import_chunks: {
+    select: { sql: () => ['select chunk_no from lead_import_chunks', []], outcomes: all(1, { anon: 'denied', demoManager: 0, service_role: 2 }) },
+    insert: {
+      sql: () => [
+        'insert into lead_import_chunks (import_id, chunk_no, created, updated, unchanged, kept_opted_out) values ($1, 1, 0, 0, 0, 0)',
+        [ids.demoImport],
+      ],
+      outcomes: all('denied', { demoAdmin: 1, service_role: 1 }),
+    },
+    update: { sql: () => ['update lead_import_chunks set created = created + 1', []], outcomes: all('denied', { service_role: 2 }) },
+    delete: { sql: () => ['delete from lead_import_chunks', []], outcomes: all('denied', { service_role: 2 }) },
+  },
   // Internals in the unexposed private schema: the service role alone, and only what it needs.
   'private.supported_time_zones': {
     select: { sql: () => ['select name from private.supported_time_zones', []], outcomes: dyn({ ...all('denied'), service_role: () => counts.timeZones! }) },
@@ -240,6 +303,11 @@ describe('RLS matrix: who may do what, enforced by Postgres', () => {
       }
     }
   }
+
+  it('covers every table of the public schema', async () => {
+    const { rows } = await db.pool.query("select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1");
+    expect(rows.map((row) => row.relname as string).filter((name) => !(name in MATRIX))).toEqual([]);
+  });
 
   it('every table in public and private has RLS enabled', async () => {
     const { rows } = await db.pool.query(`

@@ -114,7 +114,7 @@ describe('seed', () => {
   it('the TypeScript defaults the app and the functions use are the schema’s column defaults', async () => {
     const { rows } = await db.pool.query(
       `select timezone, business_hours, holiday_calendar, to_char_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity,
-              batch_size, processing_delay_ms, rate_limit_per_hour, retention_days
+              batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, cooldown_days
          from (select s.*, array(select to_char(d, 'YYYY-MM-DD') from unnest(s.closed_dates) d) as to_char_dates
                  from user_queue_settings s where user_id = $1) x`,
       [OTHER_ADMIN_ID],
@@ -151,7 +151,8 @@ describe('seed', () => {
     }
     await db.pool.query(
       `update user_queue_settings set daily_target = default, max_capacity = default, batch_size = default,
-              processing_delay_ms = default, rate_limit_per_hour = default, retention_days = default where user_id = $1`,
+              processing_delay_ms = default, rate_limit_per_hour = default, retention_days = default, cooldown_days = default
+         where user_id = $1`,
       [OTHER_ADMIN_ID],
     );
   });

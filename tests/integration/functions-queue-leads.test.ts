@@ -21,7 +21,9 @@ let otherLeads: string[];
 beforeAll(async () => {
   admin = await stack.signIn(USERS.demoAdmin.email, PASSWORD);
   const leads = await stack.pool.query<{ id: string; client_id: string }>(
-    `select id, client_id from public.leads where opted_out_at is null order by phone`,
+    // Leads the seed contacted within the default 30-day cool-down would be skipped: only the cool-down test uses those.
+    `select id, client_id from public.leads
+      where opted_out_at is null and (last_contacted_at is null or last_contacted_at < now() - interval '30 days') order by phone`,
   );
   demoLeads = leads.rows.filter((row) => row.client_id === DEMO_CLIENT_ID).map((row) => row.id);
   otherLeads = leads.rows.filter((row) => row.client_id === OTHER_CLIENT_ID).map((row) => row.id);
@@ -62,6 +64,24 @@ describe('queue-leads: success', () => {
     expect(again.body).toMatchObject({ queued: 0, skipped: { duplicates: 1 } });
   });
 
+  it('skips and counts leads contacted within the cool-down; includeRecentlyContacted queues them; a template needs its variables', async () => {
+    const leads = demoLeads.slice(0, 3);
+    await stack.pool.query(`update public.leads set last_contacted_at = now() - interval '2 days' where id = any($1)`, [leads.slice(0, 2)]);
+    try {
+      const at = queueAt(openDay());
+      const skipped = await invoke(admin, 'queue-leads', { leadIds: leads, scheduledFor: at });
+      expect(skipped.body).toMatchObject({ queued: 1, skipped: { recentlyContacted: 2, duplicates: 0 }, cooldownDays: 30 });
+      const missing = await invoke(admin, 'queue-leads', { leadIds: leads, scheduledFor: at, template: 'event_invite', includeRecentlyContacted: true });
+      expect(missing).toMatchObject({ status: 400, body: { error: { code: 'invalid_input', message: 'Template "event_invite" needs these variables: event_name, event_date' } } });
+      const included = await invoke(admin, 'queue-leads', {
+        leadIds: leads, scheduledFor: at, includeRecentlyContacted: true, template: 'event_invite', variables: { event_name: 'Open day', event_date: '10.1' },
+      });
+      expect(included.body).toMatchObject({ queued: 2, skipped: { recentlyContacted: 0, duplicates: 1 } });
+    } finally {
+      await stack.pool.query('update public.leads set last_contacted_at = null where id = any($1)', [leads]);
+    }
+  });
+
   it('deferToNextWindow schedules a Saturday request for Sunday 09:00', async () => {
     const saturday = futureDate(isSaturday);
     const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(0, 1), scheduledFor: queueAt(saturday), deferToNextWindow: true });
@@ -71,7 +91,8 @@ describe('queue-leads: success', () => {
 
   it('immediate items start processing at once', async () => {
     await stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0 });
-    const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(0, 1), priority: 'immediate' });
+    // The last lead: once sent it is in the cool-down, and the other tests queue the first ones.
+    const result = await invoke(admin, 'queue-leads', { leadIds: demoLeads.slice(-1), priority: 'immediate' });
     expect(result.status).toBe(200);
     const [received] = await stack.sink!.waitFor(1, 20_000);
     expect(received?.webhookId).toBe((result.body.queueIds as string[])[0]);

@@ -28,6 +28,8 @@ async function freeLeads(clientId: string, count: number): Promise<string[]> {
   const { rows } = await stack.pool.query<{ id: string }>(
     `select l.id from public.leads l
       where l.client_id = $1 and l.opted_out_at is null
+        -- enqueue_leads skips leads within the admin's 30-day cool-down (the seed contacted a few of them).
+        and (l.last_contacted_at is null or l.last_contacted_at < now() - interval '30 days')
         and not exists (select 1 from public.whatsapp_message_queue q
                          where q.lead_id = l.id and q.status in ('pending', 'queued', 'processing'))
       order by l.id limit $2`,

@@ -14,7 +14,7 @@ export const ALWAYS_OPEN = {
 
 const SETTINGS_COLUMNS = [
   'timezone', 'business_hours', 'holiday_calendar', 'closed_dates', 'short_erev_chag', 'erev_chag_end', 'daily_target',
-  'max_capacity', 'batch_size', 'processing_delay_ms', 'rate_limit_per_hour', 'retention_days', 'processing_state',
+  'max_capacity', 'batch_size', 'processing_delay_ms', 'rate_limit_per_hour', 'retention_days', 'processing_state', 'cooldown_days',
 ];
 
 /**

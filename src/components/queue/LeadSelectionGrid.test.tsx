@@ -66,7 +66,8 @@ describe('LeadSelectionGrid', () => {
     renderGrid();
     const day = await screen.findByLabelText('יום');
     expect(within(day).getByRole('option', { name: /^מחר, / })).toBeInTheDocument();
-    expect(screen.getByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
+    // The zone named is the admin's, known once the settings have loaded (after the day list is there).
+    expect(await screen.findByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
   });
 
   it('shows the business-rule refusal and offers the next window', async () => {
@@ -132,7 +133,7 @@ describe('LeadSelectionGrid', () => {
     vi.mocked(queueService.queueLeads).mockResolvedValueOnce({
       queued: 1,
       queueIds: ['q-1'],
-      skipped: { duplicates: 1, optedOut: 0, unknown: 0 },
+      skipped: { duplicates: 1, optedOut: 0, unknown: 0, recentlyContacted: 0 },
       warning: 'Exceeding daily target (50/45)',
     });
     const { user } = renderGrid();

@@ -2,26 +2,30 @@ import { useCallback, useDeferredValue, useId, useMemo, useRef, useState } from 
 import { useTranslation } from 'react-i18next';
 import { fromZonedTime } from 'date-fns-tz';
 import { toast } from 'sonner';
-import { Search, Send, X } from 'lucide-react';
+import { Pencil, Plus, Search, Send, X } from 'lucide-react';
 import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import { describeWarning, useErrorText } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
-import { useLeads, useQueueLeads } from '@/hooks/useLeads';
+import { useLeads } from '@/hooks/useLeads';
+import { useEnqueueInChunks, useLeadContext } from '@/hooks/useLeadManagement';
 import { nowIso } from '@/lib/clock';
 import { holidayName } from '@/lib/holidayNames';
 import { filterLeads, isQueueable } from '@/lib/leadFilter';
-import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
+import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Checkbox } from '@/components/ui/checkbox';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
+import { LeadFormDialog } from './LeadFormDialog';
+import { LeadImportDialog } from './LeadImportDialog';
 import { LeadRows } from './LeadRows';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { SendAtPicker, type SendAt } from './SendAtPicker';
 
-const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'in_queue', 'opted_out'];
+const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'not_contacted_recently', 'in_queue', 'opted_out'];
 
 /** The client's leads: search, filter, select (also all filtered) and queue them with a priority and a time. */
 export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: string; readOnly?: boolean }) {
@@ -30,18 +34,31 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const errorText = useErrorText({ holidayName: useCallback((name: string) => holidayName(name, lang), [lang]) });
   const format = useFormat();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
-  const queueLeads = useQueueLeads();
+  const { templates, region } = useLeadContext(clientId);
+  const enqueue = useEnqueueInChunks();
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
+  const [tag, setTag] = useState('');
+  const [days, setDays] = useState('30');
+  const [templateName, setTemplateName] = useState('initial_outreach');
+  const [variables, setVariables] = useState<Record<string, string>>({});
+  const [includeRecent, setIncludeRecent] = useState(false);
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const [editing, setEditing] = useState<{ lead: Lead | null } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), tooMany: useId() };
+  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), tooMany: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
+  const variableIdPrefix = useId();
+  const template = templates.find((known) => known.name === templateName);
 
-  const rows = useMemo(() => filterLeads(leads, activeLeadIds, deferredSearch, filter), [leads, activeLeadIds, deferredSearch, filter]);
+  const rows = useMemo(
+    () => filterLeads(leads, activeLeadIds, deferredSearch, filter, { tag, days: Math.max(0, Number(days) || 0) }),
+    [leads, activeLeadIds, deferredSearch, filter, tag, days],
+  );
   const selectableRows = useMemo(() => rows.filter((lead) => isQueueable(lead, activeLeadIds)), [rows, activeLeadIds]);
   // Only leads still queueable count: one that went into the queue meanwhile drops out of the selection.
   const selectedIds = useMemo(
@@ -77,20 +94,38 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
 
   const submit = async (leadIds: string[], scheduledFor: string, deferToNextWindow = false) => {
     setBusy(true);
-    const outcome = await queueLeads({ leadIds, priority, scheduledFor, clientId, ...(deferToNextWindow ? { deferToNextWindow } : {}) });
+    setProgress({ sent: 0, total: leadIds.length });
+    const templateVariables = Object.fromEntries((template?.variables ?? []).map((name) => [name, variables[name] ?? '']));
+    const { result, error: failure } = await enqueue(
+      {
+        leadIds, priority, scheduledFor, clientId, template: templateName, variables: templateVariables,
+        ...(includeRecent ? { includeRecentlyContacted: true } : {}),
+        ...(deferToNextWindow ? { deferToNextWindow } : {}),
+      },
+      (sent, total) => setProgress({ sent, total }),
+    );
     setBusy(false);
-    if (outcome.ok) {
-      const { queued, skipped, warning } = outcome.result;
-      const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
-      const details = [warning ? describeWarning(warning, t) : null, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null];
-      toast.success(t('leads.added', { count: queued }), { description: details.filter(Boolean).join(' · ') || undefined });
+    setProgress(null);
+    const { queued, skipped, warning } = result;
+    const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
+    const details = [
+      warning ? describeWarning(warning, t) : null,
+      skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
+      skipped.recentlyContacted > 0 ? t('leads.skippedRecent', { count: skipped.recentlyContacted }) : null,
+    ].filter(Boolean).join(' · ');
+    if (!failure) {
+      toast.success(t('leads.added', { count: queued }), { description: details || undefined });
       setSelected(new Set());
       // The button the user pressed is now disabled: the list they were choosing from takes the focus.
       gridRef.current?.focus();
       return;
     }
-    const nextWindow = outcome.error.details.nextWindow;
-    toast.error(errorText(outcome.error), {
+    if (result.calls > 0) {
+      toast.warning(t('leads.partly', { queued, notSent: result.notSent, reason: errorText(failure) }), { description: details || undefined, duration: 20_000 });
+      return;
+    }
+    const nextWindow = failure.details.nextWindow;
+    toast.error(errorText(failure), {
       description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
       action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
       duration: nextWindow ? 20_000 : undefined,
@@ -119,9 +154,29 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 {t('leads.clearSelection')}
               </Button>
             )}
+            {!readOnly && (
+              <>
+                {selected.size === 1 && (
+                  <Button
+                    size="sm"
+                    variant="outline"
+                    data-testid="lead-edit"
+                    onClick={() => setEditing({ lead: leads.find((lead) => selected.has(lead.id)) ?? null })}
+                  >
+                    <Pencil aria-hidden="true" />
+                    {t('leads.editLead')}
+                  </Button>
+                )}
+                <Button size="sm" variant="outline" data-testid="lead-add" onClick={() => setEditing({ lead: null })}>
+                  <Plus aria-hidden="true" />
+                  {t('leads.add')}
+                </Button>
+                <LeadImportDialog clientId={clientId} region={region} onImported={() => void reload()} />
+              </>
+            )}
           </div>
         </div>
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr]">
+        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_6rem]">
           <Field htmlFor={ids.search} label={t('leads.search')}>
             <div className="relative">
               <Search className="pointer-events-none absolute start-3 top-3 size-4 text-muted-foreground" aria-hidden="true" />
@@ -145,7 +200,27 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
               onValueChange={setFilter}
             />
           </Field>
+          <Field htmlFor={ids.tag} label={t('leads.tag')}>
+            <Input id={ids.tag} data-testid="lead-tag" placeholder={t('leads.tagPlaceholder')} value={tag} onChange={(event) => setTag(event.target.value)} />
+          </Field>
+          <Field htmlFor={ids.days} label={t('leads.days')}>
+            <Input
+              id={ids.days}
+              type="number"
+              min={0}
+              max={3650}
+              data-testid="lead-days"
+              disabled={filter !== 'not_contacted_recently'}
+              value={days}
+              onChange={(event) => setDays(event.target.value)}
+            />
+          </Field>
         </div>
+        {!readOnly && selectableRows.length > 0 && !allSelected && (
+          <Button variant="link" className="self-start px-0" data-testid="select-all-matching" onClick={() => toggleAll(true)}>
+            {t('leads.selectAllMatching', { count: selectableRows.length })}
+          </Button>
+        )}
         {!readOnly && (
           <div className="flex flex-wrap items-end gap-3 rounded-md bg-muted p-3">
             <Field className="min-w-40" htmlFor={ids.priority} label={t('queue.priority.label')}>
@@ -163,9 +238,37 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
               </Select>
             </Field>
             <SendAtPicker value={sendAt} onChange={setSendAt} describedBy={ids.whenHint} />
+            <Field className="min-w-44" htmlFor={ids.template} label={t('leads.template')}>
+              <NativeSelect
+                id={ids.template}
+                data-testid="template-select"
+                value={templateName}
+                options={(templates.length > 0 ? templates : [{ name: 'initial_outreach' }]).map((known) => ({ value: known.name, label: known.name }))}
+                onValueChange={setTemplateName}
+              />
+            </Field>
+            {template?.variables.map((name) => (
+              <Field key={name} className="min-w-40" htmlFor={`${variableIdPrefix}-${name}`} label={t('leads.variable', { name })}>
+                <Input
+                  id={`${variableIdPrefix}-${name}`}
+                  data-testid={`variable-${name}`}
+                  value={variables[name] ?? ''}
+                  onChange={(event) => setVariables((prev) => ({ ...prev, [name]: event.target.value }))}
+                />
+              </Field>
+            ))}
+            <label htmlFor={ids.recent} className="flex items-center gap-2 text-sm">
+              <Checkbox id={ids.recent} data-testid="include-recent" checked={includeRecent} onChange={(event) => setIncludeRecent(event.target.checked)} />
+              {t('leads.includeRecent')}
+            </label>
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
+            {progress && (
+              <p role="status" className="basis-full text-sm" data-testid="queue-progress">
+                {t('leads.progress', progress)}
+              </p>
+            )}
             {tooMany && (
               <p id={ids.tooMany} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="too-many-leads">
                 {t('leads.tooMany', { max: format.number(MAX_LEADS_PER_REQUEST), count: selectedIds.length })}
@@ -207,6 +310,17 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           }
         />
       </CardContent>
+      {editing && (
+        <LeadFormDialog
+          key={editing.lead?.id ?? 'new'}
+          clientId={clientId}
+          region={region}
+          lead={editing.lead}
+          open
+          onOpenChange={(open) => !open && setEditing(null)}
+          onSaved={() => void reload()}
+        />
+      )}
     </Card>
   );
 }

@@ -24,13 +24,14 @@ import { SettingsHolidays } from './SettingsHolidays';
 import { TimeZoneCombobox } from './TimeZoneCombobox';
 
 const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
-const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention'> = {
+const NUMBER_LABELS: Record<NumberField, 'dailyTarget' | 'maxCapacity' | 'batchSize' | 'processingDelay' | 'rateLimit' | 'retention' | 'cooldown'> = {
   daily_target: 'dailyTarget',
   max_capacity: 'maxCapacity',
   batch_size: 'batchSize',
   processing_delay_ms: 'processingDelay',
   rate_limit_per_hour: 'rateLimit',
   retention_days: 'retention',
+  cooldown_days: 'cooldown',
 };
 
 function useFieldError(errors: SettingsErrors) {

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Lead } from '@/types/queue';
 import { filterLeads, isQueueable, leadState } from '../leadFilter';
 
-const base: Lead = { id: '1', name: 'Avi Cohen', phone: '+972501234567', email: 'avi@example.com', opted_out_at: null, last_contacted_at: null };
+const base: Lead = { id: '1', name: 'Avi Cohen', phone: '+972501234567', email: 'avi@example.com', tags: ['vip'], opted_out_at: null, last_contacted_at: null };
 const leads: Lead[] = [
   base,
-  { ...base, id: '2', name: 'Dana Levi', phone: '+972529876543', email: null, last_contacted_at: '2024-01-01T00:00:00Z' },
+  { ...base, id: '2', name: 'Dana Levi', phone: '+972529876543', email: null, tags: [], last_contacted_at: '2024-01-01T00:00:00Z' },
   { ...base, id: '3', name: 'Noa', phone: '+972541111111', email: 'noa@example.com', opted_out_at: '2024-01-01T00:00:00Z' },
 ];
 const active = new Set(['2']);
@@ -17,6 +17,13 @@ describe('filterLeads', () => {
     expect(names(filterLeads(leads, active, '', 'never_contacted'))).toEqual(['Avi Cohen']);
     expect(names(filterLeads(leads, active, '', 'in_queue'))).toEqual(['Dana Levi']);
     expect(names(filterLeads(leads, active, '', 'opted_out'))).toEqual(['Noa']);
+  });
+
+  it('filters by tag and by "not contacted in N days" (opted-out leads never match)', () => {
+    const now = new Date('2024-01-11T00:00:00Z');
+    expect(names(filterLeads(leads, active, '', 'all', { tag: ' vip ' }))).toEqual(['Avi Cohen', 'Noa']);
+    expect(names(filterLeads(leads, active, '', 'not_contacted_recently', { days: 7, now }))).toEqual(['Avi Cohen', 'Dana Levi']);
+    expect(names(filterLeads(leads, active, '', 'not_contacted_recently', { days: 30, now }))).toEqual(['Avi Cohen']);
   });
 
   it('searches names and emails case-insensitively, and phones by digits in local format too', () => {

@@ -9,6 +9,7 @@ import { AdminPicker } from '@/components/queue/AdminPicker';
 import { LeadSelectionGrid } from '@/components/queue/LeadSelectionGrid';
 import { QueueManagementDashboard } from '@/components/queue/QueueManagementDashboard';
 import { QueueMetricsDisplay } from '@/components/queue/QueueMetricsDisplay';
+import { QueueExportCard } from '@/components/queue/QueueExportCard';
 import { QueueProcessingStatus } from '@/components/queue/QueueProcessingStatus';
 import { QueueSettingsPanel } from '@/components/queue/QueueSettingsPanel';
 
@@ -51,6 +52,7 @@ export default function QueueManagement() {
         <TabsContent value="queue" className="flex flex-col gap-6">
           <QueueManagementDashboard />
           <LeadSelectionGrid clientId={membership.clientId} readOnly={!isAdmin} />
+          <QueueExportCard clientId={membership.clientId} />
         </TabsContent>
         <TabsContent value="settings">
           {/* Managers see the picked admin's settings with every field disabled. */}

@@ -1,8 +1,10 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
 import { AdminStatusRows, QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
+import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import type {
   AdminStatus,
+  ChunkedQueueResult,
   Lead,
   ProcessingState,
   QueueItemStatus,
@@ -14,7 +16,7 @@ import type {
 
 const PAGE = 1000; // PostgREST's max rows per response
 const ACTIVE: QueueItemStatus[] = ['pending', 'queued', 'processing'];
-const LEAD_COLUMNS = 'id, name, phone, email, opted_out_at, last_contacted_at';
+const LEAD_COLUMNS = 'id, name, phone, email, tags, opted_out_at, last_contacted_at';
 const ITEM_COLUMNS =
   'id, lead_id, user_id, status, priority, scheduled_for, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
 
@@ -91,4 +93,42 @@ export async function queueLeads(request: QueueLeadsRequest): Promise<QueueLeads
   const { data, error } = await supabase.functions.invoke<unknown>('queue-leads', { body: request });
   if (error) throw await fromFunctions(error);
   return parseResponse(QueueLeadsResponse, data, 'queue-leads answer');
+}
+
+/**
+ * Queues any number of leads as calls of at most MAX_LEADS_PER_REQUEST, one after another, with one running total
+ * (`onProgress(sent, total)` after each call). Stops at the first refusal: the sums so far and the error, so the
+ * caller can say what was queued and what was not. Issue 11's batch spreading reuses this.
+ */
+export async function enqueueInChunks(
+  request: QueueLeadsRequest,
+  onProgress: (sent: number, total: number) => void = () => {},
+): Promise<{ result: ChunkedQueueResult; error: ServiceError | null }> {
+  const total = request.leadIds.length;
+  const result: ChunkedQueueResult = {
+    queued: 0,
+    queueIds: [],
+    skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 },
+    warning: null,
+    calls: 0,
+    notSent: 0,
+  };
+  for (let from = 0; from < total; from += MAX_LEADS_PER_REQUEST) {
+    const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
+    let answer: QueueLeadsResult;
+    try {
+      answer = await queueLeads({ ...request, leadIds });
+    } catch (error) {
+      result.notSent = total - from;
+      return { result, error: error instanceof ServiceError ? error : new ServiceError('unknown', String(error)) };
+    }
+    result.calls += 1;
+    result.queued += answer.queued;
+    result.queueIds.push(...answer.queueIds);
+    for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
+    result.warning = answer.warning ?? result.warning;
+    if (answer.scheduledFor) result.scheduledFor = answer.scheduledFor;
+    onProgress(Math.min(from + leadIds.length, total), total);
+  }
+  return { result, error: null };
 }

@@ -4,7 +4,7 @@ import { StoredSettingsRow } from '@/services/queue/schemas';
 import type { AdminSettings, ProcessorDefaults, QueueSettings, StoredQueueSettings } from '@/types/queue';
 
 const COLUMNS =
-  'timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, processing_state, last_processor_run_at';
+  'timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, cooldown_days, processing_state, last_processor_run_at';
 
 /**
  * The settings rows of the client the user may read, oldest admin first: an admin's own row, or for a
@@ -33,6 +33,7 @@ export async function saveSettings(userId: string, clientId: string, settings: Q
     processing_delay_ms: settings.processing_delay_ms,
     rate_limit_per_hour: settings.rate_limit_per_hour,
     retention_days: settings.retention_days,
+    cooldown_days: settings.cooldown_days,
   };
   const [updated] = unwrap(
     await supabase.from('user_queue_settings').update(row).eq('user_id', userId).eq('client_id', clientId).select(COLUMNS),

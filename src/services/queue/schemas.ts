@@ -67,6 +67,7 @@ export const StoredSettingsRow: z.ZodMiniType<StoredQueueSettings> = z.object({
   processing_delay_ms: z.nullable(count),
   rate_limit_per_hour: z.nullable(count),
   retention_days: count,
+  cooldown_days: count,
   processing_state: processingState,
   last_processor_run_at: z.nullable(z.string()),
 });
@@ -75,7 +76,7 @@ export const StoredSettingsRow: z.ZodMiniType<StoredQueueSettings> = z.object({
 export const QueueLeadsResponse: z.ZodMiniType<QueueLeadsResult> = z.object({
   queued: count,
   queueIds: z.array(z.string()),
-  skipped: z.object({ duplicates: count, optedOut: count, unknown: count }),
+  skipped: z.object({ duplicates: count, optedOut: count, unknown: count, recentlyContacted: count }),
   warning: z.nullable(z.string()),
   scheduledFor: z.optional(z.string()),
 });

@@ -62,6 +62,7 @@ export type Database = {
       clients: {
         Row: {
           created_at: string
+          default_region: string
           id: string
           name: string
           sending_paused_until: string | null
@@ -69,6 +70,7 @@ export type Database = {
         }
         Insert: {
           created_at?: string
+          default_region?: string
           id?: string
           name: string
           sending_paused_until?: string | null
@@ -76,12 +78,95 @@ export type Database = {
         }
         Update: {
           created_at?: string
+          default_region?: string
           id?: string
           name?: string
           sending_paused_until?: string | null
           whatsapp_number?: string | null
         }
         Relationships: []
+      }
+      lead_import_chunks: {
+        Row: {
+          chunk_no: number
+          created: number
+          created_at: string
+          import_id: string
+          invalid: NonNullable<Json>
+          kept_opted_out: number
+          unchanged: number
+          updated: number
+        }
+        Insert: {
+          chunk_no: number
+          created: number
+          created_at?: string
+          import_id: string
+          invalid?: NonNullable<Json>
+          kept_opted_out: number
+          unchanged: number
+          updated: number
+        }
+        Update: {
+          chunk_no?: number
+          created?: number
+          created_at?: string
+          import_id?: string
+          invalid?: NonNullable<Json>
+          kept_opted_out?: number
+          unchanged?: number
+          updated?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_import_chunks_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      lead_imports: {
+        Row: {
+          blank_rows: number
+          client_id: string
+          created_at: string
+          file_name: string
+          id: string
+          total_chunks: number
+          total_rows: number
+          user_id: string
+        }
+        Insert: {
+          blank_rows?: number
+          client_id: string
+          created_at?: string
+          file_name: string
+          id: string
+          total_chunks: number
+          total_rows: number
+          user_id?: string
+        }
+        Update: {
+          blank_rows?: number
+          client_id?: string
+          created_at?: string
+          file_name?: string
+          id?: string
+          total_chunks?: number
+          total_rows?: number
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_imports_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       leads: {
         Row: {
@@ -94,6 +179,7 @@ export type Database = {
           name: string
           opted_out_at: string | null
           phone: string
+          tags: string[]
           updated_at: string
         }
         Insert: {
@@ -106,6 +192,7 @@ export type Database = {
           name: string
           opted_out_at?: string | null
           phone: string
+          tags?: string[]
           updated_at?: string
         }
         Update: {
@@ -118,11 +205,50 @@ export type Database = {
           name?: string
           opted_out_at?: string | null
           phone?: string
+          tags?: string[]
           updated_at?: string
         }
         Relationships: [
           {
             foreignKeyName: "leads_client_id_fkey"
+            columns: ["client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      message_templates: {
+        Row: {
+          client_id: string
+          created_at: string
+          description: string | null
+          id: string
+          name: string
+          updated_at: string
+          variables: string[]
+        }
+        Insert: {
+          client_id: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          name: string
+          updated_at?: string
+          variables?: string[]
+        }
+        Update: {
+          client_id?: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          name?: string
+          updated_at?: string
+          variables?: string[]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "message_templates_client_id_fkey"
             columns: ["client_id"]
             isOneToOne: false
             referencedRelation: "clients"
@@ -222,6 +348,7 @@ export type Database = {
           business_hours: NonNullable<Json>
           client_id: string
           closed_dates: string[]
+          cooldown_days: number
           created_at: string
           daily_target: number
           erev_chag_end: string
@@ -246,6 +373,7 @@ export type Database = {
           business_hours?: NonNullable<Json>
           client_id: string
           closed_dates?: string[]
+          cooldown_days?: number
           created_at?: string
           daily_target?: number
           erev_chag_end?: string
@@ -270,6 +398,7 @@ export type Database = {
           business_hours?: NonNullable<Json>
           client_id?: string
           closed_dates?: string[]
+          cooldown_days?: number
           created_at?: string
           daily_target?: number
           erev_chag_end?: string
@@ -461,6 +590,7 @@ export type Database = {
         Args: {
           client_id?: string
           defer_to_next_window?: boolean
+          include_recently_contacted?: boolean
           lead_ids: string[]
           message_template?: string
           message_variables?: Json
@@ -480,6 +610,11 @@ export type Database = {
         }
         Returns: Database["public"]["Enums"]["queue_item_status"]
       }
+      import_leads: {
+        Args: { chunk_no: number; import_id: string; rows: Json }
+        Returns: Json
+      }
+      lead_import_report: { Args: { import_id: string }; Returns: Json }
       lease_processor_pairs: {
         Args: {
           environment?: Json
@@ -625,6 +760,32 @@ export type Database = {
           state: Database["public"]["Enums"]["processing_state"]
         }
         Returns: Database["public"]["Enums"]["processing_state"]
+      }
+      start_lead_import: {
+        Args: {
+          blank_rows?: number
+          client_id: string
+          file_name: string
+          import_id: string
+          total_chunks: number
+          total_rows: number
+        }
+        Returns: {
+          blank_rows: number
+          client_id: string
+          created_at: string
+          file_name: string
+          id: string
+          total_chunks: number
+          total_rows: number
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "lead_imports"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       start_queue_item: {
         Args: { item_id: string; worker_id: string }

@@ -26,6 +26,8 @@ export const queueLeadsInput = z
     deferToNextWindow: z.boolean().default(false),
     /** The client to queue for; by default the one client the leads belong to. */
     clientId: z.guid().optional(),
+    /** Queue leads contacted within the admin's cool-down too (by default they are skipped and counted). */
+    includeRecentlyContacted: z.boolean().default(false),
   })
   .strict();
 export type QueueLeadsInput = z.infer<typeof queueLeadsInput>;
@@ -77,6 +79,8 @@ export const enqueueResult = z.object({
   skipped_duplicates: z.number().int(),
   skipped_opted_out: z.number().int(),
   skipped_unknown: z.number().int(),
+  skipped_recently_contacted: z.number().int(),
+  cooldown_days: z.number().int(),
   warning: z.string().nullable(),
   client_id: z.string(),
   scheduled_for: z.string(),

@@ -24,6 +24,7 @@ export const QUEUE_SETTINGS_DEFAULTS = {
   processing_delay_ms: null as number | null,
   rate_limit_per_hour: null as number | null,
   retention_days: 30,
+  cooldown_days: 30,
 };
 
 /**
@@ -37,6 +38,7 @@ export const QUEUE_SETTINGS_LIMITS = {
   processing_delay_ms: { min: 0, max: 60000 },
   rate_limit_per_hour: { min: 1, max: 100000 },
   retention_days: { min: 1, max: 3650 },
+  cooldown_days: { min: 0, max: 365 },
 } as const;
 
 /** How many own closed dates a row may hold (`settings_closed_dates_bounded`). */

@@ -56,6 +56,7 @@ export async function handleQueueLeads(request: Request, deps: QueueLeadsDeps): 
     message_variables: input.variables,
     defer_to_next_window: input.deferToNextWindow,
     client_id: input.clientId,
+    include_recently_contacted: input.includeRecentlyContacted,
   });
   if (error) {
     const refusal = enqueueRefusal.safeParse(error);
@@ -76,7 +77,13 @@ export async function handleQueueLeads(request: Request, deps: QueueLeadsDeps): 
   return jsonResponse({
     queued: result.queued,
     queueIds: result.queue_ids,
-    skipped: { duplicates: result.skipped_duplicates, optedOut: result.skipped_opted_out, unknown: result.skipped_unknown },
+    skipped: {
+      duplicates: result.skipped_duplicates,
+      optedOut: result.skipped_opted_out,
+      unknown: result.skipped_unknown,
+      recentlyContacted: result.skipped_recently_contacted,
+    },
+    cooldownDays: result.cooldown_days,
     warning: result.warning,
     scheduledFor: new Date(result.scheduled_for).toISOString(),
   });

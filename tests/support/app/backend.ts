@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
   AdminSettings,
   AdminStatus,
+  ExportRow,
+  MessageTemplate,
   HourlyThroughput,
   Lead,
   Membership,
@@ -15,6 +17,7 @@ import type {
   QueueStatus,
   StoredQueueSettings,
 } from '@/types/queue';
+import type { ImportRow } from '@/lib/leadImport';
 import type { SessionUser } from '@/services/auth/authService';
 import type { ApiState } from '@/services/connectionService';
 
@@ -28,6 +31,7 @@ export function lead(n: number, patch: Partial<Lead> = {}): Lead {
     name: `Lead ${String(n).padStart(5, '0')}`,
     phone: `+97250${String(n).padStart(7, '0')}`,
     email: `lead${n}@example.com`,
+    tags: [],
     opted_out_at: null,
     last_contacted_at: null,
     ...patch,
@@ -76,6 +80,12 @@ export interface Backend {
   api: ApiState;
   /** The session was revoked elsewhere: the next check ends it. */
   sessionRevoked: boolean;
+  templates: MessageTemplate[];
+  region: string;
+  /** Import chunks the fake server applied, by import id and chunk number. */
+  importChunks: Map<string, Map<number, ImportRow[]>>;
+  imports: Map<string, { fileName: string; totalRows: number; blankRows: number; totalChunks: number }>;
+  exportRows: ExportRow[];
 }
 
 function initial(): Backend {
@@ -116,6 +126,14 @@ function initial(): Backend {
     channel: 'live',
     api: 'up',
     sessionRevoked: false,
+    templates: [
+      { id: 't1', name: 'initial_outreach', variables: [], description: 'The first message to a lead' },
+      { id: 't2', name: 'event_invite', variables: ['event_name', 'event_date'], description: 'An invitation to an event' },
+    ],
+    region: 'IL',
+    importChunks: new Map(),
+    imports: new Map(),
+    exportRows: [],
   };
 }
 

@@ -16,6 +16,9 @@ vi.mock('@/services/queue/queueChangesService', async () => (await import('./fak
 vi.mock('@/services/queue/queueSettingsService', async () => (await import('./fakes/queueSettingsService')).queueSettingsService);
 vi.mock('@/services/queue/queueMetricsService', async () => (await import('./fakes/queueMetricsService')).queueMetricsService);
 vi.mock('@/services/connectionService', async () => (await import('./fakes/connectionService')).connectionService);
+vi.mock('@/services/leads/leadService', async () => (await import('./fakes/leadService')).leadService);
+vi.mock('@/services/leads/leadImportService', async () => (await import('./fakes/leadImportService')).leadImportService);
+vi.mock('@/services/leads/exportService', async () => (await import('./fakes/exportService')).exportService);
 
 // jsdom lacks what Radix primitives and the virtualiser call.
 class ResizeObserverStub implements ResizeObserver {

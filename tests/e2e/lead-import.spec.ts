@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import pg from 'pg';
+import {
+  expectNoHorizontalOverflow,
+  expectNoSeriousA11yViolations,
+  expectRightOf,
+  login,
+  nextLocal,
+  pinNow,
+  resetQueueState,
+  screenshot,
+  VIEWPORTS,
+} from '../support/e2e.ts';
+
+const MONDAY = nextLocal('monday', true);
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const FIXTURE_PHONES = ['+972501234567', '+972501234568', '+972501234569', '+972527654321', '+972541111111'];
+
+async function forgetImportedLeads(): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.LQ_E2E_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query('delete from public.whatsapp_message_queue where lead_id in (select id from public.leads where phone = any($1))', [FIXTURE_PHONES]);
+    await client.query('delete from public.leads where phone = any($1)', [FIXTURE_PHONES]);
+  } finally {
+    await client.end();
+  }
+}
+
+async function readLeads(page: Page, file: string): Promise<void> {
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-file').setInputFiles(path.join(FIXTURES, file));
+  await page.getByTestId('import-read').click();
+  await expect(page.getByTestId('import-mapping')).toBeVisible({ timeout: 20_000 });
+}
+
+async function importMapped(page: Page): Promise<void> {
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-report')).toBeVisible({ timeout: 20_000 });
+}
+
+/** In Hebrew every value of a column, Latin text too (a phone, an address), starts where its header starts: at the right. */
+async function expectStartAligned(page: Page, table: string, column: number): Promise<void> {
+  const edges = await page.getByTestId(table).evaluate((element, at) => {
+    const header = document.createRange();
+    header.selectNodeContents(element.querySelectorAll('thead th')[at]!);
+    const values = Array.from(element.querySelectorAll(`tbody tr td:nth-child(${at + 1}) bdi`))
+      .map((value) => value.getBoundingClientRect())
+      .filter((box) => box.width > 0);
+    return { header: header.getBoundingClientRect().right, values: values.map((box) => box.right) };
+  }, column);
+  expect(edges.values.length).toBeGreaterThan(0);
+  for (const right of edges.values) expect(Math.abs(right - edges.header), `${table} column ${column}`).toBeLessThanOrEqual(1);
+}
+
+async function download(page: Page, trigger: () => Promise<void>): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download'), trigger()]);
+  return readFile((await file.path())!, 'utf8');
+}
+
+test.describe('leads in and results out', () => {
+  // Import, queue and export in one go: slower than a page check on a loaded machine.
+  test.setTimeout(150_000);
+  test.beforeEach(async ({ page }) => {
+    await resetQueueState();
+    await forgetImportedLeads();
+    await login(page, 'test@test.test');
+    await pinNow(page, MONDAY);
+  });
+
+  // Later specs count the seed's 60 Demo leads.
+  test.afterEach(forgetImportedLeads);
+
+  test('imports the English CSV with its exact report, queues the imported leads, exports the results', async ({ page }) => {
+    await page.goto('/admin/queue-management');
+    await readLeads(page, 'leads-en.csv');
+    await expect(page.getByTestId('import-map-phone').locator('option:checked')).toHaveText('Phone');
+    await expect(page.getByTestId('import-preview').locator('tbody tr')).toHaveCount(5);
+    await expect(page.getByTestId('import-preview').locator('tbody tr').first()).toContainText('050-1234567');
+    await expect(page.getByTestId('import-start')).toHaveText('Import 8 rows');
+    await screenshot(page, 'import-mapping-en');
+    // A column left out: no phone, no import, and the dialog says so.
+    await page.getByTestId('import-map-phone').selectOption({ label: 'Not in the file' });
+    await expect(page.getByTestId('import-mapping-problem')).toContainText('phone');
+    await expect(page.getByTestId('import-start')).toBeDisabled();
+    await page.getByTestId('import-map-phone').selectOption({ label: 'Phone' });
+    await importMapped(page);
+    const report = page.getByTestId('import-report');
+    await expect(report.getByTestId('import-created')).toHaveText('4');
+    await expect(report.getByTestId('import-updated')).toHaveText('1');
+    await expect(report.getByTestId('import-invalid')).toHaveText('3');
+    await expect(report.getByTestId('import-blank')).toHaveText('1');
+    await expect(page.getByTestId('import-problems')).toContainText('Not a valid phone number');
+    await expectNoSeriousA11yViolations(page, 'import report (en)');
+    await screenshot(page, 'import-report-en');
+    const reportCsv = await download(page, () => page.getByTestId('import-download').click());
+    expect(reportCsv).toBe('\uFEFFRow,Reason,Value\r\n8,No phone number,\r\n9,Not a valid phone number,12345\r\n10,Not a valid email address,not-an-email\r\n');
+    await page.keyboard.press('Escape');
+
+    await page.getByTestId('lead-tag').fill('vip');
+    await expect(page.getByTestId('lead-count')).toContainText('2 leads');
+    await page.getByTestId('select-all-matching').click();
+    await page.getByTestId('queue-button').click();
+    await expect(page.locator('.toast-success')).toContainText('2 leads added to queue');
+
+    await page.getByTestId('export-status').selectOption('pending');
+    const exported = await download(page, () => page.getByTestId('export-button').click());
+    const lines = exported.split('\r\n');
+    expect(lines[0]).toBe('\uFEFFqueue_item_id,lead_name,lead_phone,status,priority,template,attempts,error_code,last_error,agent_conversation_id,created_at,scheduled_for,processed_at');
+    expect(lines.filter(Boolean)).toHaveLength(3);
+    expect(exported).toContain(",דנה כהן-לוי,'+972501234567,pending,normal,initial_outreach,0,");
+    expect(exported).toContain(",אבי מזרחי,'+972501234569,pending,normal,initial_outreach,0,");
+  });
+
+  test('imports the Hebrew XLSX in Hebrew, keeps a formula as text and exports it escaped', async ({ page }) => {
+    await page.goto('/admin/queue-management');
+    await page.getByLabel('Language').selectOption('he');
+    await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+    await readLeads(page, 'leads-he.xlsx');
+    await expect(page.getByTestId('import-map-name').locator('option:checked')).toHaveText('שם מלא');
+    await expect(page.getByTestId('import-map-phone').locator('option:checked')).toHaveText('טלפון');
+    await expectNoSeriousA11yViolations(page, 'import mapping (he)');
+    await screenshot(page, 'import-mapping-he');
+    await importMapped(page);
+    await expect(page.getByTestId('import-created')).toHaveText('4');
+    await expect(page.getByTestId('import-invalid')).toHaveText('3');
+    await expect(page.getByTestId('import-report')).toContainText('מספר טלפון לא תקין');
+    await expectNoSeriousA11yViolations(page, 'import report (he)');
+    await screenshot(page, 'import-report-he');
+    await page.keyboard.press('Escape');
+
+    await page.getByTestId('lead-search').fill('HYPERLINK');
+    await expect(page.getByTestId('lead-row-1')).toContainText('=HYPERLINK("http://evil.example","click")');
+    await page.getByTestId('lead-checkbox-1').click();
+    await page.getByTestId('queue-button').click();
+    await expect(page.locator('.toast-success')).toBeVisible();
+    const exported = await download(page, () => page.getByTestId('export-button').click());
+    expect(exported).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")",'+972527654321,pending`);
+    await screenshot(page, 'queue-management-import-he');
+  });
+
+  for (const lang of ['en', 'he'] as const) {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      test(`the import's columns and report and the filtered grid in ${lang} at ${size} size: fit, mirror, axe clean, captured`, async ({ page }) => {
+        await page.setViewportSize(viewport);
+        await page.goto('/admin/queue-management');
+        if (lang === 'he') await page.getByLabel(/Language|שפה/).selectOption('he');
+        await expect(page.locator('html')).toHaveAttribute('lang', lang);
+        const check = async (name: string, fullPage: boolean) => {
+          await expectNoHorizontalOverflow(page, `${name} (${lang}, ${size})`);
+          await expectNoSeriousA11yViolations(page, `${name} (${lang}, ${size})`);
+          await screenshot(page, `${name}-${lang}-${size}`, fullPage);
+        };
+        await readLeads(page, `leads-${lang}.csv`);
+        const dialog = page.getByRole('dialog');
+        const box = (await dialog.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+        if (lang === 'he') {
+          await expectRightOf(page.getByTestId('import-map-name'), page.getByTestId('import-map-firstName'), 'column choices');
+          const preview = page.getByTestId('import-preview').getByRole('columnheader');
+          await expectRightOf(preview.nth(0), preview.nth(1), 'preview columns');
+          await expectStartAligned(page, 'import-preview', 0);
+          await expectStartAligned(page, 'import-preview', 1);
+        }
+        await check('import-columns', false);
+        await importMapped(page);
+        await expect(page.getByTestId('import-created')).toHaveText('4');
+        if (lang === 'he') await expectStartAligned(page, 'import-problems', 2);
+        await check('import-report', false);
+        await page.keyboard.press('Escape');
+
+        await page.getByTestId('lead-tag').fill('vip');
+        await page.getByTestId('lead-filter').selectOption('not_contacted_recently');
+        await page.getByTestId('lead-days').fill('7');
+        await expect(page.getByTestId('lead-count')).toContainText(lang === 'he' ? 'שני לידים' : '2 leads');
+        await check('lead-grid-filtered', true);
+      });
+    }
+  }
+});
