@@ -482,6 +482,10 @@ export type Database = {
           value: number
         }[]
       }
+      queue_drain: {
+        Args: { at?: string; for_client?: string }
+        Returns: Record<string, unknown>
+      }
       queue_hourly_throughput: {
         Args: { hours?: number }
         Returns: {
@@ -491,6 +495,19 @@ export type Database = {
           queued: number
           retried: number
           sent: number
+        }[]
+      }
+      queue_outlook: {
+        Args: { at?: string; for_client?: string; item_ids?: string[] }
+        Returns: {
+          attempt: number
+          error_code: string
+          expected_send_at: string
+          holiday_name: string
+          max_attempts: number
+          queue_item_id: string
+          waiting_for: string
+          waiting_until: string
         }[]
       }
       queue_status: {
