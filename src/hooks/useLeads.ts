@@ -1,7 +1,8 @@
 import { useCallback } from 'react';
-import { toServiceError, type ServiceError } from '@/services/errors';
+import { nowDate } from '@/lib/clock';
+import { ServiceError, toServiceError } from '@/services/errors';
 import { listActiveLeadIds, listLeads, notifyQueueChanged, queueLeads } from '@/services/queue/queueService';
-import type { QueueLeadsRequest, QueueLeadsResult } from '@/types/queue';
+import type { QueueLeadsRequest, QueueLeadsResult, QueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
@@ -24,9 +25,25 @@ export function useLeads(clientId: string) {
 
 export type QueueLeadsOutcome = { ok: true; result: QueueLeadsResult } | { ok: false; error: ServiceError };
 
-/** Queues leads through queue-leads; a refusal comes back as a value, with its code and next window. */
-export function useQueueLeads(): (request: QueueLeadsRequest) => Promise<QueueLeadsOutcome> {
+/** The shared rules' refusal of a send time, as the server would word it; null when the window is open. */
+async function precheck(request: QueueLeadsRequest, settings: QueueSettings): Promise<ServiceError | null> {
+  if (request.deferToNextWindow) return null;
+  const { windowRefusal } = await import('@/lib/businessWindows');
+  const refusal = windowRefusal(request.scheduledFor ? new Date(request.scheduledFor) : nowDate(), settings);
+  if (!refusal) return null;
+  const nextWindow = refusal.next ? { start: refusal.next.start.toISOString(), end: refusal.next.end.toISOString() } : null;
+  return new ServiceError(refusal.code, refusal.reason, { nextWindow }, 422);
+}
+
+/**
+ * Queues leads through queue-leads; a refusal comes back as a value, with its code and next window. With the admin's
+ * settings, the window is checked first in the browser (at its clock), as the spec's engine does; the server stays
+ * authoritative.
+ */
+export function useQueueLeads(settings: QueueSettings | null = null): (request: QueueLeadsRequest) => Promise<QueueLeadsOutcome> {
   return useCallback(async (request: QueueLeadsRequest) => {
+    const refused = settings ? await precheck(request, settings) : null;
+    if (refused) return { ok: false, error: refused };
     try {
       const result = await queueLeads(request);
       notifyQueueChanged();
@@ -34,5 +51,5 @@ export function useQueueLeads(): (request: QueueLeadsRequest) => Promise<QueueLe
     } catch (error) {
       return { ok: false, error: toServiceError(error) };
     }
-  }, []);
+  }, [settings]);
 }

@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
@@ -10,7 +10,14 @@ import { LeadSelectionGrid } from './LeadSelectionGrid';
 const renderGrid = (readOnly = false) =>
   renderApp({ ui: <LeadSelectionGrid clientId="11111111-1111-4111-8111-111111111111" readOnly={readOnly} /> });
 
+// Monday 2024-01-15, 10:00 in Israel: the window is open, so the browser's own check lets the call through.
+const OPEN_MONDAY = new Date('2024-01-15T08:00:00Z').getTime();
+
 describe('LeadSelectionGrid', () => {
+  beforeEach(() => {
+    vi.spyOn(Date, 'now').mockReturnValue(OPEN_MONDAY);
+  });
+
   it('lists the leads with their state; opted-out and queued leads cannot be selected', async () => {
     renderGrid();
     expect(await screen.findByText('Avi Cohen')).toBeInTheDocument();
@@ -55,6 +62,31 @@ describe('LeadSelectionGrid', () => {
     await waitFor(() =>
       expect(queueService.queueLeads).toHaveBeenLastCalledWith(expect.objectContaining({ scheduledFor: new Date('2024-01-16T10:30').toISOString() })),
     );
+  });
+
+  it('checks the window in the browser first: Saturday is refused on the spot, with the next window offered', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-13T10:00:00+02:00').getTime());
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('queue-button'));
+    await waitFor(() => expect(document.querySelector('.toast-error')).toHaveTextContent('Cannot schedule for saturday - business closed'));
+    expect(document.querySelector('.toast-error')).toHaveTextContent('Next window:');
+    expect(queueService.queueLeads).not.toHaveBeenCalled();
+  });
+
+  it('refuses a past Send at with a sentence, and empties Send at after a successful add', async () => {
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.type(screen.getByLabelText('Send at (optional)'), '2024-01-14T10:30');
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('Send at is in the past: pick a later time, or leave it empty to send now.')).toBeInTheDocument();
+    expect(queueService.queueLeads).not.toHaveBeenCalled();
+
+    await user.clear(screen.getByLabelText('Send at (optional)'));
+    await user.type(screen.getByLabelText('Send at (optional)'), '2024-01-16T10:30');
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('1 lead added to queue')).toBeInTheDocument();
+    expect(screen.getByLabelText('Send at (optional)')).toHaveValue('');
   });
 
   it('shows the business-rule refusal and offers the next window', async () => {

@@ -3,9 +3,11 @@ import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { toast } from 'sonner';
 import { Search, Send } from 'lucide-react';
+import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useLeads, useQueueLeads } from '@/hooks/useLeads';
-import { nowIso } from '@/lib/clock';
+import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
+import { nowDate } from '@/lib/clock';
 import { formatDateTime } from '@/lib/format';
 import { filterLeads, isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
 import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
@@ -34,7 +36,10 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const { t, i18n } = useTranslation();
   const errorText = useErrorText();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
-  const queueLeads = useQueueLeads();
+  const { settings } = useEffectiveSettings();
+  const queueLeads = useQueueLeads(settings);
+  const paused = useOptionalQueueStatus()?.queueStatus?.processing_state === 'paused';
+  const whenRef = useRef<HTMLInputElement>(null);
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -90,9 +95,13 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     if (outcome.ok) {
       const { queued, skipped, warning } = outcome.result;
       const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
-      const details = [warning, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null].filter(Boolean).join(' · ');
+      const goesLater = deferToNextWindow ? t('leads.goesAt', { when: formatDateTime(scheduledFor, i18n.language) }) : null;
+      const details = [goesLater, paused ? t('leads.pausedNote') : null, warning, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null]
+        .filter(Boolean)
+        .join(' · ');
       toast.success(t('leads.added', { count: queued }), { description: details || undefined });
       setSelected(new Set());
+      setScheduledAt('');
       return;
     }
     const nextWindow = outcome.error.details.nextWindow;
@@ -104,8 +113,18 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   };
 
   const onQueue = () => {
+    // A half-typed date-time reads as an empty value; the browser still knows it was not complete.
     const when = scheduledAt ? new Date(scheduledAt) : null;
-    void submit(selectedIds, when && !Number.isNaN(when.getTime()) ? when.toISOString() : nowIso());
+    if (whenRef.current?.validity.badInput || (when && Number.isNaN(when.getTime()))) {
+      toast.error(t('leads.whenIncomplete'));
+      return;
+    }
+    const now = nowDate();
+    if (when && when.getTime() < now.getTime() - 60_000) {
+      toast.error(t('leads.whenPast'));
+      return;
+    }
+    void submit(selectedIds, (when ?? now).toISOString());
   };
 
   return (
@@ -162,6 +181,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <Field className="min-w-52" htmlFor={ids.when} label={t('leads.scheduledFor')}>
               <Input
                 id={ids.when}
+                ref={whenRef}
                 type="datetime-local"
                 data-testid="scheduled-for"
                 aria-describedby={ids.whenHint}
@@ -172,7 +192,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
-            <Button data-testid="queue-button" onClick={onQueue} disabled={busy || selectedIds.length === 0} className="ms-auto">
+            <Button data-testid="queue-button" onClick={onQueue} disabled={busy || !settings || selectedIds.length === 0} className="ms-auto">
               <Send className="rtl-mirror" aria-hidden="true" />
               {busy ? t('leads.queueing') : selectedIds.length > 0 ? t('leads.queueCount', { count: selectedIds.length }) : t('leads.queue')}
             </Button>
