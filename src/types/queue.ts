@@ -63,6 +63,7 @@ export type QueueItem = Pick<
   | 'status'
   | 'priority'
   | 'scheduled_for'
+  | 'next_attempt_at'
   | 'processed_at'
   | 'attempts'
   | 'max_attempts'
@@ -72,10 +73,40 @@ export type QueueItem = Pick<
   | 'updated_at'
 >;
 
-/** A queue item with the lead it is for, as the list shows it. */
+export const WAITING_REASONS = [
+  'scheduled', 'outside_hours', 'holiday', 'daily_capacity', 'send_budget', 'client_paused', 'admin_paused', 'backoff', 'in_flight', 'due_now',
+] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+
+/** Why a waiting item waits, until when, and when it is expected to go (queue_outlook in SQL). */
+export interface QueueOutlook {
+  waiting_for: WaitingReason;
+  waiting_until: string | null;
+  expected_send_at: string | null;
+  holiday_name: string | null;
+  error_code: string | null;
+  attempt: number;
+  max_attempts: number;
+}
+
+/** When the last waiting item is expected to go (null: never, as things stand), or paused. */
+export interface QueueDrain {
+  waiting: number;
+  drain_at: string | null;
+  paused: boolean;
+}
+
+export interface CapacityToday {
+  sent_today: number;
+  in_flight: number;
+  capacity: number;
+}
+
+/** A queue item with the lead it is for and, while it waits, its outlook, as the list shows it. */
 export interface QueueListItem extends QueueItem {
   leadName: string | null;
   leadPhone: string | null;
+  outlook: QueueOutlook | null;
 }
 
 export type ClosedDay = Pick<Row<'calendar_closed_days'>, 'day' | 'name' | 'kind'>;
@@ -92,6 +123,7 @@ export interface QueueStatus {
   oldest_pending_seconds: number | null;
   processing_state: ProcessingState | null;
   last_processor_run_at: string | null;
+  sending_paused_until: string | null;
 }
 
 export interface HourlyThroughput {

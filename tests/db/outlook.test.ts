@@ -79,4 +79,22 @@ describe('queue_outlook', () => {
     expect(await outlook(USERS.otherAdmin, '2026-11-02T08:00:00Z')).toHaveLength(0);
     await expect(outlook('anon', '2026-11-02T08:00:00Z')).rejects.toMatchObject({ code: '42501' });
   });
+
+  it('cancel_waiting_items cancels every waiting item of the admin in one call: 375 of 375', async () => {
+    await items(370, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
+    await items(5, { status: 'queued' });
+    await items(2, { status: 'sent', processedAt: 'now()' });
+    const cancelled = await as(db.pool, USERS.demoAdmin, async (client) => (await client.query('select cancel_waiting_items($1) as n', [DEMO_CLIENT_ID])).rows[0].n, { commit: true });
+    expect(cancelled).toBe(375);
+    const left = await db.pool.query(`select status::text, count(*)::int as n from whatsapp_message_queue group by 1 order by 1`);
+    expect(left.rows).toEqual([{ status: 'cancelled', n: 375 }, { status: 'sent', n: 2 }]);
+    await expect(as(db.pool, USERS.demoManager, (client) => client.query('select cancel_waiting_items($1)', [DEMO_CLIENT_ID]))).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('queue_capacity_today counts what was sent today in the admin zone against the capacity', async () => {
+    await items(2, { status: 'sent', processedAt: "timestamptz '2026-11-02T07:30:00Z'" });
+    await items(1, { status: 'sent', processedAt: "timestamptz '2026-11-01T21:30:00Z'" }); // 23:30 Sunday in Israel
+    const row = await as(db.pool, USERS.demoAdmin, async (client) => (await client.query('select * from queue_capacity_today($1, $2)', [DEMO_CLIENT_ID, '2026-11-02T10:00:00Z'])).rows[0]);
+    expect(row).toEqual({ sent_today: 2, in_flight: 0, capacity: 3 });
+  });
 });

@@ -13,7 +13,9 @@ test.describe('queue flow', () => {
   });
 
   test('offers the next window after a refusal and queues there', async ({ page }) => {
-    await page.getByTestId('scheduled-for').fill(nextLocal('saturday', false).slice(0, 16).replace('T08', 'T10'));
+    // The Saturday after the pinned Monday, 10:00 local: ahead of the browser's clock, so only the window refuses it.
+    const saturday = new Date(new Date(MONDAY).getTime() + 5 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByTestId('scheduled-for').fill(`${saturday}T10:00`);
     await page.getByTestId('lead-checkbox-1').click();
     await page.getByTestId('queue-button').click();
     const error = page.locator('.toast-error');

@@ -64,21 +64,46 @@ describe('QueueManagementDashboard', () => {
     await waitFor(() => expect(within(screen.getAllByTestId('queue-item')[1]!).getByText('Pending')).toBeInTheDocument());
   });
 
-  it('retries every failed item and cancels every waiting one at once', async () => {
-    backend.items = [
-      queueItem(1, { status: 'failed', last_error: 'timeout' }),
-      queueItem(2, { status: 'failed', last_error: 'timeout' }),
-      queueItem(3),
-      queueItem(4, { status: 'queued' }),
-    ];
+  it('retries every failed item at once', async () => {
+    backend.items = [queueItem(1, { status: 'failed', last_error: 'timeout' }), queueItem(2, { status: 'failed', last_error: 'timeout' }), queueItem(3)];
     const { user } = renderDashboard();
     await user.click(await screen.findByRole('button', { name: 'Retry all failed (2)' }));
     expect(queueService.retryQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id]);
     expect(await screen.findByText('2 items sent back to the queue')).toBeInTheDocument();
-    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (4)' }));
-    expect(queueService.cancelQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id, queueItem(3).id, queueItem(4).id]);
-    expect(await screen.findByText('4 items cancelled')).toBeInTheDocument();
-    await waitFor(() => expect(screen.queryByTestId('cancel-all')).not.toBeInTheDocument());
+  });
+
+  it('"cancel all" asks first, then cancels every waiting item of the client in one call (375, not the loaded page)', async () => {
+    backend.status = { ...backend.status, depth: 370, queued: 5 };
+    backend.items = [queueItem(1), queueItem(2)];
+    vi.mocked(queueService.cancelWaitingItems).mockResolvedValueOnce(375);
+    const { user } = renderDashboard();
+    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (375)' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Cancel all 375 waiting items?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(queueService.cancelWaitingItems).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Cancel all waiting (375)' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cancel 375 items' }));
+    expect(queueService.cancelWaitingItems).toHaveBeenCalledWith(CLIENT_ID);
+    expect(queueService.cancelQueueItems).not.toHaveBeenCalled();
+    expect(await screen.findByText('375 items cancelled')).toBeInTheDocument();
+  });
+
+  it.each([
+    ['en', 'Why / when', 'Daily capacity reached — Sun 09:00'],
+    ['he', 'למה / מתי', 'הגיע למכסה היומית — '],
+  ])('shows why each waiting item waits and until when (%s)', async (lang, heading, sentence) => {
+    await i18n.changeLanguage(lang);
+    backend.items = [
+      queueItem(1, {
+        outlook: { waiting_for: 'daily_capacity', waiting_until: '2024-01-14T07:00:00Z', expected_send_at: '2024-01-14T07:00:00Z', holiday_name: null, error_code: null, attempt: 0, max_attempts: 5 },
+      }),
+    ];
+    renderDashboard();
+    expect(await screen.findByRole('columnheader', { name: heading })).toBeInTheDocument();
+    expect(await screen.findByTestId('waiting-reason')).toHaveTextContent(sentence);
+    expect(await screen.findByTestId('capacity-meter')).toHaveTextContent(lang === 'en' ? '137 of 200 sent today' : '137 מתוך 200 נשלחו היום');
   });
 
   it('says so when a cancel changed nothing, and shows a failed cancel', async () => {

@@ -3,8 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
 import { AlertTriangle, Pause, Play, RefreshCw, RotateCcw, Wifi, WifiOff, X } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
+import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useQueueItems } from '@/hooks/useQueueItems';
+import { useCancelAllWaiting, useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { formatDateTime, formatNumber } from '@/lib/format';
 import { QUEUE_STATUSES, type QueueItemStatus } from '@/types/queue';
@@ -16,7 +18,9 @@ import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { PriorityBadge, StatusBadge } from './badges';
+import { ConfirmDialog } from './ConfirmDialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { WaitingReason } from './WaitingReason';
 
 type ItemAction = 'cancel' | 'retry';
 const CANCELLABLE: QueueItemStatus[] = ['pending', 'queued'];
@@ -32,13 +36,18 @@ function actionFor(status: QueueItemStatus): ItemAction | null {
 export function QueueManagementDashboard() {
   const { t, i18n } = useTranslation();
   const errorText = useErrorText();
-  const { membership } = useAuth();
+  const { membership, user } = useAuth();
   const canEdit = useCanEdit();
+  const clientId = membership?.clientId ?? '';
+  const { settings } = useEffectiveSettings();
+  const outlook = useQueueOutlook(clientId);
+  const cancelAll = useCancelAllWaiting(clientId);
+  const [confirming, setConfirming] = useState(false);
   const filterId = useId();
   const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
   const [busyItem, setBusyItem] = useState<string | null>(null);
   const status = useQueueStatus();
-  const list = useQueueItems(membership?.clientId ?? '', filter);
+  const list = useQueueItems(clientId, filter);
   const lang = i18n.language;
 
   const act = async (ids: string[], action: ItemAction, busyKey: string) => {
@@ -54,6 +63,20 @@ export function QueueManagementDashboard() {
     }
   };
 
+  const cancelEveryWaiting = async () => {
+    setConfirming(false);
+    setBusyItem('all');
+    try {
+      const count = await cancelAll();
+      await list.reload();
+      toast.success(t('queue.cancelled', { count }));
+    } catch (failure) {
+      toast.error(errorText(failure));
+    } finally {
+      setBusyItem(null);
+    }
+  };
+
   const toggleProcessing = async () => {
     const next = status.isProcessing ? 'paused' : 'running';
     const ok = await (next === 'running' ? status.startProcessing() : status.pauseProcessing());
@@ -61,12 +84,9 @@ export function QueueManagementDashboard() {
   };
 
   const depth = status.queueStatus?.depth;
-  const idsFor = (action: ItemAction) => list.items.filter((item) => actionFor(item.status) === action).map((item) => item.id);
-  // Bulk buttons: retry shows from one failed item, cancel from two waiting ones (one has its own button).
-  const bulk = [
-    { action: 'retry' as const, ids: idsFor('retry'), min: 1, testId: 'retry-all', label: 'queue.actions.retryAllFailed' as const },
-    { action: 'cancel' as const, ids: idsFor('cancel'), min: 2, testId: 'cancel-all', label: 'queue.actions.cancelAllWaiting' as const },
-  ];
+  // Every waiting item of the client, not the loaded page: what "cancel all" cancels, in one server call.
+  const waitingCount = (status.queueStatus?.depth ?? 0) + (status.queueStatus?.queued ?? 0);
+  const failedIds = list.items.filter((item) => actionFor(item.status) === 'retry').map((item) => item.id);
   return (
     <Card aria-labelledby="queue-title">
       <CardHeader className="gap-4">
@@ -85,6 +105,18 @@ export function QueueManagementDashboard() {
                 {depth === undefined ? '…' : formatNumber(depth, lang)}
               </span>
             </div>
+            {outlook.capacity && outlook.capacity.capacity > 0 && (
+              <div className="flex min-w-44 flex-col gap-1 text-sm" data-testid="capacity-meter">
+                <span>{t('queue.capacity', { sent: formatNumber(outlook.capacity.sent_today, lang), capacity: formatNumber(outlook.capacity.capacity, lang) })}</span>
+                <meter
+                  className="h-2 w-full"
+                  min={0}
+                  max={outlook.capacity.capacity}
+                  value={Math.min(outlook.capacity.sent_today, outlook.capacity.capacity)}
+                  aria-label={t('queue.capacity', { sent: outlook.capacity.sent_today, capacity: outlook.capacity.capacity })}
+                />
+              </div>
+            )}
             {canEdit && status.queueStatus && (
               <Button
                 data-testid="processing-toggle"
@@ -113,15 +145,26 @@ export function QueueManagementDashboard() {
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h3 className="font-semibold">{t('queue.list.title')}</h3>
           <div className="flex flex-wrap items-center gap-2">
-            {canEdit &&
-              bulk
-                .filter(({ ids, min }) => ids.length >= min)
-                .map(({ action, ids, testId, label }) => (
-                  <Button key={action} size="sm" variant="outline" data-testid={testId} disabled={busyItem !== null} onClick={() => void act(ids, action, 'all')}>
-                    {ACTION_ICON[action]}
-                    {t(label, { count: ids.length })}
-                  </Button>
-                ))}
+            {canEdit && failedIds.length > 0 && (
+              <Button size="sm" variant="outline" data-testid="retry-all" disabled={busyItem !== null} onClick={() => void act(failedIds, 'retry', 'all')}>
+                {ACTION_ICON.retry}
+                {t('queue.actions.retryAllFailed', { count: failedIds.length })}
+              </Button>
+            )}
+            {canEdit && waitingCount >= 2 && (
+              <Button size="sm" variant="outline" data-testid="cancel-all" disabled={busyItem !== null} onClick={() => setConfirming(true)}>
+                {ACTION_ICON.cancel}
+                {t('queue.actions.cancelAllWaiting', { count: waitingCount })}
+              </Button>
+            )}
+            <ConfirmDialog
+              open={confirming}
+              onOpenChange={setConfirming}
+              title={t('queue.confirmCancelAll.title', { count: waitingCount })}
+              description={t('queue.confirmCancelAll.description')}
+              confirmLabel={t('queue.confirmCancelAll.confirm', { count: waitingCount })}
+              onConfirm={() => void cancelEveryWaiting()}
+            />
             <Label htmlFor={filterId}>{t('queue.list.filter')}</Label>
             <NativeSelect
               id={filterId}
@@ -154,6 +197,7 @@ export function QueueManagementDashboard() {
                 <TableRow>
                   <TableHead>{t('queue.list.lead')}</TableHead>
                   <TableHead>{t('queue.list.status')}</TableHead>
+                  <TableHead>{t('queue.whyWhen')}</TableHead>
                   <TableHead>{t('queue.list.priority')}</TableHead>
                   <TableHead className="hidden md:table-cell">{t('queue.list.scheduled')}</TableHead>
                   <TableHead className="hidden lg:table-cell">{t('queue.list.attempts')}</TableHead>
@@ -185,6 +229,9 @@ export function QueueManagementDashboard() {
                       </TableCell>
                       <TableCell>
                         <StatusBadge status={item.status} />
+                      </TableCell>
+                      <TableCell className="text-sm">
+                        {item.outlook ? <WaitingReason outlook={item.outlook} own={item.user_id === user?.id} timeZone={settings?.timezone} /> : t('common.none')}
                       </TableCell>
                       <TableCell>
                         <PriorityBadge priority={item.priority} />

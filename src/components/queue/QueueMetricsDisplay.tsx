@@ -1,9 +1,10 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AlertOctagon, AlertTriangle, Info } from 'lucide-react';
-import { useBusinessWindow } from '@/hooks/useBusinessWindow';
+import { useAuth } from '@/hooks/useAuth';
 import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useQueueMetrics } from '@/hooks/useQueueMetrics';
+import { useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { nowDate } from '@/lib/clock';
 import { formatDateTime, formatDuration, formatNumber, formatPercent } from '@/lib/format';
@@ -43,17 +44,18 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   const { queueStatus, error: statusError } = useQueueStatus();
   const metrics = useQueueMetrics({ includePerformance: showPerformance });
   const { settings } = useEffectiveSettings();
-  const depth = queueStatus?.depth ?? 0;
-  const window = useBusinessWindow(settings, depth);
+  const { drain } = useQueueOutlook(useAuth().membership?.clientId ?? '');
   const dash = t('common.none');
 
+  // The drain is the last waiting item's expected send (queue_drain, the processor's rules in SQL).
   let eta: string = t('app.loading');
-  if (queueStatus && depth === 0) eta = t('metrics.etaEmpty');
-  else if (window.ready && window.drainAt === null) eta = t('metrics.etaUnknown');
-  else if (window.ready && window.drainAt) {
+  if (drain && drain.waiting === 0) eta = t('metrics.etaEmpty');
+  else if (drain?.paused) eta = t('metrics.etaPaused');
+  else if (drain && drain.drain_at === null) eta = t('metrics.etaUnknown');
+  else if (drain?.drain_at) {
     eta = t('metrics.etaValue', {
-      duration: formatDuration(window.drainAt.getTime() - nowDate().getTime(), t),
-      when: formatDateTime(window.drainAt, lang, settings?.timezone),
+      duration: formatDuration(new Date(drain.drain_at).getTime() - nowDate().getTime(), t),
+      when: formatDateTime(drain.drain_at, lang, settings?.timezone),
     });
   }
 

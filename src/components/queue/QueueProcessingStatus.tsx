@@ -1,10 +1,12 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Activity, CalendarClock, Clock, Pause, Play } from 'lucide-react';
+import { Activity, CalendarClock, Clock, Hourglass, Pause, Play } from 'lucide-react';
 import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
-import { formatDateTime } from '@/lib/format';
+import { nowDate } from '@/lib/clock';
+import { formatDateTime, formatWhen } from '@/lib/format';
+import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { LoadErrorAlert } from './LoadErrorAlert';
@@ -60,6 +62,12 @@ export function QueueProcessingStatus() {
             {queueStatus ? t('status.inFlightValue', { queued: queueStatus.queued, processing: queueStatus.processing }) : t('app.loading')}
           </Fact>
         </dl>
+        {queueStatus?.sending_paused_until && new Date(queueStatus.sending_paused_until) > nowDate() && (
+          <Alert variant="warning" className="mt-4" data-testid="sending-paused">
+            <Hourglass aria-hidden="true" />
+            <AlertDescription>{t('status.sendingPaused', { when: formatWhen(queueStatus.sending_paused_until, lang, settings?.timezone) })}</AlertDescription>
+          </Alert>
+        )}
       </CardContent>
     </Card>
   );

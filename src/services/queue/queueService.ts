@@ -1,14 +1,17 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
+import { CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
 import type {
+  CapacityToday,
   Lead,
   ProcessingState,
   QueueItemStatus,
   QueueLeadsRequest,
   QueueLeadsResult,
+  QueueDrain,
   QueueListItem,
+  QueueOutlook,
   QueueStatus,
 } from '@/types/queue';
 
@@ -16,7 +19,7 @@ const PAGE = 1000; // PostgREST's max rows per response
 const ACTIVE: QueueItemStatus[] = ['pending', 'queued', 'processing'];
 const LEAD_COLUMNS = 'id, name, phone, email, opted_out_at, last_contacted_at';
 const ITEM_COLUMNS =
-  'id, lead_id, user_id, status, priority, scheduled_for, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
+  'id, lead_id, user_id, status, priority, scheduled_for, next_attempt_at, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
 
 interface Page<T> {
   data: T[] | null;
@@ -59,7 +62,37 @@ export async function listQueueItems(clientId: string, status: QueueItemStatus |
     const chunk = leadIds.slice(i, i + 100);
     for (const row of unwrap(await supabase.from('leads').select('id, name, phone').in('id', chunk))) leads.set(row.id, row);
   }
-  return items.map((item) => ({ ...item, leadName: leads.get(item.lead_id)?.name ?? null, leadPhone: leads.get(item.lead_id)?.phone ?? null }));
+  const waiting = items.filter((item) => ACTIVE.includes(item.status)).map((item) => item.id);
+  const outlook = waiting.length > 0 ? await getQueueOutlook(clientId, waiting) : new Map<string, QueueOutlook>();
+  return items.map((item) => ({
+    ...item,
+    leadName: leads.get(item.lead_id)?.name ?? null,
+    leadPhone: leads.get(item.lead_id)?.phone ?? null,
+    outlook: outlook.get(item.id) ?? null,
+  }));
+}
+
+/** Why each of these waiting items waits and when it is expected to go (queue_outlook: RLS decides what it sees). */
+export async function getQueueOutlook(clientId: string, itemIds: string[]): Promise<Map<string, QueueOutlook>> {
+  const rows = parseResponse(QueueOutlookRows, unwrap(await supabase.rpc('queue_outlook', { item_ids: itemIds, for_client: clientId })), 'queue_outlook() result');
+  return new Map(rows.map(({ queue_item_id, ...outlook }) => [queue_item_id, outlook]));
+}
+
+/** When the client's last waiting item is expected to go, or that processing is paused. */
+export async function getQueueDrain(clientId: string): Promise<QueueDrain> {
+  const row = unwrap(await supabase.rpc('queue_drain', { for_client: clientId }).single());
+  return parseResponse(QueueDrainRow, row, 'queue_drain() result');
+}
+
+/** Sent today against the daily capacity ("137 of 200 sent today"). */
+export async function getCapacityToday(clientId: string): Promise<CapacityToday> {
+  const row = unwrap(await supabase.rpc('queue_capacity_today', { for_client: clientId }).single());
+  return parseResponse(CapacityTodayRow, row, 'queue_capacity_today() result');
+}
+
+/** Cancels every waiting item of the client the caller may cancel, in one call; returns how many. */
+export async function cancelWaitingItems(clientId: string): Promise<number> {
+  return unwrap(await supabase.rpc('cancel_waiting_items', { for_client: clientId }));
 }
 
 /** The dashboard's counts for one client (an admin of several sees the one picked). */

@@ -6,13 +6,17 @@ import * as z from 'zod/mini';
 import { Constants } from '@shared/database.ts';
 import type {
   BusinessHours,
+  CapacityToday,
   HourlyThroughput,
+  QueueDrain,
+  QueueOutlook,
   QueueAlert,
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
   UserPerformance,
 } from '@/types/queue';
+import { WAITING_REASONS } from '@/types/queue';
 
 const count = z.number();
 const maybeNumber = z.nullable(z.number());
@@ -29,8 +33,26 @@ export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(
     oldest_pending_seconds: maybeNumber,
     processing_state: z.nullable(processingState),
     last_processor_run_at: z.nullable(z.string()),
+    sending_paused_until: z.nullable(z.string()),
   }),
 );
+
+export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: string })[]> = z.array(
+  z.object({
+    queue_item_id: z.string(),
+    waiting_for: z.enum(WAITING_REASONS),
+    waiting_until: z.nullable(z.string()),
+    expected_send_at: z.nullable(z.string()),
+    holiday_name: z.nullable(z.string()),
+    error_code: z.nullable(z.string()),
+    attempt: count,
+    max_attempts: count,
+  }),
+);
+
+export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });
+
+export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_today: count, in_flight: count, capacity: count });
 
 export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
   z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),

@@ -379,6 +379,7 @@ export type Database = {
     }
     Functions: {
       cancel_queue_items: { Args: { ids: string[] }; Returns: number }
+      cancel_waiting_items: { Args: { for_client: string }; Returns: number }
       claim_queue_batch: {
         Args: {
           daily_cap?: number
@@ -481,6 +482,10 @@ export type Database = {
           user_id: string
           value: number
         }[]
+      }
+      queue_capacity_today: {
+        Args: { at?: string; for_client?: string }
+        Returns: Record<string, unknown>
       }
       queue_drain: {
         Args: { at?: string; for_client?: string }

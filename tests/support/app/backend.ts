@@ -4,11 +4,13 @@
  */
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
+  CapacityToday,
   ClosedDay,
   HourlyThroughput,
   Lead,
   Membership,
   QueueAlert,
+  QueueDrain,
   QueueListItem,
   QueueStatus,
   StoredQueueSettings,
@@ -40,6 +42,7 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
     status: 'pending',
     priority: 'normal',
     scheduled_for: '2024-01-15T08:00:00.000Z',
+    next_attempt_at: null,
     processed_at: null,
     attempts: 0,
     max_attempts: 5,
@@ -49,6 +52,7 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
     updated_at: '2024-01-15T07:59:00.000Z',
     leadName: lead(n).name,
     leadPhone: lead(n).phone,
+    outlook: null,
     ...patch,
   };
 }
@@ -60,6 +64,8 @@ export interface Backend {
   activeLeadIds: Set<string>;
   items: QueueListItem[];
   status: QueueStatus;
+  drain: QueueDrain;
+  capacity: CapacityToday;
   settings: StoredQueueSettings | null;
   closedDays: ClosedDay[];
   throughput: HourlyThroughput[];
@@ -93,7 +99,10 @@ function initial(): Backend {
       oldest_pending_seconds: 120,
       processing_state: 'running',
       last_processor_run_at: '2024-01-15T07:59:00.000Z',
+      sending_paused_until: null,
     },
+    drain: { waiting: 1, drain_at: '2024-01-15T08:01:00.000Z', paused: false },
+    capacity: { sent_today: 137, in_flight: 0, capacity: 200 },
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
     throughput: [

@@ -38,6 +38,14 @@ export const queueService = {
     backend.status = { ...backend.status, processing_state: state };
     return state;
   }),
+  getQueueOutlook: vi.fn(async (_clientId: string, itemIds: string[]) =>
+    new Map(backend.items.filter((item) => itemIds.includes(item.id) && item.outlook).map((item) => [item.id, item.outlook!])),
+  ),
+  getQueueDrain: vi.fn(async (_clientId: string) => ({ ...backend.drain })),
+  getCapacityToday: vi.fn(async (_clientId: string) => ({ ...backend.capacity })),
+  cancelWaitingItems: vi.fn(async (_clientId: string) =>
+    transition(backend.items.filter((item) => item.status === 'pending' || item.status === 'queued').map((item) => item.id), ['pending', 'queued'], { status: 'cancelled' }),
+  ),
   cancelQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['pending', 'queued'], { status: 'cancelled' })),
   retryQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['failed'], { status: 'pending', last_error: null })),
   queueLeads: vi.fn(async (request: QueueLeadsRequest) => {
