@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import { cancelWaitingItems, getCapacityToday, getQueueDrain, notifyQueueChanged } from '@/services/queue/queueService';
+import { cancelWaitingItems, getCapacityToday, getItemHistory, getQueueDrain, notifyQueueChanged } from '@/services/queue/queueService';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
@@ -23,4 +23,10 @@ export function useCancelAllWaiting(clientId: string): () => Promise<number> {
     notifyQueueChanged();
     return count;
   }, [clientId]);
+}
+
+/** One item's history from the audit log, loaded while `itemId` is set (the dialog is open). */
+export function useItemHistory(itemId: string | null) {
+  const load = useCallback(() => (itemId ? getItemHistory(itemId) : Promise.resolve([])), [itemId]);
+  return useLoader(load);
 }

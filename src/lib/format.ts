@@ -59,3 +59,9 @@ export function formatWhen(value: string | null | undefined, lang: string, timeZ
   if (Number.isNaN(date.getTime())) return null;
   return new Intl.DateTimeFormat(localeOf(lang), { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
 }
+
+/** "HTTP 503" for an Agent DB status, the code itself otherwise (timeout, connection_error). */
+export function formatErrorCode(code: string | null): string {
+  const status = code?.match(/^http_(\d{3})$/)?.[1];
+  return status ? `HTTP ${status}` : (code ?? '?');
+}

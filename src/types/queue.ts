@@ -64,6 +64,7 @@ export type QueueItem = Pick<
   | 'priority'
   | 'scheduled_for'
   | 'next_attempt_at'
+  | 'agent_conversation_id'
   | 'processed_at'
   | 'attempts'
   | 'max_attempts'
@@ -95,6 +96,11 @@ export interface QueueDrain {
   drain_at: string | null;
   paused: boolean;
 }
+
+/** One line of an item's history, from the audit log. */
+export type HistoryEntry = Pick<Row<'queue_audit_log'>, 'id' | 'action' | 'from_status' | 'to_status' | 'actor_id' | 'created_at'> & {
+  details: { [key: string]: unknown };
+};
 
 export interface CapacityToday {
   sent_today: number;

@@ -9,7 +9,7 @@ import { useQueueItems } from '@/hooks/useQueueItems';
 import { useCancelAllWaiting, useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { formatDateTime, formatNumber } from '@/lib/format';
-import { QUEUE_STATUSES, type QueueItemStatus } from '@/types/queue';
+import { QUEUE_STATUSES, type QueueItemStatus, type QueueListItem } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -19,6 +19,7 @@ import { NativeSelect } from '@/components/ui/native-select';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { PriorityBadge, StatusBadge } from './badges';
 import { ConfirmDialog } from './ConfirmDialog';
+import { ItemHistoryDialog } from './ItemHistoryDialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { WaitingReason } from './WaitingReason';
 
@@ -43,6 +44,7 @@ export function QueueManagementDashboard() {
   const outlook = useQueueOutlook(clientId);
   const cancelAll = useCancelAllWaiting(clientId);
   const [confirming, setConfirming] = useState(false);
+  const [historyOf, setHistoryOf] = useState<QueueListItem | null>(null);
   const filterId = useId();
   const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
   const [busyItem, setBusyItem] = useState<string | null>(null);
@@ -211,7 +213,15 @@ export function QueueManagementDashboard() {
                   return (
                     <TableRow key={item.id} data-testid="queue-item" data-item-id={item.id} data-status={item.status}>
                       <TableCell>
-                        <div className="font-medium">{name}</div>
+                        <Button
+                          variant="link"
+                          className="h-auto p-0 font-medium"
+                          data-testid="item-history"
+                          aria-label={t('history.open', { name })}
+                          onClick={() => setHistoryOf(item)}
+                        >
+                          {name}
+                        </Button>
                         {item.leadPhone && (
                           <div className="text-xs text-muted-foreground">
                             <span dir="ltr">{item.leadPhone}</span>
@@ -266,6 +276,7 @@ export function QueueManagementDashboard() {
             </Table>
           </div>
         )}
+        <ItemHistoryDialog item={historyOf} me={user?.id} timeZone={settings?.timezone} onClose={() => setHistoryOf(null)} />
         {list.items.length >= 200 && <p className="text-xs text-muted-foreground">{t('queue.list.showing', { count: list.items.length })}</p>}
       </CardContent>
     </Card>

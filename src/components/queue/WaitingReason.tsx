@@ -1,12 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { formatWhen } from '@/lib/format';
+import { formatErrorCode, formatWhen } from '@/lib/format';
 import type { QueueOutlook } from '@/types/queue';
-
-/** "HTTP 503" for an Agent DB status, the code itself otherwise (timeout, connection_error). */
-function errorLabel(code: string | null): string {
-  const status = code?.match(/^http_(\d{3})$/)?.[1];
-  return status ? `HTTP ${status}` : (code ?? '?');
-}
 
 /** Why a waiting item waits and when that ends, in one sentence ("Daily capacity reached — Sun 09:00"). */
 export function WaitingReason({ outlook, own, timeZone }: { outlook: QueueOutlook; own: boolean; timeZone?: string | undefined }) {
@@ -17,7 +11,7 @@ export function WaitingReason({ outlook, own, timeZone }: { outlook: QueueOutloo
   let text: string;
   if (reason === 'admin_paused') text = t(own ? 'queue.waiting.admin_paused' : 'queue.waiting.admin_paused_other');
   else if (reason === 'backoff') {
-    text = t('queue.waiting.backoff', { error: errorLabel(outlook.error_code), when: until, attempt: outlook.attempt, max: outlook.max_attempts });
+    text = t('queue.waiting.backoff', { error: formatErrorCode(outlook.error_code), when: until, attempt: outlook.attempt, max: outlook.max_attempts });
   } else if (reason === 'holiday') text = t('queue.waiting.holiday', { name: outlook.holiday_name ?? '', when: until });
   else if (reason === 'send_budget' || reason === 'due_now') text = t(`queue.waiting.${reason}`, { when: expected });
   else text = t(`queue.waiting.${reason}`, { when: until });

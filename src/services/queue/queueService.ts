@@ -4,6 +4,7 @@ import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/e
 import { CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
 import type {
   CapacityToday,
+  HistoryEntry,
   Lead,
   ProcessingState,
   QueueItemStatus,
@@ -19,7 +20,7 @@ const PAGE = 1000; // PostgREST's max rows per response
 const ACTIVE: QueueItemStatus[] = ['pending', 'queued', 'processing'];
 const LEAD_COLUMNS = 'id, name, phone, email, opted_out_at, last_contacted_at';
 const ITEM_COLUMNS =
-  'id, lead_id, user_id, status, priority, scheduled_for, next_attempt_at, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
+  'id, lead_id, user_id, status, priority, scheduled_for, next_attempt_at, agent_conversation_id, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
 
 interface Page<T> {
   data: T[] | null;
@@ -88,6 +89,19 @@ export async function getQueueDrain(clientId: string): Promise<QueueDrain> {
 export async function getCapacityToday(clientId: string): Promise<CapacityToday> {
   const row = unwrap(await supabase.rpc('queue_capacity_today', { for_client: clientId }).single());
   return parseResponse(CapacityTodayRow, row, 'queue_capacity_today() result');
+}
+
+/** An item's history from the audit log, oldest first (RLS: the admin's own items, a manager's client's). */
+export async function getItemHistory(itemId: string): Promise<HistoryEntry[]> {
+  const rows = unwrap(
+    await supabase
+      .from('queue_audit_log')
+      .select('id, action, from_status, to_status, actor_id, details, created_at')
+      .eq('queue_item_id', itemId)
+      .order('created_at')
+      .order('id'),
+  );
+  return rows.map((row) => ({ ...row, details: row.details !== null && typeof row.details === 'object' && !Array.isArray(row.details) ? row.details : {} }));
 }
 
 /** Cancels every waiting item of the client the caller may cancel, in one call; returns how many. */

@@ -6,6 +6,7 @@ import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
   CapacityToday,
   ClosedDay,
+  HistoryEntry,
   HourlyThroughput,
   Lead,
   Membership,
@@ -43,6 +44,7 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
     priority: 'normal',
     scheduled_for: '2024-01-15T08:00:00.000Z',
     next_attempt_at: null,
+    agent_conversation_id: null,
     processed_at: null,
     attempts: 0,
     max_attempts: 5,
@@ -65,6 +67,7 @@ export interface Backend {
   items: QueueListItem[];
   status: QueueStatus;
   drain: QueueDrain;
+  history: (HistoryEntry & { queue_item_id: string })[];
   capacity: CapacityToday;
   settings: StoredQueueSettings | null;
   closedDays: ClosedDay[];
@@ -103,6 +106,7 @@ function initial(): Backend {
     },
     drain: { waiting: 1, drain_at: '2024-01-15T08:01:00.000Z', paused: false },
     capacity: { sent_today: 137, in_flight: 0, capacity: 200 },
+    history: [],
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
     throughput: [

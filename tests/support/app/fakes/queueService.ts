@@ -41,6 +41,7 @@ export const queueService = {
   getQueueOutlook: vi.fn(async (_clientId: string, itemIds: string[]) =>
     new Map(backend.items.filter((item) => itemIds.includes(item.id) && item.outlook).map((item) => [item.id, item.outlook!])),
   ),
+  getItemHistory: vi.fn(async (itemId: string) => backend.history.filter((entry) => entry.queue_item_id === itemId).map(({ queue_item_id: _item, ...entry }) => entry)),
   getQueueDrain: vi.fn(async (_clientId: string) => ({ ...backend.drain })),
   getCapacityToday: vi.fn(async (_clientId: string) => ({ ...backend.capacity })),
   cancelWaitingItems: vi.fn(async (_clientId: string) =>
