@@ -72,6 +72,9 @@ export default defineConfig({
         DB_PORT: String(port.db),
         AGENT_SINK_PORT: String(port.sink),
         MAIL_PORT: String(port.mail),
+        // Tests pin the browser's clock up to weeks ahead (the next open Monday) and supabase-js judges a token's
+        // expiry by that clock: an hour-long token would look expired at once and the page would wait on refreshes.
+        SUPABASE_AUTH_JWT_EXPIRY: String(60 * 24 * 3600),
       },
       wait: { stdout: /ready/ },
       timeout: 180_000,

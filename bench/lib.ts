@@ -9,6 +9,8 @@ export type Cell = string | number | null;
 /** One suite's outcome: rows of a table plus free-form notes (findings, skips). */
 export interface SuiteResult {
   name: string;
+  /** The key `--only` names it by (absent in results written before keys were recorded). */
+  suite?: string;
   status: 'ok' | 'skipped' | 'failed';
   reason?: string;
   columns: string[];

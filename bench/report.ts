@@ -11,6 +11,8 @@ export interface Machine {
   postgres: string;
   postgresSettings: string;
   durationSeconds?: number;
+  /** Suites measured again later with `--merge` (the rest of the note is from `date`). */
+  reruns?: { date: string; mode: 'quick' | 'full'; suites: string[] }[];
 }
 
 const cell = (value: Cell): string => (value === null ? '—' : String(value));
@@ -45,6 +47,7 @@ export function renderMarkdown(machine: Machine, results: SuiteResult[]): string
     '# Leads Queue benchmarks',
     '',
     `- Date: ${machine.date} (${machine.mode} run${machine.durationSeconds ? `, ${machine.durationSeconds} s` : ''}; \`npm run bench${machine.mode === 'quick' ? ' -- --quick' : ''}\`)`,
+    ...(machine.reruns ?? []).map((rerun) => `- Re-run ${rerun.date} (${rerun.mode}, \`--merge\`): ${rerun.suites.join('; ')}`),
     `- Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB memory, Node ${machine.node}`,
     `- PostgreSQL ${machine.postgres}, embedded, durable settings: ${machine.postgresSettings}`,
     '- Shared machine: absolute numbers drift; the ratios are measured side by side in the same run.',

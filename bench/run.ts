@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only=engine,dashboard]`: boots its own embedded PostgreSQL with
+ * `npm run bench [-- --quick] [-- --only=engine,dashboard] [-- --merge]`: boots its own embedded PostgreSQL with
  * durable settings (fsync and synchronous_commit on, unlike the test clusters), runs the suites,
- * prints a table and writes bench/results/latest.{json,md}.
+ * prints a table and writes bench/results/latest.{json,md}; with --merge the suites run replace theirs in the
+ * existing results and the others are kept as they were.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const output = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'latest';
+  const merge = args.includes('--merge');
   const started = Date.now();
   const log = (line: string) => console.log(line);
 
@@ -78,10 +80,10 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       log(`\n▶ ${key}`);
       try {
-        results.push(await suite(ctx));
+        results.push({ ...(await suite(ctx)), suite: key });
       } catch (error) {
         console.error(error);
-        results.push({ ...skipped(key, `failed: ${(error as Error).message}`), status: 'failed' });
+        results.push({ ...skipped(key, `failed: ${(error as Error).message}`), status: 'failed', suite: key });
       }
       log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }
@@ -95,9 +97,25 @@ async function main(): Promise<void> {
   console.log(`\n${renderText(machine, results)}`);
   const outDir = path.join(ROOT, 'bench', 'results');
   await mkdir(outDir, { recursive: true });
-  await writeFile(path.join(outDir, `${output}.json`), `${JSON.stringify({ machine, results }, null, 2)}\n`);
-  await writeFile(path.join(outDir, `${output}.md`), renderMarkdown(machine, results));
+  const written = merge ? await mergeInto(path.join(outDir, `${output}.json`), machine, results) : { machine, results };
+  await writeFile(path.join(outDir, `${output}.json`), `${JSON.stringify(written, null, 2)}\n`);
+  await writeFile(path.join(outDir, `${output}.md`), renderMarkdown(written.machine, written.results));
   console.log(`wrote bench/results/${output}.json and bench/results/${output}.md (${machine.durationSeconds} s)`);
+}
+
+/** A result from an earlier run is the same suite when its key matches (or, written before keys, its section number). */
+function sameSuite(earlier: SuiteResult, now: SuiteResult): boolean {
+  return earlier.suite !== undefined ? earlier.suite === now.suite : earlier.name.split(' ')[0] === now.name.split(' ')[0];
+}
+
+/** The earlier results with this run's suites put in their places (new suites last), and the re-run noted. */
+async function mergeInto(file: string, machine: Machine, results: SuiteResult[]): Promise<{ machine: Machine; results: SuiteResult[] }> {
+  const earlier = await readFile(file, 'utf8').then((text) => JSON.parse(text) as { machine: Machine; results: SuiteResult[] }, () => null);
+  if (!earlier) return { machine, results };
+  const merged = earlier.results.map((old) => results.find((now) => sameSuite(old, now)) ?? old);
+  merged.push(...results.filter((now) => !merged.includes(now)));
+  const rerun = { date: machine.date, mode: machine.mode, suites: results.map((r) => r.name) };
+  return { machine: { ...earlier.machine, reruns: [...(earlier.machine.reruns ?? []), rerun] }, results: merged };
 }
 
 main().then(

@@ -194,5 +194,9 @@ export function loadConfig(file = supabasePath('config.toml')): StackConfig {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  return configFromToml(source);
+  const config = configFromToml(source);
+  // The Supabase CLI lets SUPABASE_<SECTION>_<KEY> override config.toml; the e2e needs this one (see playwright.config.ts).
+  const jwtExpiry = Number(process.env.SUPABASE_AUTH_JWT_EXPIRY);
+  if (Number.isInteger(jwtExpiry) && jwtExpiry > 0) config.auth.jwtExpiry = jwtExpiry;
+  return config;
 }

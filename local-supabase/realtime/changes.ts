@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { RequestAuth } from '../types.ts';
 import { CHANGE_CHANNEL, installCapture, loadTableInfo, syncPublication, tableKey, type TableInfo, type TableRef } from './capture.ts';
 import { recheckForCaller } from './fanout.ts';
+import { listen, type Listener } from './listener.ts';
 import { FilterError, filterColumns, filterSql, parseFilter, quoteIdent, type FilterCondition } from './filters.ts';
 import { bindsTable, type Binding, type BindingRequest, type ChangeSubscriber, type IndexedChange, type Outbox, type RawChange, type Row } from './model.ts';
 
@@ -18,7 +19,7 @@ const MAX_BATCH = 2000;
  */
 export class ChangeFeed {
   private readonly admin: pg.Pool;
-  private listener: pg.Client | null = null;
+  private listener: Listener | null = null;
   private readonly subscribers = new Set<ChangeSubscriber>();
   private readonly tables = new Map<string, TableInfo>();
   private captured = new Set<string>();
@@ -27,11 +28,10 @@ export class ChangeFeed {
   private resyncing: Promise<void> | null = null;
   private nextBindingId = 1000;
   private closed = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly log: (message: string, error?: unknown) => void,
   ) {
     this.admin = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -52,53 +52,25 @@ export class ChangeFeed {
         client.release();
       }
       await feed.resync();
-      await feed.listen();
+      feed.listener = await listen({
+        databaseUrl: options.databaseUrl,
+        channel: CHANGE_CHANNEL,
+        log: feed.log,
+        onPayload: (payload) => {
+          try {
+            feed.queue.push(JSON.parse(payload) as RawChange);
+          } catch (error) {
+            feed.log('unreadable change notification', error);
+            return;
+          }
+          feed.drainSoon();
+        },
+      });
     } catch (error) {
       await feed.close();
       throw error;
     }
     return feed;
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('notification', (message) => {
-      if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
-      try {
-        this.queue.push(JSON.parse(message.payload) as RawChange);
-      } catch (error) {
-        this.log('unreadable change notification', error);
-        return;
-      }
-      this.drainSoon();
-    });
-    client.on('error', (error) => {
-      this.log('listen connection lost', error);
-      this.onListenerLost(client);
-    });
-    client.on('end', () => this.onListenerLost(client));
-    await client.connect();
-    await client.query(`listen ${CHANGE_CHANNEL}`);
-    this.listener = client;
-  }
-
-  /** Changes committed while the LISTEN connection was down are not recovered (no WAL slot). */
-  private onListenerLost(client: pg.Client): void {
-    if (this.closed || this.listener !== client) return;
-    this.listener = null;
-    client.end().catch(() => {});
-    this.retryListen();
-  }
-
-  private retryListen(): void {
-    if (this.closed || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.listen().catch((error: unknown) => {
-        this.log('listen reconnect failed', error);
-        this.retryListen();
-      });
-    }, 1000);
   }
 
   /** Re-reads the publication and installs the capture trigger on tables added since. */
@@ -287,11 +259,10 @@ export class ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const listener = this.listener;
     this.listener = null;
     await this.draining?.catch(() => {});
-    await listener?.end().catch(() => {});
+    await listener?.close();
     await this.admin.end().catch(() => {});
   }
 }

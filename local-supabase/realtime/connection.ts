@@ -1,7 +1,9 @@
 import type { WebSocket } from 'ws';
 import type { RequestAuth } from '../types.ts';
+import { readRevoked, type ReadPolicies } from './authorize.ts';
+import type { BroadcastHub, BroadcastSubscriber } from './broadcasts.ts';
 import { SubscribeError, type Binding, type BindingRequest, type ChangeFeed, type ChangeSubscriber } from './changes.ts';
-import { decodeFrame, encodeFrame, reply, type PhoenixMessage, type Vsn } from './phoenix.ts';
+import { decodeBroadcastPush, decodeFrame, encodeFrame, reply, type PhoenixMessage, type Vsn } from './phoenix.ts';
 
 export interface ConnectionOptions {
   vsn: Vsn;
@@ -9,6 +11,7 @@ export interface ConnectionOptions {
   apikey: string;
   verifyToken: (token: string) => Promise<RequestAuth>;
   feed: ChangeFeed;
+  hub: BroadcastHub;
   /** Close the socket when the client has been silent this long (it heartbeats every 25 s). */
   idleTimeoutMs: number;
   /** Clock for token expiry; null: expiry is not enforced. */
@@ -16,17 +19,32 @@ export interface ConnectionOptions {
   log: (message: string, error?: unknown) => void;
 }
 
-interface Channel extends ChangeSubscriber {
-  topic: string;
+interface JoinConfig {
+  postgres_changes?: unknown;
+  private?: unknown;
+  broadcast?: { ack?: unknown; self?: unknown };
+}
+
+interface Channel extends ChangeSubscriber, BroadcastSubscriber {
+  /** As the client names it: `realtime:<topic>`. */
+  fullTopic: string;
   joinRef: string | null;
   current: RequestAuth;
+  /** The token `current` came from (an access_token equal to it changes nothing). */
+  token: string;
   expiry: NodeJS.Timeout | null;
+  /** A private channel's read policies (null for a public one). */
+  policies: ReadPolicies | null;
+  /** Whether the caller may broadcast on this private topic; asked on the first broadcast, as Realtime does. */
+  mayBroadcast: boolean | null;
+  ackBroadcast: boolean;
 }
 
 /** setTimeout's ceiling (~24.8 days); later expiries (the demo keys') are never reached. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const subTopicOf = (topic: string) => topic.replace(/^realtime:/, '');
 
-/** One websocket: Phoenix joins, leaves, heartbeats and token updates for its channels. */
+/** One websocket: Phoenix joins, leaves, heartbeats, token updates and broadcasts for its channels. */
 export class RealtimeConnection {
   private readonly channels = new Map<string, Channel>();
   private readonly idleTimer: NodeJS.Timeout;
@@ -41,9 +59,9 @@ export class RealtimeConnection {
     this.idleTimer = setTimeout(() => this.socket.close(1000, 'heartbeat timeout'), options.idleTimeoutMs);
     socket.on('message', (data, isBinary) => {
       this.idleTimer.refresh();
-      // Binary frames are broadcast pushes, which this stand-in does not implement.
-      if (isBinary) return;
-      const message = decodeFrame(options.vsn, (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8'));
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // Binary frames are realtime-js's broadcasts (vsn 2.0.0); text frames are everything else.
+      const message = isBinary ? decodeBroadcastPush(bytes) : decodeFrame(options.vsn, bytes.toString('utf8'));
       if (!message) return;
       this.inbox = this.inbox.then(() => this.handle(message)).catch((error: unknown) => options.log('realtime frame failed', error));
     });
@@ -52,7 +70,11 @@ export class RealtimeConnection {
   }
 
   private send(message: PhoenixMessage): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(this.options.vsn, message));
+    this.sendText(encodeFrame(this.options.vsn, message));
+  }
+
+  private sendText(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
   }
 
   private async handle(message: PhoenixMessage): Promise<void> {
@@ -70,25 +92,40 @@ export class RealtimeConnection {
       case 'access_token':
         return this.updateToken(message);
     }
-    if (!this.channels.has(message.topic)) {
+    const channel = this.channels.get(message.topic);
+    if (!channel) {
       this.send(reply(message, 'error', { reason: 'unmatched topic' }));
+    } else if (message.event === 'broadcast') {
+      await this.broadcast(channel, message);
     } else if (message.ref !== null) {
       this.send(reply(message, 'ok'));
     }
   }
 
   private async authenticate(token: unknown): Promise<RequestAuth> {
-    return this.options.verifyToken(typeof token === 'string' && token !== '' ? token : this.options.apikey);
+    return this.options.verifyToken(this.tokenOf(token));
+  }
+
+  private tokenOf(token: unknown): string {
+    return typeof token === 'string' && token !== '' ? token : this.options.apikey;
   }
 
   private async join(message: PhoenixMessage): Promise<void> {
-    const config = (message.payload.config ?? {}) as { postgres_changes?: unknown };
+    const config = (message.payload.config ?? {}) as JoinConfig;
     const requests: BindingRequest[] = Array.isArray(config.postgres_changes) ? (config.postgres_changes as BindingRequest[]) : [];
+    const topic = subTopicOf(message.topic);
+    const isPrivate = config.private === true;
     let auth: RequestAuth;
     try {
       auth = await this.authenticate(message.payload.access_token);
     } catch (error) {
       this.send(reply(message, 'error', { reason: `Invalid token: ${(error as Error).message}` }));
+      return;
+    }
+    // A private channel joins only when the realtime.messages policies let the caller read the topic.
+    const policies = isPrivate ? await this.options.hub.readPolicies(auth, topic) : null;
+    if (policies && !policies.broadcast && !policies.presence) {
+      this.send(reply(message, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${topic}` }));
       return;
     }
     let bindings: Binding[];
@@ -105,19 +142,29 @@ export class RealtimeConnection {
     const previous = this.channels.get(message.topic);
     if (previous) {
       this.leave(message.topic);
-      this.send({ join_ref: previous.joinRef, ref: null, topic: previous.topic, event: 'phx_close', payload: {} });
+      this.send({ join_ref: previous.joinRef, ref: null, topic: previous.fullTopic, event: 'phx_close', payload: {} });
     }
     const channel: Channel = {
-      topic: message.topic,
+      fullTopic: message.topic,
+      topic,
+      private: isPrivate,
       joinRef: message.join_ref,
       current: auth,
+      token: this.tokenOf(message.payload.access_token),
       expiry: null,
       bindings,
+      policies,
+      mayBroadcast: null,
+      ackBroadcast: config.broadcast?.ack === true,
+      receivesOwn: config.broadcast?.self === true,
       auth: () => channel.current,
-      deliver: (payload) => this.send({ join_ref: null, ref: null, topic: channel.topic, event: 'postgres_changes', payload }),
+      deliver: (payload) => this.send({ join_ref: null, ref: null, topic: channel.fullTopic, event: 'postgres_changes', payload }),
+      canRead: () => channel.policies === null || channel.policies.broadcast,
+      push: (frame) => this.sendText(frame(this.options.vsn, channel.fullTopic)),
     };
     this.channels.set(message.topic, channel);
     this.options.feed.add(channel);
+    this.options.hub.add(channel);
     this.armExpiry(channel);
     const echoed = requests.map((request, i) => ({ ...request, id: bindings[i]?.id }));
     this.send(reply(message, 'ok', { postgres_changes: echoed }));
@@ -127,7 +174,7 @@ export class RealtimeConnection {
         ref: null,
         topic: message.topic,
         event: 'system',
-        payload: { message: 'Subscribed to PostgreSQL', status: 'ok', extension: 'postgres_changes', channel: message.topic.replace(/^realtime:/, '') },
+        payload: { message: 'Subscribed to PostgreSQL', status: 'ok', extension: 'postgres_changes', channel: topic },
       });
     }
   }
@@ -138,6 +185,7 @@ export class RealtimeConnection {
     if (channel.expiry) clearTimeout(channel.expiry);
     this.channels.delete(topic);
     this.options.feed.remove(channel);
+    this.options.hub.remove(channel);
   }
 
   /** As Supabase: a channel whose token expires (and is not replaced in time) is closed. */
@@ -152,29 +200,54 @@ export class RealtimeConnection {
   }
 
   private closeChannel(channel: Channel, reason: string): void {
-    if (this.channels.get(channel.topic) !== channel) return;
-    this.leave(channel.topic);
-    const name = channel.topic.replace(/^realtime:/, '');
+    if (this.channels.get(channel.fullTopic) !== channel) return;
+    this.leave(channel.fullTopic);
     this.send({
       join_ref: channel.joinRef,
       ref: null,
-      topic: channel.topic,
+      topic: channel.fullTopic,
       event: 'system',
-      payload: { message: reason, status: 'error', extension: 'system', channel: name },
+      payload: { message: reason, status: 'error', extension: 'system', channel: channel.topic },
     });
-    this.send({ join_ref: channel.joinRef, ref: null, topic: channel.topic, event: 'phx_close', payload: {} });
+    this.send({ join_ref: channel.joinRef, ref: null, topic: channel.fullTopic, event: 'phx_close', payload: {} });
   }
 
-  /** New claims apply to every delivery after this frame; a bad token closes the channel. */
+  /**
+   * New claims apply to every delivery after this frame; a bad token closes the channel. As Supabase does, a
+   * private channel's policies are asked again, and the channel is closed when a read it had is now denied.
+   */
   private async updateToken(message: PhoenixMessage): Promise<void> {
     const channel = this.channels.get(message.topic);
-    if (!channel) return;
+    if (!channel || this.tokenOf(message.payload.access_token) === channel.token) return;
     try {
-      channel.current = await this.authenticate(message.payload.access_token);
+      const auth = await this.authenticate(message.payload.access_token);
+      const policies = channel.private ? await this.options.hub.readPolicies(auth, channel.topic) : null;
+      if (this.channels.get(message.topic) !== channel) return;
+      if (channel.policies && policies && readRevoked(channel.policies, policies)) {
+        this.closeChannel(channel, `You no longer have permission to read from this Channel topic: ${channel.topic}`);
+        return;
+      }
+      channel.current = auth;
+      channel.token = this.tokenOf(message.payload.access_token);
+      channel.policies = policies;
+      channel.mayBroadcast = null;
       this.armExpiry(channel);
     } catch (error) {
       this.closeChannel(channel, `Invalid token: ${(error as Error).message}`);
     }
+  }
+
+  /** A client's broadcast to its topic; on a private topic only when the policies let the caller write. */
+  private async broadcast(channel: Channel, message: PhoenixMessage): Promise<void> {
+    const { event, payload } = message.payload;
+    if (typeof event !== 'string') return;
+    if (channel.private) {
+      channel.mayBroadcast ??= await this.options.hub.canBroadcast(channel.current, channel.topic);
+      // Denied: nothing is delivered and nothing acknowledged (the client's send times out when it asked for an ack).
+      if (!channel.mayBroadcast) return;
+    }
+    this.options.hub.publish({ topic: channel.topic, private: channel.private, event, payload: payload ?? null }, channel);
+    if (channel.ackBroadcast && message.ref !== null) this.send(reply(message, 'ok'));
   }
 
   terminate(): void {

@@ -52,6 +52,43 @@ export function decodeFrame(vsn: Vsn, text: string): PhoenixMessage | null {
   };
 }
 
+/** realtime-js's binary frame kind for a client's broadcast (vsn 2.0.0). */
+const USER_BROADCAST_PUSH = 3;
+const JSON_ENCODING = 1;
+
+/**
+ * A broadcast realtime-js sends as a binary frame (vsn 2.0.0): kind, the byte lengths of join_ref, ref, topic,
+ * event and metadata, the payload encoding, those fields, then the payload. Null for any other frame, and for
+ * binary payloads, which this stand-in does not carry.
+ */
+export function decodeBroadcastPush(frame: Buffer): PhoenixMessage | null {
+  if (frame.length < 7 || frame[0] !== USER_BROADCAST_PUSH) return null;
+  const lengths = [frame[1], frame[2], frame[3], frame[4], frame[5]] as number[];
+  if (frame[6] !== JSON_ENCODING) return null;
+  let offset = 7;
+  const [joinRef, ref, topic, event, metadata] = lengths.map((length) => {
+    const text = frame.subarray(offset, offset + length).toString('utf8');
+    offset += length;
+    return text;
+  }) as [string, string, string, string, string];
+  if (offset > frame.length) return null;
+  let payload: unknown;
+  let meta: unknown = {};
+  try {
+    payload = JSON.parse(frame.subarray(offset).toString('utf8'));
+    if (metadata !== '') meta = JSON.parse(metadata);
+  } catch {
+    return null;
+  }
+  return {
+    join_ref: joinRef === '' ? null : joinRef,
+    ref: ref === '' ? null : ref,
+    topic,
+    event: 'broadcast',
+    payload: { ...asPayload(meta), type: 'broadcast', event, payload },
+  };
+}
+
 export function encodeFrame(vsn: Vsn, message: PhoenixMessage): string {
   if (vsn === '2.0.0') {
     return JSON.stringify([message.join_ref, message.ref, message.topic, message.event, message.payload]);

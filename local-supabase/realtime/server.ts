@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type pg from 'pg';
 import { WebSocketServer } from 'ws';
 import type { RequestAuth } from '../types.ts';
+import { BroadcastHub } from './broadcasts.ts';
 import { ChangeFeed } from './changes.ts';
 import { RealtimeConnection } from './connection.ts';
 import { parseVsn } from './phoenix.ts';
@@ -11,7 +12,7 @@ export interface RealtimeOptions {
   server: http.Server;
   /** Connects as `authenticator`; each re-read switches to the subscriber's role. */
   pool: pg.Pool;
-  /** Superuser URL: installs the capture trigger and LISTENs. */
+  /** Superuser URL: installs the capture triggers, LISTENs and asks the realtime.messages policies. */
   databaseUrl: string;
   verifyToken: (token: string) => Promise<RequestAuth>;
   path?: string;
@@ -28,19 +29,25 @@ export interface RealtimeServer {
   close(): Promise<void>;
   /** Drops every socket, as a server restart would (clients reconnect and rejoin). */
   dropConnections(): void;
-  /** Resolves once every change received so far has been handed to its sockets. */
+  /** Resolves once every change and broadcast received so far has been handed to its sockets. */
   idle(): Promise<void>;
+  /** Times broadcasting used a database connection (joins' policy checks, large messages read back). */
+  broadcastDatabaseCalls(): number;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Serves Supabase Realtime (postgres_changes) on `path` of an existing HTTP server. */
+/** Serves Supabase Realtime (postgres_changes, Broadcast, private channels) on `path` of an existing HTTP server. */
 export async function attachRealtime(options: RealtimeOptions): Promise<RealtimeServer> {
   const path = options.path ?? '/realtime/v1/websocket';
   const log = options.log ?? (() => {});
   const feed = await ChangeFeed.start({ pool: options.pool, databaseUrl: options.databaseUrl, log });
+  const hub = await BroadcastHub.start({ databaseUrl: options.databaseUrl, log }).catch(async (error: unknown) => {
+    await feed.close();
+    throw error;
+  });
   const wss = new WebSocketServer({ noServer: true });
   const connections = new Set<RealtimeConnection>();
 
@@ -58,6 +65,7 @@ export async function attachRealtime(options: RealtimeOptions): Promise<Realtime
             apikey,
             verifyToken: options.verifyToken,
             feed,
+            hub,
             idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
             now: options.now ?? null,
             log,
@@ -75,12 +83,17 @@ export async function attachRealtime(options: RealtimeOptions): Promise<Realtime
     dropConnections: () => {
       for (const connection of connections) connection.terminate();
     },
-    idle: () => feed.idle(),
+    idle: async () => {
+      await feed.idle();
+      await hub.idle();
+    },
+    broadcastDatabaseCalls: () => hub.databaseCalls,
     close: async () => {
       options.server.off('upgrade', onUpgrade);
       for (const connection of connections) connection.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await feed.close();
+      await hub.close();
     },
   };
 }

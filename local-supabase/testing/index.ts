@@ -2,6 +2,14 @@
 export { startRealtimeTestServer, type RealtimeTestServer } from './realtimeServer.ts';
 export { userToken } from './tokens.ts';
 export { watchChanges, type ChangeBinding, type ChangeWatch, type ReceivedChange } from './watchChanges.ts';
+export {
+  refusedJoin,
+  watchBroadcasts,
+  type BroadcastOptions,
+  type BroadcastWatch,
+  type ChannelMaker,
+  type ReceivedBroadcast,
+} from './watchBroadcasts.ts';
 export { startTestStack, TEST_AGENT_API_KEY, TEST_WEBHOOK_SECRET, type ClientOptions, type TestStack, type TestStackOptions } from './stack.ts';
 export {
   cloneDatabase,

@@ -35,6 +35,8 @@ export async function startRealtimeTestServer(
     res.end();
   });
   const pool = new pg.Pool({ connectionString: authenticatorUrl(databaseUrl), max: 10 });
+  // A test database dropped with (force) terminates a client still closing; that must not crash the run.
+  pool.on('error', () => {});
   const realtime = await attachRealtime({
     server,
     pool,

@@ -1,4 +1,5 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import { createWaiter } from './waiter.ts';
 
 export interface ChangeBinding {
   event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
@@ -31,10 +32,7 @@ export interface ChangeWatch {
 /** Subscribes a channel with the given bindings and resolves once the server confirmed the join. */
 export async function watchChanges(client: SupabaseClient, name: string, bindings: ChangeBinding[]): Promise<ChangeWatch> {
   const events: ReceivedChange[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
+  const waiter = createWaiter();
   let joins = 0;
   let failure: Error | null = null;
   const channel = client.channel(name);
@@ -48,30 +46,16 @@ export async function watchChanges(client: SupabaseClient, name: string, binding
         commit_timestamp: payload.commit_timestamp,
         receivedAt: performance.now(),
       });
-      notify();
+      waiter.notify();
     });
   });
   const until = (done: () => boolean, timeoutMs: number, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (failure) finish(failure);
-        else if (done()) finish(null);
-      };
-      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${name}`)), timeoutMs);
-      const finish = (error: Error | null) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      waiters.add(check);
-      check();
-    });
+    waiter.until(done, timeoutMs, `${what} on ${name}`, () => failure);
   channel.subscribe((status, error) => {
     if (status === 'SUBSCRIBED') joins++;
     // Errors after the first join are socket drops the client recovers from by rejoining.
     else if (joins === 0 && (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT')) failure = error ?? new Error(status);
-    notify();
+    waiter.notify();
   });
   const watch: ChangeWatch = {
     channel,

@@ -1,10 +1,11 @@
 import { useCallback } from 'react';
 import { nowDate } from '@/lib/clock';
 import { ServiceError, toServiceError } from '@/services/errors';
-import { listActiveLeadIds, listLeads, notifyQueueChanged, queueLeads } from '@/services/queue/queueService';
+import { notifyQueueChanged } from '@/services/queue/queueChangesService';
+import { listActiveLeadIds, listLeads, queueLeads } from '@/services/queue/queueService';
 import type { QueueLeadsRequest, QueueLeadsResult, QueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
-import { useQueueChanges } from './useQueueChanges';
+import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
 
 /** The client's leads, and which of them are in the queue now (kept current by realtime). */
 export function useLeads(clientId: string) {
@@ -12,7 +13,7 @@ export function useLeads(clientId: string) {
   const loadActive = useCallback(() => listActiveLeadIds(clientId), [clientId]);
   const leads = useLoader(loadLeads);
   const active = useLoader(loadActive);
-  useQueueChanges(active.reload);
+  useQueueChanges(active.reload, { kinds: ITEM_CHANGES });
 
   return {
     leads: leads.data ?? [],

@@ -1,25 +1,46 @@
 import { useEffect, useRef, useState } from 'react';
-import { subscribeQueueChanges, type ChannelState } from '@/services/queue/queueService';
+import { subscribeQueueChanges, type ChannelState, type QueueChangeKind } from '@/services/queue/queueChangesService';
+import { useAuth } from './useAuth';
 
 const COALESCE_MS = 250;
 const POLL_MS = 5000;
 
+/** Every kind of change: what queue_status() reads (items, each admin's state and last run, the sending pause). */
+export const ALL_QUEUE_CHANGES: readonly QueueChangeKind[] = ['items', 'settings', 'pause'];
+export const ITEM_CHANGES: readonly QueueChangeKind[] = ['items'];
+
+export interface QueueChangesOptions {
+  /** Which changes call `onChange` (all by default). */
+  kinds?: readonly QueueChangeKind[];
+  coalesceMs?: number;
+}
+
 /**
- * Calls `onChange` after queue changes, at most once per `coalesceMs` however many rows changed
- * (a batch of 200 updates is one refetch). Polls only while the realtime channel is not live.
+ * Calls `onChange` after changes of the signed-in member's live queue (Broadcast on their private topic), at
+ * most once per `coalesceMs` however many rows changed (a batch of 200 updates is one refetch). Polls only
+ * while the channel is not live.
  */
-export function useQueueChanges(onChange: () => void, coalesceMs = COALESCE_MS): { live: boolean } {
+export function useQueueChanges(onChange: () => void, { kinds = ALL_QUEUE_CHANGES, coalesceMs = COALESCE_MS }: QueueChangesOptions = {}): { live: boolean } {
   const callback = useRef(onChange);
   const [state, setState] = useState<ChannelState>('connecting');
+  const { user, membership } = useAuth();
+  const userId = user?.id;
+  const clientId = membership?.clientId;
+  const role = membership?.role;
+  const kindsKey = kinds.join(',');
 
   useEffect(() => {
     callback.current = onChange;
   }, [onChange]);
 
   useEffect(() => {
+    if (!userId || !clientId || !role) return;
+    const wanted = new Set(kindsKey.split(','));
     let timer: ReturnType<typeof setTimeout> | null = null;
     const unsubscribe = subscribeQueueChanges(
-      () => {
+      { userId, clientId, role },
+      (change) => {
+        if (!wanted.has(change.kind)) return;
         timer ??= setTimeout(() => {
           timer = null;
           callback.current();
@@ -31,7 +52,7 @@ export function useQueueChanges(onChange: () => void, coalesceMs = COALESCE_MS):
       if (timer) clearTimeout(timer);
       unsubscribe();
     };
-  }, [coalesceMs]);
+  }, [userId, clientId, role, kindsKey, coalesceMs]);
 
   useEffect(() => {
     if (state !== 'down') return;

@@ -4,6 +4,9 @@ import type { UserPerformance } from '@/types/queue';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 
+// The roll-ups follow the items; the alerts also ask which admins are running.
+const METRICS_CHANGES = ['items', 'settings'] as const;
+
 // Metrics are roll-ups: a second of lag is fine and keeps bursts to one round of RPCs.
 const METRICS_COALESCE_MS = 1000;
 
@@ -21,7 +24,7 @@ export function useQueueMetrics({ includePerformance }: { includePerformance: bo
     void reloadAlerts();
     void reloadPerformance();
   }, [reloadThroughput, reloadAlerts, reloadPerformance]);
-  useQueueChanges(reloadAll, METRICS_COALESCE_MS);
+  useQueueChanges(reloadAll, { kinds: METRICS_CHANGES, coalesceMs: METRICS_COALESCE_MS });
 
   return {
     throughput: throughput.data ?? [],

@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
-import { cancelWaitingItems, getCapacityToday, getItemHistory, getQueueDrain, notifyQueueChanged } from '@/services/queue/queueService';
+import { notifyQueueChanged } from '@/services/queue/queueChangesService';
+import { cancelWaitingItems, getCapacityToday, getItemHistory, getQueueDrain } from '@/services/queue/queueService';
 import { useLoader } from './useLoader';
 import { useQueueChanges } from './useQueueChanges';
 

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState } from 'react';
 import { toServiceError, type ServiceError } from '@/services/errors';
-import { getQueueStatus, notifyQueueChanged, setProcessingState } from '@/services/queue/queueService';
+import { getQueueStatus, setProcessingState } from '@/services/queue/queueService';
 import type { ProcessingState, QueueStatus } from '@/types/queue';
 import { useAuth } from './useAuth';
 import { useLoader } from './useLoader';
@@ -35,7 +35,6 @@ export function useQueueStatusSource(): QueueStatusValue {
       setActionError(null);
       try {
         await setProcessingState(state, clientId);
-        notifyQueueChanged(); // processing_state lives outside the queue table: realtime will not tell the other panels
         await reload();
         return true;
       } catch (e) {

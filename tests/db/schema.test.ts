@@ -65,9 +65,22 @@ describe('schema hygiene', () => {
     expect(rows.map((r) => r.version)).toEqual((await listMigrations()).map((m) => m.version));
   });
 
-  it('puts the queue and settings in the realtime publication', async () => {
-    const { rows } = await db.pool.query("select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1");
-    expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['user_queue_settings', 'whatsapp_message_queue']));
+  it('broadcasts the queue, settings and sending pause instead of publishing them to postgres_changes', async () => {
+    const published = await db.pool.query("select tablename from pg_publication_tables where pubname = 'supabase_realtime'");
+    expect(published.rows).toEqual([]);
+    const { rows } = await db.pool.query<{ table: string; trigger: string }>(
+      `select c.relname as table, t.tgname as trigger from pg_trigger t join pg_class c on c.oid = t.tgrelid
+        where t.tgname like '%broadcast%' and c.relnamespace = 'public'::regnamespace order by 1, 2`,
+    );
+    expect(rows.map((r) => `${r.table}.${r.trigger}`)).toEqual([
+      'clients.clients_broadcast_pause',
+      'user_queue_settings.user_queue_settings_broadcast_deletes',
+      'user_queue_settings.user_queue_settings_broadcast_inserts',
+      'user_queue_settings.user_queue_settings_broadcast_updates',
+      'whatsapp_message_queue.whatsapp_message_queue_broadcast_deletes',
+      'whatsapp_message_queue.whatsapp_message_queue_broadcast_inserts',
+      'whatsapp_message_queue.whatsapp_message_queue_broadcast_updates',
+    ]);
   });
 
   it('_shared/database.ts matches the live schema (run `npm run db:types` when this fails)', async () => {

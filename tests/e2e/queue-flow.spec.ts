@@ -81,6 +81,8 @@ test.describe('queue flow', () => {
     await expectNoSeriousA11yViolations(page, 'queue management (manager)');
     await screenshot(page, 'queue-management-manager-en');
     await expect(page.getByTestId('queue-depth')).toHaveText('2');
+    // The manager joined the client's private topic: live, not polling.
+    await expect(page.getByTestId('live-indicator')).toHaveText('Live');
     await expect(page.getByTestId('lead-count')).toHaveText('60 leads');
     await page.getByTestId('lead-search').fill('Other Lead');
     await expect(page.getByTestId('leads-empty')).toBeVisible();

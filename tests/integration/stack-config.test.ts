@@ -14,6 +14,19 @@ describe('supabase/config.toml as the local stack reads it', () => {
     });
   });
 
+  it('lets SUPABASE_AUTH_JWT_EXPIRY override the token lifetime, as the CLI lets SUPABASE_<SECTION>_<KEY> do', () => {
+    const before = process.env.SUPABASE_AUTH_JWT_EXPIRY;
+    try {
+      process.env.SUPABASE_AUTH_JWT_EXPIRY = '86400';
+      expect(loadConfig().auth.jwtExpiry).toBe(86400);
+      process.env.SUPABASE_AUTH_JWT_EXPIRY = 'soon';
+      expect(loadConfig().auth.jwtExpiry).toBe(3600);
+    } finally {
+      if (before === undefined) delete process.env.SUPABASE_AUTH_JWT_EXPIRY;
+      else process.env.SUPABASE_AUTH_JWT_EXPIRY = before;
+    }
+  });
+
   it('falls back to the CLI defaults and understands comments, quotes and arrays', () => {
     const config = configFromToml(`
       # comment

@@ -2,9 +2,10 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
+import * as queueChangesService from '@/services/queue/queueChangesService';
 import * as queueService from '@/services/queue/queueService';
-import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueService';
-import { backend, CLIENT_ID, queueItem } from '@tests/support/app/backend';
+import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueChangesService';
+import { ADMIN, backend, CLIENT_ID, queueItem } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
 import { QueueManagementDashboard } from './QueueManagementDashboard';
 
@@ -163,6 +164,27 @@ describe('QueueManagementDashboard', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(vi.mocked(queueService.getQueueStatus).mock.calls.length).toBe(before + 1);
+  });
+
+  it('refetches only the status for a settings change or a sending pause, and subscribes the member’s own scope', async () => {
+    renderApp({ route: '/admin/queue-management' });
+    await screen.findAllByTestId('queue-item');
+    await screen.findByTestId('processing-state');
+    const status = () => vi.mocked(queueService.getQueueStatus).mock.calls.length;
+    const lists = () => vi.mocked(queueService.listQueueItems).mock.calls.length + vi.mocked(queueService.listActiveLeadIds).mock.calls.length;
+    const [statusBefore, listsBefore] = [status(), lists()];
+    act(() => {
+      emitQueueChange('settings');
+      emitQueueChange('pause');
+    });
+    await waitFor(() => expect(status()).toBe(statusBefore + 1));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(lists()).toBe(listsBefore);
+    expect(vi.mocked(queueChangesService.subscribeQueueChanges).mock.calls[0]?.[0]).toEqual({
+      userId: ADMIN.id,
+      clientId: CLIENT_ID,
+      role: 'admin',
+    });
   });
 
   it('polls only while the realtime channel is down', async () => {

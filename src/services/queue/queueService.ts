@@ -1,4 +1,3 @@
-import type { RealtimeChannel } from '@supabase/supabase-js';
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
 import { CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
@@ -134,50 +133,3 @@ export async function queueLeads(request: QueueLeadsRequest): Promise<QueueLeads
   if (error) throw await fromFunctions(error);
   return parseResponse(QueueLeadsResponse, data, 'queue-leads answer');
 }
-
-/** Tells this tab's listeners that the queue changed (after our own writes), ahead of realtime. */
-export function notifyQueueChanged(): void {
-  for (const listener of changeListeners) listener();
-}
-
-export type ChannelState = 'connecting' | 'live' | 'down';
-type ChangeListener = () => void;
-type StateListener = (state: ChannelState) => void;
-
-// One realtime channel for the whole app, shared by every hook that wants queue changes.
-let channel: RealtimeChannel | null = null;
-let channelSeq = 0;
-let channelState: ChannelState = 'connecting';
-const changeListeners = new Set<ChangeListener>();
-const stateListeners = new Set<StateListener>();
-
-function setChannelState(next: ChannelState): void {
-  channelState = next;
-  for (const listener of stateListeners) listener(next);
-}
-
-/** Calls `onChange` on every change to the queue table the user can see; returns the unsubscribe. */
-export function subscribeQueueChanges(onChange: ChangeListener, onState: StateListener): () => void {
-  changeListeners.add(onChange);
-  stateListeners.add(onState);
-  if (!channel) {
-    channelState = 'connecting';
-    channel = supabase
-      // A fresh topic each time: the previous channel may still be leaving (StrictMode remounts).
-      .channel(`queue-changes-${++channelSeq}`)
-      .on('postgres_changes', { event: '*', schema: 'public', table: 'whatsapp_message_queue' }, () => {
-        for (const listener of changeListeners) listener();
-      })
-      .subscribe((status) => setChannelState(status === 'SUBSCRIBED' ? 'live' : 'down'));
-  }
-  onState(channelState);
-  return () => {
-    changeListeners.delete(onChange);
-    stateListeners.delete(onState);
-    if (changeListeners.size === 0 && channel) {
-      void supabase.removeChannel(channel);
-      channel = null;
-    }
-  };
-}
-

@@ -12,6 +12,7 @@ configure({ asyncUtilTimeout: 5000 });
 
 vi.mock('@/services/auth/authService', async () => (await import('./fakes/authService')).authService);
 vi.mock('@/services/queue/queueService', async () => (await import('./fakes/queueService')).queueService);
+vi.mock('@/services/queue/queueChangesService', async () => (await import('./fakes/queueChangesService')).queueChangesService);
 vi.mock('@/services/queue/queueSettingsService', async () => (await import('./fakes/queueSettingsService')).queueSettingsService);
 vi.mock('@/services/queue/queueMetricsService', async () => (await import('./fakes/queueMetricsService')).queueMetricsService);
 

@@ -1,19 +1,7 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
-import type { ChannelState } from '@/services/queue/queueService';
 import type { ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
 import { backend } from '../backend';
-
-const changeListeners = new Set<() => void>();
-const stateListeners = new Set<(state: ChannelState) => void>();
-
-/** Test helper: what a realtime postgres_changes event does. */
-export function emitQueueChange(): void {
-  for (const listener of changeListeners) listener();
-}
-export function emitChannelState(state: ChannelState): void {
-  for (const listener of stateListeners) listener(state);
-}
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
 function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(typeof backend.items)[number]>): number {
@@ -57,16 +45,6 @@ export const queueService = {
       queueIds: request.leadIds.map((_, i) => `q-${i}`),
       skipped: { duplicates: 0, optedOut: 0, unknown: 0 },
       warning: null,
-    };
-  }),
-  notifyQueueChanged: vi.fn(() => emitQueueChange()),
-  subscribeQueueChanges: vi.fn((onChange: () => void, onState: (state: ChannelState) => void) => {
-    changeListeners.add(onChange);
-    stateListeners.add(onState);
-    onState(backend.channel);
-    return () => {
-      changeListeners.delete(onChange);
-      stateListeners.delete(onState);
     };
   }),
 } satisfies typeof QueueService;
