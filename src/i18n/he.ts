@@ -118,7 +118,7 @@ export const he = {
     conversation: 'שיחה ב־Agent DB: {{id}}',
     open: 'ההיסטוריה של {{name}}',
     redelivery: '(שליחה חוזרת: ייתכן שהניסיון הקודם יצא)',
-    who: { processor: 'המעבד', you: 'אתה', member: 'חבר אחר של הלקוח' },
+    who: { processor: 'המעבד', you: 'עצמך', member: 'חבר אחר של הלקוח' },
     actions: {
       enqueued: 'נוסף לתור על ידי {{who}}, לשליחה החל מ־{{when}}',
       claimed: 'נלקח על ידי המעבד (ניסיון {{attempt}})',
