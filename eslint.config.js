@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 // The SPA's layers (STYLE.md): pages and components -> hooks -> services -> supabase-js. Zones match
 // resolved files, so `@/…`, `./…` and `../…` imports are all held to them.
-const UI = ['./src/components', './src/pages', './src/App.tsx', './src/main.tsx'];
+const UI = ['./src/components', './src/pages', './src/App.tsx', './src/routes.tsx', './src/main.tsx'];
 const HELPERS = ['./src/lib', './src/types', './src/i18n'];
 const SERVICES_ONLY_FROM_HOOKS = {
   target: [...UI, ...HELPERS, './src/integrations'],

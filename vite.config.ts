@@ -28,6 +28,7 @@ export default defineConfig({
     include: [
       '@tanstack/react-virtual',
       '@radix-ui/react-select',
+      '@radix-ui/react-dialog',
       '@radix-ui/react-tabs',
       '@radix-ui/react-switch',
       '@radix-ui/react-slot',

@@ -26,6 +26,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['src/**/*.test.tsx'],
           setupFiles: ['tests/support/app/setup.ts'],
+          // The browser's zone is the demo admin's, as for most users; tests of another zone say so.
+          env: { TZ: 'Asia/Jerusalem' },
           testTimeout: 20_000,
         },
       },

@@ -1,9 +1,12 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { browserLanguage } from '@/i18n';
 import * as authService from '@/services/auth/authService';
+import { DEFAULT_SETTINGS } from '@/lib/settings';
 import * as queueService from '@/services/queue/queueService';
 import * as settingsService from '@/services/queue/queueSettingsService';
 import { backend, CLIENT_ID } from '@tests/support/app/backend';
+import { emitUnauthorized } from '@tests/support/app/fakes/authService';
 import { renderApp } from '@tests/support/app/renderApp';
 
 describe('App', () => {
@@ -27,6 +30,36 @@ describe('App', () => {
     expect(document.documentElement).toHaveAttribute('dir', 'ltr');
   });
 
+  it('mirrors the Radix parts too in Hebrew: the tabs run right to left', async () => {
+    const { user } = renderApp({ route: '/admin/queue-management' });
+    await screen.findByRole('tab', { name: 'Settings' });
+    expect(screen.getByRole('tablist').closest('[dir]')).toHaveAttribute('dir', 'ltr');
+    await user.selectOptions(screen.getByLabelText('Language'), 'he');
+    expect(await screen.findByRole('tablist')).toHaveAttribute('aria-orientation', 'horizontal');
+    expect(screen.getByRole('tablist').closest('[dir]')).toHaveAttribute('dir', 'rtl');
+  });
+
+  it('opens a first visit in the browser’s language, Hebrew for he-IL', () => {
+    expect(browserLanguage(['he-IL', 'en-US'])).toBe('he');
+    expect(browserLanguage(['iw'])).toBe('he');
+    expect(browserLanguage(['en-GB', 'he'])).toBe('en');
+    expect(browserLanguage(['fr-FR', 'he-IL'])).toBe('he');
+    expect(browserLanguage(['fr-FR'])).toBeNull();
+  });
+
+  it('ends a session revoked elsewhere: the login says why and brings the user back to the same page', async () => {
+    const { user } = renderApp({ route: '/admin/queue-management' });
+    await screen.findByRole('heading', { name: 'Queue management' });
+    backend.sessionRevoked = true;
+    act(() => emitUnauthorized());
+    expect(await screen.findByTestId('session-ended')).toHaveTextContent('Your session has ended. Sign in again to go back to where you were.');
+    backend.sessionRevoked = false;
+    await user.type(screen.getByLabelText('Email'), 'test@test.test');
+    await user.type(screen.getByLabelText('Password'), 'testtesttest');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Queue management' })).toBeInTheDocument();
+  });
+
   it('gives the admin queue, settings and metrics tabs', async () => {
     const { user } = renderApp({ route: '/admin/queue-management' });
     expect(await screen.findByRole('heading', { name: 'Queue management' })).toBeInTheDocument();
@@ -37,13 +70,29 @@ describe('App', () => {
     expect(await screen.findByTestId('metric-depth')).toBeInTheDocument();
   });
 
-  it('shows a manager everything read-only', async () => {
+  it('shows a manager everything read-only, for the admin they pick or the client total', async () => {
+    backend.otherAdmins = [
+      { userId: 'a0000000-0000-4000-8000-0000000000a2', settings: { ...DEFAULT_SETTINGS, daily_target: 30, processing_state: 'paused', last_processor_run_at: null } },
+    ];
+    backend.adminStatus = [
+      { ...backend.status, user_id: 'a0000000-0000-4000-8000-000000000001', client_id: CLIENT_ID, email: 'test@test.test' },
+      { ...backend.status, user_id: 'a0000000-0000-4000-8000-0000000000a2', client_id: CLIENT_ID, email: 'second@test.test', depth: 0, processing_state: 'paused' },
+    ];
     const { user } = renderApp({ route: '/admin/queue-management', as: 'manager' });
     expect(await screen.findByTestId('read-only-notice')).toHaveTextContent('You are viewing as a manager');
     expect(await screen.findByText('Avi Cohen')).toBeInTheDocument();
     expect(screen.queryByTestId('queue-button')).not.toBeInTheDocument();
     expect(screen.queryByTestId('processing-toggle')).not.toBeInTheDocument();
+    const picker = screen.getByLabelText('Showing');
+    expect(within(picker).getAllByRole('option').map((option) => option.textContent)).toEqual(['Client total (all admins)', 'test@test.test', 'second@test.test']);
     await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    expect(await screen.findByTestId('settings-pick-admin')).toBeInTheDocument();
+    await user.selectOptions(picker, 'second@test.test');
+    expect(await screen.findByLabelText('Daily target')).toHaveValue('30');
+    expect(screen.getByTestId('processing-state')).toHaveTextContent('Paused');
+    await user.selectOptions(picker, 'test@test.test');
+    await waitFor(() => expect(screen.getByLabelText('Daily target')).toHaveValue('45'));
+    expect(screen.getByTestId('processing-state')).toHaveTextContent('Running');
     expect(await screen.findByText('Only admins can change settings.')).toBeInTheDocument();
     expect(screen.getByLabelText('Daily target')).toBeDisabled();
     expect(screen.queryByTestId('save-settings')).not.toBeInTheDocument();
@@ -66,7 +115,7 @@ describe('App', () => {
     await waitFor(() => expect(queueService.listQueueItems).toHaveBeenLastCalledWith(second, expect.anything()));
     expect(localStorage.getItem('lq.client')).toBe(second);
     await user.click(screen.getByRole('tab', { name: 'Settings' }));
-    await waitFor(() => expect(settingsService.getSettings).toHaveBeenLastCalledWith(expect.any(String), second));
+    await waitFor(() => expect(settingsService.listAdminSettings).toHaveBeenLastCalledWith(second));
   });
 
   it('tells a user without a business what to do', async () => {

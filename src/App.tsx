@@ -1,18 +1,10 @@
-import { lazy, Suspense, type ReactNode } from 'react';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import type { ReactNode } from 'react';
+import { BrowserRouter, useRoutes, type RouteObject } from 'react-router-dom';
+import { DirectionProvider } from '@radix-ui/react-direction';
 import { Toaster } from 'sonner';
 import { AuthProvider } from '@/components/auth/AuthProvider';
-import { AppShell } from '@/components/layout/AppShell';
-import { ErrorBoundary } from '@/components/layout/ErrorBoundary';
-import { PageLoading } from '@/components/layout/PageLoading';
-import { RequireAuth } from '@/components/layout/RequireAuth';
 import { useLang } from '@/hooks/useLang';
-import Dashboard from '@/pages/Dashboard';
-import Login from '@/pages/Login';
-import NotFound from '@/pages/NotFound';
-
-// The admin page (lead grid, settings, charts) loads only when opened.
-const QueueManagement = lazy(() => import('@/pages/admin/QueueManagement'));
+import { appRoutes } from '@/routes';
 
 function Toasts() {
   const { dir } = useLang();
@@ -34,33 +26,26 @@ function Toasts() {
   );
 }
 
+/** Radix primitives (tabs, selects, switches, dialogs) take the reading direction from here, not from <html dir>. */
+function Direction({ children }: { children: ReactNode }) {
+  const { dir } = useLang();
+  return <DirectionProvider dir={dir}>{children}</DirectionProvider>;
+}
+
 export function AppProviders({ children }: { children: ReactNode }) {
   return (
-    <AuthProvider>
-      {children}
-      <Toasts />
-    </AuthProvider>
+    <Direction>
+      <AuthProvider>
+        {children}
+        <Toasts />
+      </AuthProvider>
+    </Direction>
   );
 }
 
-export function AppRoutes() {
-  return (
-    <ErrorBoundary>
-      <Suspense fallback={<PageLoading />}>
-        <Routes>
-          <Route path="/login" element={<Login />} />
-          <Route element={<RequireAuth />}>
-            <Route element={<AppShell />}>
-              <Route path="/" element={<Navigate to="/dashboard" replace />} />
-              <Route path="/dashboard" element={<Dashboard />} />
-              <Route path="/admin/queue-management" element={<QueueManagement />} />
-              <Route path="*" element={<NotFound />} />
-            </Route>
-          </Route>
-        </Routes>
-      </Suspense>
-    </ErrorBoundary>
-  );
+/** The app's pages; `pages` replaces what sits behind the sign-in gate (component tests mount one component there). */
+export function AppRoutes({ pages }: { pages?: RouteObject[] }) {
+  return useRoutes(appRoutes(pages));
 }
 
 export default function App() {

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import * as authService from '@/services/auth/authService';
 import { toServiceError, type ServiceError } from '@/services/errors';
 import type { Membership } from '@/types/queue';
@@ -13,13 +13,15 @@ export interface AuthState {
   /** Every client the user belongs to (an admin of several picks one in the header). */
   memberships: Membership[];
   membershipError: ServiceError | null;
+  /** True after a session ended on its own (revoked, expired beyond refresh), not by signing out here. */
+  sessionEnded: boolean;
   selectClient: (clientId: string) => void;
   /** Throws a ServiceError (`invalid_credentials` for a wrong pair). */
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
 }
 
-type Session = Pick<AuthState, 'status' | 'user' | 'memberships' | 'membershipError'>;
+type Session = Pick<AuthState, 'status' | 'user' | 'memberships' | 'membershipError' | 'sessionEnded'>;
 
 const PICKED_CLIENT = 'lq.client';
 
@@ -33,21 +35,24 @@ function pickedClient(): string | null {
 
 /** The session (persisted by supabase-js) and the user's client memberships; mounted once by AuthProvider. */
 export function useAuthSource(): AuthState {
-  const [session, setSession] = useState<Session>({ status: 'loading', user: null, memberships: [], membershipError: null });
+  const [session, setSession] = useState<Session>({ status: 'loading', user: null, memberships: [], membershipError: null, sessionEnded: false });
   const [picked, setPicked] = useState<string | null>(pickedClient);
+  const signingOut = useRef(false);
 
   useEffect(() => {
     let active = true;
     let currentUserId: string | null = null;
     const apply = async (user: SessionUser | null) => {
       if (!user) {
+        const ended = currentUserId !== null && !signingOut.current;
         currentUserId = null;
-        if (active) setSession({ status: 'signedOut', user: null, memberships: [], membershipError: null });
+        signingOut.current = false;
+        if (active) setSession({ status: 'signedOut', user: null, memberships: [], membershipError: null, sessionEnded: ended });
         return;
       }
       if (user.id === currentUserId) return; // token refreshes need no new membership lookup
       currentUserId = user.id;
-      if (active) setSession({ status: 'loading', user, memberships: [], membershipError: null });
+      if (active) setSession({ status: 'loading', user, memberships: [], membershipError: null, sessionEnded: false });
       let memberships: Membership[] = [];
       let membershipError: ServiceError | null = null;
       try {
@@ -55,19 +60,41 @@ export function useAuthSource(): AuthState {
       } catch (error) {
         membershipError = toServiceError(error);
       }
-      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, memberships, membershipError });
+      if (active && currentUserId === user.id) setSession({ status: 'signedIn', user, memberships, membershipError, sessionEnded: false });
     };
     // A session that cannot be read is no session: the sign-in form follows.
     void authService.getSessionUser().then(apply, () => apply(null));
     const unsubscribe = authService.onAuthChange((user) => void apply(user));
+
+    // A 401 from any call, or coming back to the tab, asks whether the session still stands; one check at a time.
+    let checking: Promise<unknown> | null = null;
+    const revalidate = () => {
+      if (currentUserId === null || checking) return;
+      checking = authService.revalidateSession().catch(() => true).finally(() => (checking = null));
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') revalidate();
+    };
+    const stopUnauthorized = authService.onApiUnauthorized(revalidate);
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       active = false;
       unsubscribe();
+      stopUnauthorized();
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, []);
 
   const signIn = useCallback((email: string, password: string) => authService.signIn(email, password), []);
-  const signOut = useCallback(() => authService.signOut(), []);
+  const signOut = useCallback(async () => {
+    signingOut.current = true;
+    try {
+      await authService.signOut();
+    } catch (failure) {
+      signingOut.current = false;
+      throw failure;
+    }
+  }, []);
   const selectClient = useCallback((clientId: string) => {
     setPicked(clientId);
     try {

@@ -1,16 +1,17 @@
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
-import { toServiceError } from '@/services/errors';
+import { describeError, type DescribeOptions } from './errorText';
+import { useFormat } from './useFormat';
 
-/** The sentence a user reads for a failure, in their language: the one place errors become text. */
-export function describeError(error: unknown, t: TFunction): string {
-  const failure = toServiceError(error);
-  return t(`errors.${failure.code}`, { message: failure.message, seconds: failure.details.retryAfter ?? '?' });
-}
+export { describeAgentFailure, describeAlert, describeError, describeWarning } from './errorText';
 
-/** `describeError` bound to the current language. */
-export function useErrorText(): (error: unknown) => string {
+/** `describeError` bound to the current language and the admin's zone. */
+export function useErrorText(options: Pick<DescribeOptions, 'holidayName'> = {}): (error: unknown) => string {
   const { t } = useTranslation();
-  return useCallback((error: unknown) => describeError(error, t), [t]);
+  const format = useFormat();
+  const { holidayName } = options;
+  return useCallback(
+    (error: unknown) => describeError(error, t, { holidayName, formatDay: format.day, zoneName: format.zoneName }),
+    [t, holidayName, format],
+  );
 }

@@ -1,4 +1,4 @@
-import { QUEUE_SETTINGS_DEFAULTS } from '@shared/settingsDefaults.ts';
+import { MAX_CLOSED_DATES, QUEUE_SETTINGS_DEFAULTS, QUEUE_SETTINGS_LIMITS } from '@shared/settingsDefaults.ts';
 import { TIME_ZONES } from '@shared/timeZones.ts';
 import { WEEKDAYS, type BusinessHours, type QueueSettings } from '@/types/queue';
 
@@ -9,20 +9,14 @@ export const DEFAULT_SETTINGS: QueueSettings = {
   closed_dates: [],
 };
 
-const NUMBER_LIMITS = {
-  daily_target: { min: 0, max: 10000 },
-  max_capacity: { min: 1, max: 10000 },
-  batch_size: { min: 1, max: 100 },
-  processing_delay_ms: { min: 0, max: 60000 },
-  rate_limit_per_hour: { min: 1, max: 100000 },
-  retention_days: { min: 1, max: 3650 },
-} as const;
+// The database's own bounds: a value the form accepts is one the check constraints accept.
+export const NUMBER_LIMITS = QUEUE_SETTINGS_LIMITS;
 export type NumberField = keyof typeof NUMBER_LIMITS;
 export const NUMBER_FIELDS = Object.keys(NUMBER_LIMITS) as NumberField[];
 
 /** A validation problem as an i18n key under settings.validation, with its parameters. */
 export interface FieldError {
-  key: 'timeFormat' | 'endAfterStart' | 'timezone' | 'integer' | 'range' | 'targetAboveCapacity' | 'date' | 'duplicateDate' | 'noOpenDay';
+  key: 'timeFormat' | 'endAfterStart' | 'timezone' | 'integer' | 'range' | 'targetAboveCapacity' | 'date' | 'duplicateDate' | 'noOpenDay' | 'tooManyDates';
   params?: Record<string, number | string>;
 }
 export type SettingsErrors = Partial<Record<string, FieldError>>;
@@ -75,6 +69,7 @@ export function validateSettings(draft: SettingsDraft): { errors: SettingsErrors
     errors.daily_target = { key: 'targetAboveCapacity' };
   }
 
+  if (draft.closed_dates.length > MAX_CLOSED_DATES) errors.closed_dates = { key: 'tooManyDates', params: { max: MAX_CLOSED_DATES } };
   const seen = new Set<string>();
   draft.closed_dates.forEach((date, index) => {
     if (!isValidDate(date)) errors[`closed_dates.${index}`] = { key: 'date' };

@@ -40,4 +40,22 @@ describe('Login', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(screen.getByTestId('login-error')).toHaveTextContent('The server could not be reached. Check your connection.'));
   });
+
+  it('checks empty and malformed fields on the spot, sends nothing, and puts the focus on the first one', async () => {
+    const { user } = renderApp({ route: '/login', as: null });
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+    expect(screen.getByLabelText('Email')).toHaveFocus();
+    expect(screen.getByLabelText('Email')).toHaveAccessibleDescription('Enter your email address.');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Enter your password.');
+    expect(authService.signIn).not.toHaveBeenCalled();
+
+    await user.type(screen.getByLabelText('Email'), 'test@test');
+    await user.tab();
+    expect(screen.getByLabelText('Email')).toHaveAccessibleDescription('Enter an email address like name@example.com.');
+    await user.type(screen.getByLabelText('Email'), '.test');
+    expect(screen.getByLabelText('Email')).not.toHaveAttribute('aria-invalid');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(screen.getByLabelText('Password')).toHaveFocus();
+    expect(authService.signIn).not.toHaveBeenCalled();
+  });
 });

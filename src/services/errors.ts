@@ -16,6 +16,9 @@ export const SERVICE_ERROR_CODES = [
   'capacity_exceeded',
   'rate_limited',
   'network',
+  'timeout',
+  'unavailable',
+  'server_error',
   'bad_response',
   'unknown',
 ] as const;
@@ -47,14 +50,24 @@ function isServiceErrorCode(value: unknown): value is ServiceErrorCode {
   return SERVICE_ERROR_CODES.some((code) => code === value);
 }
 
-/** Anything caught, as a ServiceError (a bug or a browser failure becomes `unknown`). */
+// What browsers throw when fetch never reaches the server (Chromium, Firefox, Safari).
+const FAILED_FETCH = /failed to fetch|networkerror|load failed|network request failed/i;
+
+/** Anything caught, as a ServiceError: a fetch that never got through is `network`, a bug `unknown` named by its error type. */
 export function toServiceError(error: unknown): ServiceError {
   if (error instanceof ServiceError) return error;
-  return new ServiceError('unknown', error instanceof Error ? error.message : String(error));
+  if (error instanceof Error) {
+    if (error.name === 'TypeError' && FAILED_FETCH.test(error.message)) return new ServiceError('network', error.message);
+    return new ServiceError('unknown', error.message, { backendCode: error.name });
+  }
+  return new ServiceError('unknown', String(error));
 }
 
-// SQLSTATEs our SQL API raises (supabase/migrations) and PostgREST's own codes, by meaning.
-const BACKEND_CODES: Partial<Record<string, ServiceErrorCode>> = {
+/**
+ * SQLSTATEs our SQL API raises (supabase/migrations) or the UI can meet through PostgREST, PostgREST's own
+ * codes, and the codes the Edge Functions answer with (http.ts errorResponse), by meaning.
+ */
+export const BACKEND_CODES = {
   '42501': 'forbidden',
   PGRST301: 'unauthorized',
   PGRST302: 'unauthorized',
@@ -67,33 +80,65 @@ const BACKEND_CODES: Partial<Record<string, ServiceErrorCode>> = {
   '23505': 'conflict',
   '40001': 'conflict',
   '40P01': 'conflict',
+  '55P03': 'conflict',
   LQ422: 'capacity_exceeded',
   '22023': 'invalid_input',
   '22P02': 'invalid_input',
   '22007': 'invalid_input',
   '22008': 'invalid_input',
+  '22001': 'invalid_input',
+  '22003': 'invalid_input',
   '23502': 'invalid_input',
   '23503': 'invalid_input',
   '23514': 'invalid_input',
-};
+  P0001: 'invalid_input',
+  '57014': 'timeout',
+  '53300': 'unavailable',
+  '57P01': 'unavailable',
+  '08000': 'unavailable',
+  '08003': 'unavailable',
+  '08006': 'unavailable',
+  PGRST000: 'unavailable',
+  PGRST001: 'unavailable',
+  PGRST002: 'unavailable',
+  PGRST003: 'timeout',
+  PGRST202: 'bad_response',
+  PGRST204: 'bad_response',
+  PGRST205: 'bad_response',
+  internal_error: 'server_error',
+  session_not_found: 'unauthorized',
+  refresh_token_not_found: 'unauthorized',
+  refresh_token_already_used: 'unauthorized',
+  bad_jwt: 'unauthorized',
+  no_authorization: 'unauthorized',
+  over_request_rate_limit: 'rate_limited',
+  validation_failed: 'invalid_input',
+} as const satisfies Record<string, ServiceErrorCode>;
 
-const STATUS_CODES: Partial<Record<number, ServiceErrorCode>> = {
+export const STATUS_CODES = {
   0: 'network',
   400: 'invalid_input',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  408: 'timeout',
   409: 'conflict',
+  422: 'invalid_input',
   429: 'rate_limited',
+  500: 'server_error',
   502: 'network',
-  503: 'network',
-  504: 'network',
-};
+  503: 'unavailable',
+  504: 'timeout',
+} as const satisfies Record<number, ServiceErrorCode>;
+
+function known<T extends object>(table: T, key: PropertyKey | undefined | null): ServiceErrorCode | undefined {
+  return key !== undefined && key !== null && Object.hasOwn(table, key) ? (table[key as keyof T] as ServiceErrorCode) : undefined;
+}
 
 function codeFor(backendCode: string | undefined, status: number | null): ServiceErrorCode {
   // enqueue_leads answers with the product's own codes (business_closed, capacity_exceeded, …).
   if (isServiceErrorCode(backendCode)) return backendCode;
-  return (backendCode ? BACKEND_CODES[backendCode] : undefined) ?? (status === null ? undefined : STATUS_CODES[status]) ?? 'unknown';
+  return known(BACKEND_CODES, backendCode) ?? known(STATUS_CODES, status) ?? 'unknown';
 }
 
 /** A PostgREST error (supabase-js reports a failed fetch as status 0 with an empty code). */
@@ -108,7 +153,7 @@ export function fromAuth(error: unknown): ServiceError {
   const status = error.status ?? null;
   // GoTrue answers 400 invalid_credentials (older servers: invalid_grant) for a wrong pair.
   const wrongPair = error.code === 'invalid_credentials' || (status === 400 && (error.code === undefined || error.code === 'invalid_grant'));
-  const code = wrongPair ? 'invalid_credentials' : codeFor(undefined, status);
+  const code = wrongPair ? 'invalid_credentials' : codeFor(error.code, status);
   return new ServiceError(code, error.message, error.code ? { backendCode: error.code } : {}, status);
 }
 
@@ -136,7 +181,12 @@ export async function fromFunctions(error: unknown): Promise<ServiceError> {
   if (nextWindow !== undefined) details.nextWindow = nextWindow;
   const wait = retryAfter ?? (Number(response.headers.get('retry-after')) || undefined);
   if (wait !== undefined) details.retryAfter = wait;
-  return new ServiceError(isServiceErrorCode(code) ? code : codeFor(undefined, response.status), message, details, response.status);
+  return new ServiceError(functionErrorCode(code, response.status), message, details, response.status);
+}
+
+/** What an Edge Function's `{error: {code}}` means here: its own code when the app knows it, else by meaning or status. */
+export function functionErrorCode(code: string, status: number): ServiceErrorCode {
+  return isServiceErrorCode(code) ? code : codeFor(code, status);
 }
 
 interface QueryResult<T> {

@@ -115,8 +115,6 @@ export interface QueueListItem extends QueueItem {
   outlook: QueueOutlook | null;
 }
 
-export type ClosedDay = Pick<Row<'calendar_closed_days'>, 'day' | 'name' | 'kind'>;
-
 // The generated types call every column of a set-returning function not null; these say which can be.
 
 export interface QueueStatus {
@@ -141,13 +139,17 @@ export interface HourlyThroughput {
   avg_latency_ms: number | null;
 }
 
-export interface UserPerformance {
+/** queue_admin_status(): one admin's numbers, counted as queue_status() counts the total. */
+export interface AdminStatus extends QueueStatus {
   user_id: string;
+  client_id: string;
   email: string | null;
-  total_queued: number;
-  sent: number;
-  failed: number;
-  success_rate: number | null;
+}
+
+/** An admin whose queue the signed-in user may see, with their settings row. */
+export interface AdminSettings {
+  userId: string;
+  settings: StoredQueueSettings;
 }
 
 export interface QueueAlert {

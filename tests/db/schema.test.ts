@@ -4,7 +4,7 @@ import { withDatabase } from '../support/db.ts';
 import { listMigrations } from '@leads-queue/local-supabase';
 import { generateTypes, TYPES_FILE } from '../../scripts/gen-types.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID } from '../support/seed.ts';
-import { QUEUE_SETTINGS_DEFAULTS } from '../../supabase/functions/_shared/settingsDefaults.ts';
+import { MAX_CLOSED_DATES, QUEUE_SETTINGS_DEFAULTS, QUEUE_SETTINGS_LIMITS } from '../../supabase/functions/_shared/settingsDefaults.ts';
 
 const db = withDatabase();
 
@@ -118,5 +118,38 @@ describe('seed', () => {
     );
     const { to_char_dates, ...row } = rows[0];
     expect({ ...row, closed_dates: to_char_dates }).toEqual(QUEUE_SETTINGS_DEFAULTS);
+  });
+
+  it('the limits the settings form accepts are the bounds of the settings check constraints', async () => {
+    const { rows } = await db.pool.query<{ name: string; definition: string }>(
+      `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
+        where conrelid = 'public.user_queue_settings'::regclass and contype = 'c'`,
+    );
+    const bounds: Record<string, { min: number; max: number }> = {};
+    for (const { definition } of rows) {
+      const range = /^CHECK \(\(\((\w+) >= (\d+)\) AND \(\1 <= (\d+)\)\)\)$/.exec(definition);
+      if (range?.[1]) bounds[range[1]] = { min: Number(range[2]), max: Number(range[3]) };
+    }
+    expect(bounds).toEqual(QUEUE_SETTINGS_LIMITS);
+    const dates = rows.find((row) => row.name === 'settings_closed_dates_bounded')?.definition;
+    expect(dates).toBe(`CHECK ((cardinality(closed_dates) <= ${MAX_CLOSED_DATES}))`);
+  });
+
+  it('refuses a value just outside each limit and keeps one just inside', async () => {
+    const set = (column: string, value: number) =>
+      db.pool.query(`update user_queue_settings set ${column} = $2 where user_id = $1`, [OTHER_ADMIN_ID, value]);
+    for (const [column, { min, max }] of Object.entries(QUEUE_SETTINGS_LIMITS)) {
+      // The target may not exceed the capacity: give both room before each column is probed.
+      await db.pool.query('update user_queue_settings set daily_target = 1, max_capacity = 100000 where user_id = $1', [OTHER_ADMIN_ID]);
+      await expect(set(column, min - 1), `${column} = ${min - 1}`).rejects.toMatchObject({ code: '23514' });
+      await expect(set(column, min), `${column} = ${min}`).resolves.toMatchObject({ rowCount: 1 });
+      await expect(set(column, max), `${column} = ${max}`).resolves.toMatchObject({ rowCount: 1 });
+      await expect(set(column, max + 1), `${column} = ${max + 1}`).rejects.toMatchObject({ code: '23514' });
+    }
+    await db.pool.query(
+      `update user_queue_settings set daily_target = default, max_capacity = default, batch_size = default,
+              processing_delay_ms = default, rate_limit_per_hour = default, retention_days = default where user_id = $1`,
+      [OTHER_ADMIN_ID],
+    );
   });
 });

@@ -1,5 +1,15 @@
 import { test, expect } from '@playwright/test';
-import { expectNoSeriousA11yViolations, login, nextLocal, pinNow, resetQueueState, screenshot } from '../support/e2e.ts';
+import {
+  expectNoHorizontalOverflow,
+  expectNoSeriousA11yViolations,
+  expectRightOf,
+  login,
+  nextLocal,
+  pinNow,
+  resetQueueState,
+  screenshot,
+  VIEWPORTS,
+} from '../support/e2e.ts';
 
 test.beforeEach(async () => {
   await resetQueueState();
@@ -34,6 +44,7 @@ test('Hebrew renders right to left with translated labels, and the choice persis
 });
 
 test('settings survive a reload', async ({ page }) => {
+  test.setTimeout(120_000); // two first loads of the lazy admin page, slow on a busy machine
   await login(page, 'test@test.test');
   await page.goto('/admin/queue-management');
   await page.getByRole('tab', { name: 'Settings' }).click();
@@ -65,48 +76,122 @@ test('invalid settings are explained and not saved', async ({ page }) => {
   await expect(page.getByLabel('Daily target')).toHaveValue('45');
 });
 
+test('a first visit follows the browser’s languages (he-IL lands in Hebrew); a choice made in the app wins afterwards', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'he-IL' });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'he');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.getByRole('heading', { name: 'כניסה' })).toBeVisible();
+  await page.getByLabel('שפה').selectOption('en');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
+  await context.close();
+});
+
 for (const lang of ['en', 'he'] as const) {
-  test(`every page passes axe and is captured (${lang})`, async ({ page }) => {
-    await pinNow(page, nextLocal('monday', true));
-    await page.goto('/login');
-    if (lang === 'he') await page.getByLabel('Language').selectOption('he');
-    await expect(page.locator('html')).toHaveAttribute('lang', lang);
-    await expectNoSeriousA11yViolations(page, `login (${lang})`);
-    await screenshot(page, `login-${lang}`);
+  for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+    test(`every page in ${lang} at ${size} size: mirrored, no sideways panning, axe clean, captured`, async ({ page }) => {
+      test.setTimeout(150_000); // six pages, each checked by axe and captured
+      await page.setViewportSize(viewport);
+      await pinNow(page, nextLocal('monday', true));
+      const check = async (name: string, fullPage = true) => {
+        await expectNoHorizontalOverflow(page, `${name} (${lang}, ${size})`);
+        await expectNoSeriousA11yViolations(page, `${name} (${lang}, ${size})`);
+        await screenshot(page, `${name}-${lang}-${size}`, fullPage);
+      };
+      await page.goto('/login');
+      if (lang === 'he') await page.getByLabel('Language').selectOption('he');
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await check('login');
 
-    await page.fill('[name="email"]', 'test@test.test');
-    await page.fill('[name="password"]', 'testtesttest');
-    await page.click('button[type="submit"]');
-    await page.waitForURL('/dashboard');
-    await expect(page.getByTestId('processing-state')).toBeVisible();
-    await expect(page.getByTestId('throughput-empty').or(page.getByTestId('throughput-chart'))).toBeVisible();
-    await expectNoSeriousA11yViolations(page, `dashboard (${lang})`);
-    await screenshot(page, `dashboard-${lang}`);
+      await page.fill('[name="email"]', 'test@test.test');
+      await page.fill('[name="password"]', 'testtesttest');
+      await page.click('button[type="submit"]');
+      await page.waitForURL('/dashboard');
+      await expect(page.getByTestId('processing-state')).toBeVisible();
+      await expect(page.getByTestId('throughput-empty').or(page.getByTestId('throughput-chart'))).toBeVisible();
+      await check('dashboard');
 
-    await page.goto('/admin/queue-management');
-    await expect(page.getByTestId('lead-checkbox-1')).toBeVisible();
-    await page.getByTestId('lead-checkbox-1').click();
-    await page.getByTestId('lead-checkbox-2').click();
-    await page.getByTestId('queue-button').click();
-    await expect(page.locator('.toast-success')).toBeVisible();
-    await expect(page.getByTestId('queue-item')).toHaveCount(2);
-    await expectNoSeriousA11yViolations(page, `queue management (${lang})`);
-    await screenshot(page, `queue-management-${lang}`);
+      await page.goto('/admin/queue-management');
+      // A pinned clock a week ahead makes supabase-js refresh its token before every call: the first load is slow.
+      await expect(page.getByTestId('lead-checkbox-1')).toBeVisible({ timeout: 30_000 });
+      await page.getByTestId('lead-checkbox-1').click();
+      await page.getByTestId('lead-checkbox-2').click();
+      await page.getByTestId('queue-button').click();
+      await expect(page.locator('.toast-success')).toBeVisible();
+      await expect(page.getByTestId('queue-item')).toHaveCount(2);
+      const tabs = page.getByRole('tab');
+      if (lang === 'he') {
+        // Geometry, not only <html dir>: Radix's tabs and the tables run right to left.
+        await expectRightOf(tabs.nth(0), tabs.nth(1), 'tabs');
+        if (size === 'desktop') {
+          const queueHeaders = page.getByTestId('queue-list').getByRole('columnheader');
+          await expectRightOf(queueHeaders.nth(0), queueHeaders.nth(1), 'queue list columns');
+          const leadHeaders = page.getByTestId('lead-grid').getByRole('columnheader');
+          await expectRightOf(leadHeaders.nth(1), leadHeaders.nth(2), 'lead grid columns');
+        } else {
+          // Phone cards: the name on the right, the status badge on the left.
+          const card = page.getByTestId('queue-item').first();
+          await expectRightOf(card.getByTestId('item-details'), card.locator('[data-status]').last(), 'queue card');
+        }
+      }
+      await check('queue-management');
 
-    await page.getByRole('tab').nth(1).click();
-    await expect(page.getByTestId('save-settings')).toBeVisible();
-    await expectNoSeriousA11yViolations(page, `settings (${lang})`);
-    await screenshot(page, `settings-${lang}`);
+      await page.getByTestId('item-details').first().click();
+      await expect(page.getByTestId('item-dialog')).toBeVisible();
+      await check('item-dialog', false);
+      await page.keyboard.press('Escape');
 
-    await page.getByRole('tab').nth(2).click();
-    await expect(page.getByTestId('metric-depth')).toBeVisible();
-    await expectNoSeriousA11yViolations(page, `metrics (${lang})`);
-    await screenshot(page, `metrics-${lang}`);
+      await tabs.nth(1).click();
+      await expect(page.getByTestId('save-settings')).toBeVisible();
+      if (lang === 'he') {
+        // The weekday switches draw their knob inside the track, on the right when off.
+        const friday = page.getByTestId('hours-friday').getByRole('switch');
+        const [track, knob] = [await friday.boundingBox(), await friday.locator('span').boundingBox()];
+        expect(knob!.x).toBeGreaterThanOrEqual(track!.x);
+        expect(knob!.x + knob!.width).toBeLessThanOrEqual(track!.x + track!.width + 0.5);
+        expect(knob!.x + knob!.width / 2, 'off: knob at the start (right)').toBeGreaterThan(track!.x + track!.width / 2);
+      }
+      await check('settings');
 
-    // Tablet width: the same page stays usable.
-    await page.setViewportSize({ width: 820, height: 1180 });
-    await page.getByRole('tab').first().click();
-    await expect(page.getByTestId('queue-button')).toBeVisible();
-    await screenshot(page, `queue-management-tablet-${lang}`);
-  });
+      await tabs.nth(2).click();
+      await expect(page.getByTestId('metric-depth')).toBeVisible();
+      await check('metrics');
+    });
+
+    test(`the manager's pages in ${lang} at ${size} size: pick an admin, per-admin numbers, axe clean, captured`, async ({ page }) => {
+      test.setTimeout(120_000);
+      await page.setViewportSize(viewport);
+      await page.goto('/login');
+      if (lang === 'he') await page.getByLabel('Language').selectOption('he');
+      await login(page, 'manager@test.test');
+      const check = async (name: string) => {
+        await expectNoHorizontalOverflow(page, `${name} (manager, ${lang}, ${size})`);
+        await expectNoSeriousA11yViolations(page, `${name} (manager, ${lang}, ${size})`);
+        await screenshot(page, `${name}-manager-${lang}-${size}`);
+      };
+      // A table on wide screens, one card per admin on phones.
+      await expect(page.getByTestId(size === 'phone' ? 'performance-cards' : 'performance-table')).toBeVisible();
+      const picker = page.getByTestId('admin-picker');
+      await expect(picker.locator('option')).toHaveText([lang === 'he' ? 'סך הכול ללקוח (כל מנהלי המערכת)' : 'Client total (all admins)', 'test@test.test']);
+      if (lang === 'he' && size === 'desktop') {
+        const headers = page.getByTestId('performance-table').getByRole('columnheader');
+        await expectRightOf(headers.nth(0), headers.nth(1), 'per-admin table columns');
+      }
+      await check('dashboard');
+      await page.goto('/admin/queue-management');
+      await expect(page.getByTestId('read-only-notice')).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByTestId('lead-row-1')).toBeVisible();
+      await page.getByTestId('admin-picker').selectOption('test@test.test');
+      await page.getByRole('tab').nth(1).click();
+      await expect(page.getByTestId('save-settings')).toHaveCount(0);
+      await expect(page.locator('input[name="daily_target"]')).toBeDisabled();
+      await check('settings');
+      // With one admin, the client's total is that admin's queue: the settings stay in view.
+      await page.getByTestId('admin-picker').selectOption({ index: 0 });
+      await expect(page.locator('input[name="daily_target"]')).toHaveValue('45');
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
@@ -35,6 +35,14 @@ export function nextLocal(weekday: Weekday, open: boolean): string {
   throw new Error(`no ${weekday} found`);
 }
 
+/** The calendar day (`YYYY-MM-DD`) `days` after the one `iso` falls on in Jerusalem. */
+export function jerusalemDay(iso: string, days = 0): string {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jerusalem' }).format(new Date(iso));
+  const date = new Date(`${day}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
 /** Pins the page's Date.now (the app's only clock) from the next navigation on, as the spec does. */
 export async function pinNow(page: Page, iso: string): Promise<void> {
   await page.addInitScript((at) => {
@@ -53,13 +61,7 @@ export async function login(page: Page, email: string): Promise<void> {
 
 /** The queue state back to the seed's (see queueState.ts) and the Agent DB stand-in to its default answer. */
 export async function resetQueueState(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await resetDatabaseQueueState(client);
-  } finally {
-    await client.end();
-  }
+  await withDatabase((client) => resetDatabaseQueueState(client));
   await fetch(`${SINK_URL}/__control`, { method: 'POST', body: JSON.stringify({ reset: true }) });
 }
 
@@ -68,13 +70,7 @@ export async function resetQueueState(): Promise<void> {
  * move: bring the pending items' time to now, as if the pinned Monday had come.
  */
 export async function makePendingItemsDue(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`update public.whatsapp_message_queue set scheduled_for = now() - interval '1 minute' where status = 'pending'`);
-  } finally {
-    await client.end();
-  }
+  await withDatabase((client) => client.query(`update public.whatsapp_message_queue set scheduled_for = now() - interval '1 minute' where status = 'pending'`));
 }
 
 /** Tells the Agent DB stand-in how to answer the next webhooks. */
@@ -115,7 +111,35 @@ export async function expectNoSeriousA11yViolations(page: Page, label: string): 
   expect(summary, `axe on ${label}`).toEqual([]);
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The phone and desktop sizes every page is checked and captured at. */
+export const VIEWPORTS = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
+
+/** Nothing on the page needs sideways panning. */
+export async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  expect(scrollWidth, `horizontal overflow on ${label}`).toBeLessThanOrEqual(innerWidth);
+}
+
+/** In a right-to-left page the first of two siblings sits to the right of the second. */
+export async function expectRightOf(first: Locator, second: Locator, label: string): Promise<void> {
+  const [a, b] = [await first.boundingBox(), await second.boundingBox()];
+  expect(a && b, `${label}: both visible`).toBeTruthy();
+  expect(a!.x, `${label}: the first starts right of the second`).toBeGreaterThan(b!.x);
+}
+
+/** A connection straight to the stack's database (seeding what the UI cannot, reading what it wrote). */
+export async function withDatabase<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The whole page, or only the viewport (`fullPage: false`) where a fixed overlay (a dialog) would cover a part of it. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 }

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
+import { useFormat } from '@/hooks/useFormat';
 import { useItemHistory } from '@/hooks/useQueueOutlook';
-import { formatDateTime, formatErrorCode } from '@/lib/format';
+import { formatErrorCode } from '@/lib/format';
 import type { HistoryEntry, QueueListItem } from '@/types/queue';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
@@ -16,14 +17,14 @@ const isKnown = (action: string): action is Known => KNOWN.some((known) => known
 const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
 
 /** One audit row as a sentence: what happened, by whom, with the error code and attempt where there is one. */
-function describe(entry: HistoryEntry, t: TFunction, lang: string, me: string | undefined, timeZone: string | undefined): string {
+function describe(entry: HistoryEntry, t: TFunction, dateTime: (value: string) => string | null, me: string | undefined): string {
   const who = entry.actor_id === null ? t('history.who.processor') : entry.actor_id === me ? t('history.who.you') : t('history.who.member');
   const details = entry.details;
   const values = {
     who,
     attempt: text(details.attempts),
     error: details.error_code ? formatErrorCode(text(details.error_code)) : text(details.error),
-    when: formatDateTime(text(details.next_attempt_at) || text(details.scheduled_for), lang, timeZone) ?? '',
+    when: dateTime(text(details.next_attempt_at) || text(details.scheduled_for)) ?? '',
   };
   if (!isKnown(entry.action)) return entry.action;
   const sentence = t(`history.actions.${entry.action}`, values);
@@ -34,15 +35,14 @@ function describe(entry: HistoryEntry, t: TFunction, lang: string, me: string | 
 export function ItemHistoryDialog({
   item,
   me,
-  timeZone,
   onClose,
 }: {
   item: QueueListItem | null;
   me: string | undefined;
-  timeZone: string | undefined;
   onClose: () => void;
 }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const format = useFormat();
   const history = useItemHistory(item?.id ?? null);
   const name = item?.leadName ?? t('queue.list.unknownLead');
   return (
@@ -60,9 +60,9 @@ export function ItemHistoryDialog({
             {(history.data ?? []).map((entry) => (
               <li key={entry.id} data-action={entry.action} className="flex flex-col">
                 <time className="text-xs text-muted-foreground" dateTime={entry.created_at}>
-                  {formatDateTime(entry.created_at, i18n.language, timeZone)}
+                  {format.dateTime(entry.created_at)}
                 </time>
-                <span>{describe(entry, t, i18n.language, me, timeZone)}</span>
+                <span>{describe(entry, t, format.dateTime, me)}</span>
               </li>
             ))}
           </ol>

@@ -49,7 +49,7 @@ describe('LeadSelectionGrid', () => {
     expect(screen.getByTestId('queue-button')).toBeDisabled();
   });
 
-  it('sends the pinned clock time when no time is chosen, and the chosen time otherwise', async () => {
+  it('sends the pinned clock time when no time is chosen, and the chosen day and time in the admin’s zone otherwise', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-15T08:00:00Z').getTime());
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
@@ -57,11 +57,23 @@ describe('LeadSelectionGrid', () => {
     await waitFor(() => expect(queueService.queueLeads).toHaveBeenCalledWith(expect.objectContaining({ scheduledFor: '2024-01-15T08:00:00.000Z' })));
 
     await user.click(screen.getByTestId('lead-checkbox-2'));
-    await user.type(screen.getByLabelText('Send at (optional)'), '2024-01-16T10:30');
+    expect(screen.getByLabelText('Day')).toHaveDisplayValue('As soon as possible');
+    await user.selectOptions(screen.getByLabelText('Day'), '2024-01-16');
+    expect(screen.getByLabelText('Day')).toHaveDisplayValue('Tomorrow, Tue 16 January');
+    await user.selectOptions(screen.getByLabelText('Time'), '10:30');
     await user.click(screen.getByTestId('queue-button'));
-    await waitFor(() =>
-      expect(queueService.queueLeads).toHaveBeenLastCalledWith(expect.objectContaining({ scheduledFor: new Date('2024-01-16T10:30').toISOString() })),
-    );
+    // 10:30 in Jerusalem (UTC+2 in January), whatever the browser's own zone.
+    await waitFor(() => expect(queueService.queueLeads).toHaveBeenLastCalledWith(expect.objectContaining({ scheduledFor: '2024-01-16T08:30:00.000Z' })));
+  });
+
+  it('words the days in the UI’s language and names the admin’s zone when the browser’s differs', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-15T08:00:00Z').getTime());
+    backend.settings = { ...backend.settings!, timezone: 'America/New_York' };
+    await i18n.changeLanguage('he');
+    renderGrid();
+    const day = await screen.findByLabelText('יום');
+    expect(within(day).getByRole('option', { name: /^מחר, / })).toBeInTheDocument();
+    expect(screen.getByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
   });
 
   it('checks the window in the browser first: Saturday is refused on the spot, with the next window offered', async () => {
@@ -69,42 +81,22 @@ describe('LeadSelectionGrid', () => {
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
-    await waitFor(() => expect(document.querySelector('.toast-error')).toHaveTextContent('Cannot schedule for saturday - business closed'));
+    await waitFor(() => expect(document.querySelector('.toast-error')).toHaveTextContent('Cannot schedule for Saturday - business closed'));
     expect(document.querySelector('.toast-error')).toHaveTextContent('Next window:');
     expect(queueService.queueLeads).not.toHaveBeenCalled();
   });
 
-  it('refuses a past Send at with a sentence, and empties Send at after a successful add', async () => {
-    const { user } = renderGrid();
-    await user.click(await screen.findByTestId('lead-checkbox-1'));
-    await user.type(screen.getByLabelText('Send at (optional)'), '2024-01-14T10:30');
-    await user.click(screen.getByTestId('queue-button'));
-    expect(await screen.findByText('Send at is in the past: pick a later time, or leave it empty to send now.')).toBeInTheDocument();
-    expect(queueService.queueLeads).not.toHaveBeenCalled();
-
-    await user.clear(screen.getByLabelText('Send at (optional)'));
-    await user.type(screen.getByLabelText('Send at (optional)'), '2024-01-16T10:30');
-    await user.click(screen.getByTestId('queue-button'));
-    expect(await screen.findByText('1 lead added to queue')).toBeInTheDocument();
-    expect(screen.getByLabelText('Send at (optional)')).toHaveValue('');
-  });
-
-  it('shows the business-rule refusal and offers the next window', async () => {
-    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(
-      new ServiceError(
-        'business_closed',
-        'Cannot schedule for saturday - business closed',
-        { nextWindow: { start: '2024-01-14T07:00:00.000Z', end: '2024-01-14T15:00:00.000Z' } },
-        422,
-      ),
-    );
+  it('shows the business-rule refusal (the browser checks first) and offers the next window', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-13T10:00:00+02:00').getTime());
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
 
     const toast = await waitFor(() => {
       const element = document.querySelector('.toast-error');
-      expect(element).toHaveTextContent('Cannot schedule for saturday - business closed');
+      expect(element).toHaveTextContent('Cannot schedule for Saturday - business closed');
+      // The next window, in the admin's zone (Sun 14 Jan 09:00 in Jerusalem).
+      expect(element).toHaveTextContent('Next window: Sun 14 Jan, 09:00');
       return element as HTMLElement;
     });
     await user.click(within(toast).getByRole('button', { name: 'Schedule for the next window' }));
@@ -116,26 +108,47 @@ describe('LeadSelectionGrid', () => {
     expect(await screen.findByText('1 lead added to queue')).toBeInTheDocument();
   });
 
-  it('shows capacity and rate-limit refusals with the function message', async () => {
+  it('says capacity and rate-limit refusals with their numbers, never the raw message', async () => {
     vi.mocked(queueService.queueLeads)
       .mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (201/200)', {}, 422))
       .mockRejectedValueOnce(new ServiceError('rate_limited', 'Rate limit exceeded. Try again in 42s', { retryAfter: 42 }, 429));
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
-    expect(await screen.findByText('Daily capacity exceeded (201/200)')).toBeInTheDocument();
+    expect(await screen.findByText('Daily capacity exceeded: 201 would be booked for that day, capacity 200.')).toBeInTheDocument();
     await user.click(screen.getByTestId('queue-button'));
-    expect(await screen.findByText('Rate limit exceeded. Try again in 42s')).toBeInTheDocument();
+    expect(await screen.findByText('Too many requests. Try again in 42 seconds.')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Schedule for the next window' })).not.toBeInTheDocument();
   });
 
-  it('translates refusals in Hebrew', async () => {
+  it('translates refusals in Hebrew, holiday names and numbers included', async () => {
     await i18n.changeLanguage('he');
-    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('rate_limited', 'Rate limit exceeded. Try again in 42s', { retryAfter: 42 }, 429));
+    vi.mocked(queueService.queueLeads)
+      .mockRejectedValueOnce(new ServiceError('rate_limited', 'Rate limit exceeded. Try again in 42s', { retryAfter: 42 }, 429))
+      .mockRejectedValueOnce(new ServiceError('holiday', "Cannot schedule on holidays (Yom HaAtzma'ut)", {}, 422))
+      .mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (201/200)', {}, 422));
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
     await user.click(screen.getByTestId('queue-button'));
     expect(await screen.findByText('יותר מדי בקשות. נסה שוב בעוד 42 שניות.')).toBeInTheDocument();
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('אי אפשר לתזמן בחג (יום העצמאות)')).toBeInTheDocument();
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('חריגה מהמכסה היומית: 201 יתוזמנו לאותו יום, והמכסה היא 200.')).toBeInTheDocument();
+  });
+
+  it('says the daily-target warning in words, and gives the focus back to the list after queueing', async () => {
+    vi.mocked(queueService.queueLeads).mockResolvedValueOnce({
+      queued: 1,
+      queueIds: ['q-1'],
+      skipped: { duplicates: 1, optedOut: 0, unknown: 0 },
+      warning: 'Exceeding daily target (50/45)',
+    });
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('Above the daily target: 50 booked for that day, target 45. · 1 skipped (already queued, opted out or unknown)')).toBeInTheDocument();
+    expect(screen.getByTestId('lead-grid')).toHaveFocus();
   });
 
   it('searches by name and by phone digits, and filters by state', async () => {
@@ -147,7 +160,7 @@ describe('LeadSelectionGrid', () => {
 
     await user.clear(screen.getByLabelText('Search leads'));
     await user.type(screen.getByLabelText('Search leads'), '050 000 0003');
-    await waitFor(() => expect(screen.getByText('1 leads')).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByText('1 lead')).toBeInTheDocument());
     expect(screen.getByText('Noa Mizrahi')).toBeInTheDocument();
 
     await user.clear(screen.getByLabelText('Search leads'));
@@ -157,7 +170,7 @@ describe('LeadSelectionGrid', () => {
     expect(screen.getByText('Yossi Peretz')).toBeInTheDocument();
 
     await user.selectOptions(screen.getByLabelText('Show'), 'opted_out');
-    await waitFor(() => expect(screen.getByText('1 leads')).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByText('1 lead')).toBeInTheDocument());
     await user.selectOptions(screen.getByLabelText('Show'), 'in_queue');
     await waitFor(() => expect(screen.getByText('Yossi Peretz')).toBeInTheDocument());
 
@@ -178,16 +191,55 @@ describe('LeadSelectionGrid', () => {
     expect(screen.getByTestId('queue-button')).toBeDisabled();
   });
 
-  it('renders only a window of rows for 10,000 leads, and select-all still takes them all', async () => {
+  it('renders only a window of rows for 10,000 leads; select-all takes them all and says one call takes at most 1,000', async () => {
     backend.leads = Array.from({ length: 10_000 }, (_, i) => lead(i + 1));
     backend.activeLeadIds = new Set();
     const { user } = renderGrid();
     expect(await screen.findByText('10000 leads')).toBeInTheDocument();
     expect(screen.getAllByRole('row').length).toBeLessThan(60);
+    expect(screen.getByRole('grid')).toHaveAttribute('aria-rowcount', '10001');
     expect(screen.getByTestId('lead-checkbox-1')).toBeInTheDocument();
     expect(screen.queryByTestId('lead-checkbox-5000')).not.toBeInTheDocument();
     await user.click(screen.getByTestId('select-all'));
     expect(screen.getByTestId('queue-button')).toHaveTextContent('Add 10000 to queue');
+    expect(screen.getByTestId('queue-button')).toBeDisabled();
+    expect(screen.getByTestId('too-many-leads')).toHaveTextContent('At most 1,000 leads can be added at a time, and 10000 are selected');
+  });
+
+  it('moves through the rows from the keyboard (one tab stop) and selects with Space', async () => {
+    backend.leads = Array.from({ length: 10_000 }, (_, i) => lead(i + 1));
+    backend.activeLeadIds = new Set();
+    const { user } = renderGrid();
+    const grid = await screen.findByRole('grid');
+    await screen.findByTestId('lead-row-1');
+    grid.focus();
+    const active = () => document.getElementById(grid.getAttribute('aria-activedescendant') ?? '');
+    expect(active()).toHaveAttribute('aria-rowindex', '2');
+    await user.keyboard('{ArrowDown}{ArrowDown}');
+    expect(active()).toHaveAttribute('data-testid', 'lead-row-3');
+    expect(active()).toHaveAttribute('aria-rowindex', '4');
+    await user.keyboard(' ');
+    expect(active()).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByTestId('queue-button')).toHaveTextContent('Add 1 to queue');
+    await user.keyboard('{PageDown}');
+    expect(Number(active()?.getAttribute('aria-rowindex'))).toBeGreaterThan(5);
+    await user.keyboard('{Home}');
+    expect(active()).toHaveAttribute('aria-rowindex', '2');
+    // The checkboxes are not tab stops of their own: Tab leaves the grid.
+    await user.tab();
+    expect(grid).not.toContainElement(document.activeElement as HTMLElement);
+  });
+
+  it('counts the selected leads a search hides, and clears the selection on request', async () => {
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('lead-checkbox-2'));
+    await user.type(screen.getByLabelText('Search leads'), 'dana');
+    await waitFor(() => expect(screen.getByTestId('lead-count')).toHaveTextContent('1 lead · 2 selected (1 of them hidden by the search or filter)'));
+    expect(screen.getByTestId('queue-button')).toHaveTextContent('Add 2 to queue');
+    await user.click(screen.getByTestId('clear-selection'));
+    expect(screen.getByTestId('lead-count')).toHaveTextContent(/^1 lead$/);
+    expect(screen.getByTestId('queue-button')).toBeDisabled();
   });
 
   it('says when there are no leads, and shows load errors with a retry', async () => {

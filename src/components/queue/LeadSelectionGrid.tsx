@@ -1,54 +1,50 @@
-import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { fromZonedTime } from 'date-fns-tz';
 import { toast } from 'sonner';
-import { Search, Send } from 'lucide-react';
-import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
-import { useErrorText } from '@/hooks/useErrorText';
+import { Search, Send, X } from 'lucide-react';
+import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
+import { describeWarning, useErrorText } from '@/hooks/useErrorText';
+import { useFormat } from '@/hooks/useFormat';
 import { useLeads, useQueueLeads } from '@/hooks/useLeads';
+import { useOptionalQueueScope } from '@/hooks/useQueueScope';
 import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
-import { nowDate } from '@/lib/clock';
-import { formatDateTime } from '@/lib/format';
-import { filterLeads, isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
+import { nowIso } from '@/lib/clock';
+import { holidayName } from '@/lib/holidayNames';
+import { filterLeads, isQueueable } from '@/lib/leadFilter';
 import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
-import { Badge, type BadgeVariant } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { Checkbox } from '@/components/ui/checkbox';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
+import { LeadRows } from './LeadRows';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { SendAtPicker, type SendAt } from './SendAtPicker';
 
-const ROW_HEIGHT = 48;
 const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'in_queue', 'opted_out'];
-const STATE_BADGE: Record<LeadState, { variant: BadgeVariant; key: 'inQueue' | 'optedOut' | 'neverContacted' | 'contacted' }> = {
-  in_queue: { variant: 'info', key: 'inQueue' },
-  opted_out: { variant: 'destructive', key: 'optedOut' },
-  never_contacted: { variant: 'secondary', key: 'neverContacted' },
-  contacted: { variant: 'outline', key: 'contacted' },
-};
-const COLUMNS = 'grid grid-cols-[2.5rem_minmax(8rem,2fr)_minmax(8rem,1.5fr)_minmax(7rem,1fr)] md:grid-cols-[2.5rem_minmax(8rem,2fr)_minmax(8rem,1.5fr)_minmax(7rem,1fr)_minmax(8rem,1fr)] items-center gap-2 px-3';
 
-/** The client's leads: search, filter, select (also all filtered) and queue them with a priority. */
+/** The client's leads: search, filter, select (also all filtered) and queue them with a priority and a time. */
 export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: string; readOnly?: boolean }) {
   const { t, i18n } = useTranslation();
-  const errorText = useErrorText();
+  const lang = i18n.language;
+  const errorText = useErrorText({ holidayName: useCallback((name: string) => holidayName(name, lang), [lang]) });
+  const format = useFormat();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
-  const { settings } = useEffectiveSettings();
+  const scope = useOptionalQueueScope();
+  const settings = scope?.settings ?? null;
   const queueLeads = useQueueLeads(settings);
   const paused = useOptionalQueueStatus()?.queueStatus?.processing_state === 'paused';
-  const whenRef = useRef<HTMLInputElement>(null);
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [priority, setPriority] = useState<QueuePriority>('normal');
-  const [scheduledAt, setScheduledAt] = useState('');
+  const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
   const deferredSearch = useDeferredValue(search);
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), when: useId(), whenHint: useId() };
+  const gridRef = useRef<HTMLDivElement>(null);
+  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), tooMany: useId() };
 
   const rows = useMemo(() => filterLeads(leads, activeLeadIds, deferredSearch, filter), [leads, activeLeadIds, deferredSearch, filter]);
   const selectableRows = useMemo(() => rows.filter((lead) => isQueueable(lead, activeLeadIds)), [rows, activeLeadIds]);
@@ -57,18 +53,14 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     () => leads.filter((lead) => selected.has(lead.id) && isQueueable(lead, activeLeadIds)).map((lead) => lead.id),
     [leads, selected, activeLeadIds],
   );
+  // Selected leads the search or filter hides are still selected: say how many, so nothing is queued unseen.
+  const hiddenCount = useMemo(() => {
+    const shown = new Set(rows.map((lead) => lead.id));
+    return selectedIds.filter((id) => !shown.has(id)).length;
+  }, [rows, selectedIds]);
   const allSelected = selectableRows.length > 0 && selectableRows.every((lead) => selected.has(lead.id));
   const someSelected = !allSelected && selectableRows.some((lead) => selected.has(lead.id));
-
-  // The app does not use the React Compiler, so the virtualizer's unmemoisable API is fine here.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    initialRect: { width: 960, height: 480 },
-  });
+  const tooMany = selectedIds.length > MAX_LEADS_PER_REQUEST;
 
   const toggle = (id: string, on: boolean) =>
     setSelected((prev) => {
@@ -95,36 +87,30 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     if (outcome.ok) {
       const { queued, skipped, warning } = outcome.result;
       const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
-      const goesLater = deferToNextWindow ? t('leads.goesAt', { when: formatDateTime(scheduledFor, i18n.language) }) : null;
-      const details = [goesLater, paused ? t('leads.pausedNote') : null, warning, skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null]
-        .filter(Boolean)
-        .join(' · ');
-      toast.success(t('leads.added', { count: queued }), { description: details || undefined });
+      const details = [
+        deferToNextWindow ? t('leads.goesAt', { when: format.withZone(format.dateTime(scheduledFor) ?? '') }) : null,
+        paused ? t('leads.pausedNote') : null,
+        warning ? describeWarning(warning, t) : null,
+        skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
+      ];
+      toast.success(t('leads.added', { count: queued }), { description: details.filter(Boolean).join(' · ') || undefined });
       setSelected(new Set());
-      setScheduledAt('');
+      setSendAt({ day: '', time: '09:00' });
+      // The button the user pressed is now disabled: the list they were choosing from takes the focus.
+      gridRef.current?.focus();
       return;
     }
     const nextWindow = outcome.error.details.nextWindow;
     toast.error(errorText(outcome.error), {
-      description: nextWindow ? t('leads.nextWindowAt', { when: formatDateTime(nextWindow.start, i18n.language) }) : undefined,
+      description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
       action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
       duration: nextWindow ? 20_000 : undefined,
     });
   };
 
   const onQueue = () => {
-    // A half-typed date-time reads as an empty value; the browser still knows it was not complete.
-    const when = scheduledAt ? new Date(scheduledAt) : null;
-    if (whenRef.current?.validity.badInput || (when && Number.isNaN(when.getTime()))) {
-      toast.error(t('leads.whenIncomplete'));
-      return;
-    }
-    const now = nowDate();
-    if (when && when.getTime() < now.getTime() - 60_000) {
-      toast.error(t('leads.whenPast'));
-      return;
-    }
-    void submit(selectedIds, (when ?? now).toISOString());
+    const when = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : nowIso();
+    void submit(selectedIds, when);
   };
 
   return (
@@ -132,10 +118,19 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
       <CardHeader className="gap-3">
         <div className="flex flex-wrap items-center justify-between gap-2">
           <CardTitle id="leads-title">{t('leads.title')}</CardTitle>
-          <span className="text-sm text-muted-foreground" data-testid="lead-count">
-            {t('leads.count', { count: rows.length })}
-            {!readOnly && selectedIds.length > 0 && ` · ${t('leads.selected', { count: selectedIds.length })}`}
-          </span>
+          <div className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
+            <span data-testid="lead-count" aria-live="polite">
+              {t('leads.count', { count: rows.length })}
+              {!readOnly && selectedIds.length > 0 && ` · ${t('leads.selected', { count: selectedIds.length })}`}
+              {!readOnly && hiddenCount > 0 && ` ${t('leads.selectedHidden', { count: hiddenCount })}`}
+            </span>
+            {!readOnly && selectedIds.length > 0 && (
+              <Button size="sm" variant="ghost" data-testid="clear-selection" onClick={() => setSelected(new Set())}>
+                <X aria-hidden="true" />
+                {t('leads.clearSelection')}
+              </Button>
+            )}
+          </div>
         </div>
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr]">
           <Field htmlFor={ids.search} label={t('leads.search')}>
@@ -178,21 +173,22 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 </SelectContent>
               </Select>
             </Field>
-            <Field className="min-w-52" htmlFor={ids.when} label={t('leads.scheduledFor')}>
-              <Input
-                id={ids.when}
-                ref={whenRef}
-                type="datetime-local"
-                data-testid="scheduled-for"
-                aria-describedby={ids.whenHint}
-                value={scheduledAt}
-                onChange={(event) => setScheduledAt(event.target.value)}
-              />
-            </Field>
+            <SendAtPicker value={sendAt} onChange={setSendAt} describedBy={ids.whenHint} />
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
-            <Button data-testid="queue-button" onClick={onQueue} disabled={busy || !settings || selectedIds.length === 0} className="ms-auto">
+            {tooMany && (
+              <p id={ids.tooMany} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="too-many-leads">
+                {t('leads.tooMany', { max: format.number(MAX_LEADS_PER_REQUEST), count: selectedIds.length })}
+              </p>
+            )}
+            <Button
+              data-testid="queue-button"
+              onClick={onQueue}
+              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || tooMany}
+              aria-describedby={tooMany ? ids.tooMany : undefined}
+              className="ms-auto"
+            >
               <Send className="rtl-mirror" aria-hidden="true" />
               {busy ? t('leads.queueing') : selectedIds.length > 0 ? t('leads.queueCount', { count: selectedIds.length }) : t('leads.queue')}
             </Button>
@@ -201,94 +197,26 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
       </CardHeader>
       <CardContent>
         {error && <LoadErrorAlert className="mb-3" error={error} onRetry={() => void reload()} />}
-        <div role="table" aria-labelledby="leads-title" aria-rowcount={rows.length + 1} className="rounded-md border border-border">
-          <div role="rowgroup">
-            <div role="row" aria-rowindex={1} className={`${COLUMNS} h-11 border-b border-border bg-muted text-sm font-medium text-muted-foreground`}>
-              <div role="columnheader" className="flex justify-center">
-                {!readOnly && (
-                  <Checkbox
-                    data-testid="select-all"
-                    aria-label={t('leads.selectAll', { count: selectableRows.length })}
-                    checked={allSelected}
-                    ref={(element) => {
-                      if (element) element.indeterminate = someSelected;
-                    }}
-                    disabled={selectableRows.length === 0}
-                    onChange={(event) => toggleAll(event.target.checked)}
-                  />
-                )}
-              </div>
-              <div role="columnheader">{t('leads.name')}</div>
-              <div role="columnheader">{t('leads.phone')}</div>
-              <div role="columnheader">{t('leads.state')}</div>
-              <div role="columnheader" className="hidden md:block">
-                {t('leads.lastContacted')}
-              </div>
-            </div>
-          </div>
-          {/* Without checkboxes (read-only) the scroll area itself takes focus, so the keyboard can scroll it. */}
-          <div
-            ref={scrollRef}
-            role="rowgroup"
-            tabIndex={readOnly ? 0 : undefined}
-            className="relative h-[28rem] overflow-auto focus-visible:outline-2 focus-visible:outline-ring"
-            data-testid="lead-rows"
-          >
-            {loading && leads.length === 0 ? (
-              <p role="status" className="p-6 text-center text-muted-foreground">
-                {t('app.loading')}
-              </p>
-            ) : rows.length === 0 ? (
-              <p className="p-6 text-center text-muted-foreground" data-testid="leads-empty">
-                {leads.length === 0 ? t('leads.noLeads') : t('leads.empty')}
-              </p>
+        <LeadRows
+          rows={rows}
+          activeLeadIds={activeLeadIds}
+          selected={selected}
+          readOnly={readOnly}
+          labelledBy="leads-title"
+          allSelected={allSelected}
+          someSelected={someSelected}
+          selectableCount={selectableRows.length}
+          onToggle={toggle}
+          onToggleAll={toggleAll}
+          gridRef={gridRef}
+          empty={
+            loading && leads.length === 0 ? (
+              <span role="status">{t('app.loading')}</span>
             ) : (
-              <div style={{ height: virtualizer.getTotalSize() }} className="relative w-full">
-                {virtualizer.getVirtualItems().map((item) => {
-                  const lead = rows[item.index];
-                  if (!lead) return null;
-                  const state = leadState(lead, activeLeadIds);
-                  const badge = STATE_BADGE[state];
-                  const queueable = isQueueable(lead, activeLeadIds);
-                  return (
-                    <div
-                      key={lead.id}
-                      role="row"
-                      aria-rowindex={item.index + 2}
-                      data-testid={`lead-row-${item.index + 1}`}
-                      className={`${COLUMNS} absolute start-0 top-0 w-full border-b border-border text-sm last:border-0 hover:bg-muted/60`}
-                      style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                    >
-                      <div role="cell" className="flex justify-center">
-                        {!readOnly && (
-                          <Checkbox
-                            data-testid={`lead-checkbox-${item.index + 1}`}
-                            aria-label={t('leads.selectLead', { name: lead.name })}
-                            checked={queueable && selected.has(lead.id)}
-                            disabled={!queueable}
-                            onChange={(event) => toggle(lead.id, event.target.checked)}
-                          />
-                        )}
-                      </div>
-                      <div role="cell" className="truncate font-medium">
-                        {lead.name}
-                      </div>
-                      <div role="cell" className="truncate tabular-nums">
-                        <span dir="ltr">{lead.phone}</span>
-                      </div>
-                      <div role="cell">
-                        <Badge variant={badge.variant}>{t(`leads.${badge.key}`)}</Badge>
-                      </div>
-                      <div role="cell" className="hidden truncate text-muted-foreground md:block">
-                        {formatDateTime(lead.last_contacted_at, i18n.language) ?? t('common.never')}
-                      </div>
-                    </div>
-                  );
-                })}
-              </div>
-            )}
-          </div>
-        </div>
+              <span data-testid="leads-empty">{leads.length === 0 ? t('leads.noLeads') : t('leads.empty')}</span>
+            )
+          }
+        />
       </CardContent>
     </Card>
   );

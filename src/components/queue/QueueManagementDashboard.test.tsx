@@ -4,6 +4,7 @@ import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as queueChangesService from '@/services/queue/queueChangesService';
 import * as queueService from '@/services/queue/queueService';
+import { emitApiState } from '@tests/support/app/fakes/connectionService';
 import { emitChannelState, emitQueueChange } from '@tests/support/app/fakes/queueChangesService';
 import { ADMIN, backend, CLIENT_ID, queueItem } from '@tests/support/app/backend';
 import { renderApp } from '@tests/support/app/renderApp';
@@ -24,10 +25,27 @@ describe('QueueManagementDashboard', () => {
     expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live');
   });
 
-  it('shows an item error as an alert', async () => {
+  it('shows an item error as an alert in words, never the Agent DB’s raw answer', async () => {
     renderDashboard();
     const rows = await screen.findAllByTestId('queue-item');
-    expect(within(rows[1]!).getByRole('alert')).toHaveTextContent('Agent DB answered 400: bad phone');
+    expect(within(rows[1]!).getByRole('alert')).toHaveTextContent('The Agent DB refused the message (HTTP 400).');
+    expect(screen.queryByText(/bad phone/)).not.toBeInTheDocument();
+  });
+
+  it('opens an item’s details with the full name, the number as dialled in Israel and the code for support', async () => {
+    const long = 'Avraham '.repeat(25).trim();
+    backend.items = [queueItem(2, { leadName: long, status: 'failed', attempts: 5, last_error: 'HTTP 400 {"message":"Invalid WhatsApp number"}', error_code: 'http_400' })];
+    const { user } = renderDashboard();
+    const trigger = await screen.findByTestId('item-details');
+    expect(trigger).toHaveAttribute('title', long);
+    await user.click(trigger);
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('heading')).toHaveTextContent(long);
+    expect(dialog).toHaveTextContent('050-000-0002');
+    expect(dialog).toHaveTextContent('5 of 5');
+    expect(dialog).toHaveTextContent('Code for support: http_400');
+    expect(dialog).not.toHaveTextContent('Invalid WhatsApp number');
+    expect(within(dialog).getByRole('button', { name: `Retry item for ${long}` })).toBeInTheDocument();
   });
 
   it('pauses and starts processing through set_processing_state, showing the persisted state', async () => {
@@ -65,46 +83,21 @@ describe('QueueManagementDashboard', () => {
     await waitFor(() => expect(within(screen.getAllByTestId('queue-item')[1]!).getByText('Pending')).toBeInTheDocument());
   });
 
-  it('retries every failed item at once', async () => {
-    backend.items = [queueItem(1, { status: 'failed', last_error: 'timeout' }), queueItem(2, { status: 'failed', last_error: 'timeout' }), queueItem(3)];
+  it('retries every failed item and cancels every waiting one at once', async () => {
+    backend.items = [
+      queueItem(1, { status: 'failed', last_error: 'timeout' }),
+      queueItem(2, { status: 'failed', last_error: 'timeout' }),
+      queueItem(3),
+      queueItem(4, { status: 'queued' }),
+    ];
     const { user } = renderDashboard();
     await user.click(await screen.findByRole('button', { name: 'Retry all failed (2)' }));
     expect(queueService.retryQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id]);
     expect(await screen.findByText('2 items sent back to the queue')).toBeInTheDocument();
-  });
-
-  it('"cancel all" asks first, then cancels every waiting item of the client in one call (375, not the loaded page)', async () => {
-    backend.status = { ...backend.status, depth: 370, queued: 5 };
-    backend.items = [queueItem(1), queueItem(2)];
-    vi.mocked(queueService.cancelWaitingItems).mockResolvedValueOnce(375);
-    const { user } = renderDashboard();
-    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (375)' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Cancel all 375 waiting items?' });
-    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(queueService.cancelWaitingItems).not.toHaveBeenCalled();
-
-    await user.click(screen.getByRole('button', { name: 'Cancel all waiting (375)' }));
-    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cancel 375 items' }));
-    expect(queueService.cancelWaitingItems).toHaveBeenCalledWith(CLIENT_ID);
-    expect(queueService.cancelQueueItems).not.toHaveBeenCalled();
-    expect(await screen.findByText('375 items cancelled')).toBeInTheDocument();
-  });
-
-  it.each([
-    ['en', 'Why / when', 'Daily capacity reached — Sun 09:00'],
-    ['he', 'למה / מתי', 'הגיע למכסה היומית — '],
-  ])('shows why each waiting item waits and until when (%s)', async (lang, heading, sentence) => {
-    await i18n.changeLanguage(lang);
-    backend.items = [
-      queueItem(1, {
-        outlook: { waiting_for: 'daily_capacity', waiting_until: '2024-01-14T07:00:00Z', expected_send_at: '2024-01-14T07:00:00Z', holiday_name: null, error_code: null, attempt: 0, max_attempts: 5 },
-      }),
-    ];
-    renderDashboard();
-    expect(await screen.findByRole('columnheader', { name: heading })).toBeInTheDocument();
-    expect(await screen.findByTestId('waiting-reason')).toHaveTextContent(sentence);
-    expect(await screen.findByTestId('capacity-meter')).toHaveTextContent(lang === 'en' ? '137 of 200 sent today' : '137 מתוך 200 נשלחו היום');
+    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (4)' }));
+    expect(queueService.cancelQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id, queueItem(3).id, queueItem(4).id]);
+    expect(await screen.findByText('4 items cancelled')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId('cancel-all')).not.toBeInTheDocument());
   });
 
   it('says so when a cancel changed nothing, and shows a failed cancel', async () => {
@@ -125,6 +118,23 @@ describe('QueueManagementDashboard', () => {
     expect(queueService.listQueueItems).toHaveBeenLastCalledWith(expect.any(String), 'failed');
     await user.selectOptions(screen.getByLabelText('Filter by status'), 'sent');
     expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Nothing in the queue with this status.');
+  });
+
+  it('retries a failed load by itself and clears the error when the API answers again', async () => {
+    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new ServiceError('network', 'Failed to fetch', {}, 0));
+    renderDashboard();
+    expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByText(/Could not load/)).not.toBeInTheDocument(), { timeout: 4000 });
+    expect(await screen.findAllByTestId('queue-item')).toHaveLength(2);
+  });
+
+  it('shows the badge offline while the API does not answer, and live again after', async () => {
+    renderDashboard();
+    await waitFor(() => expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live'));
+    act(() => emitApiState('down'));
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Offline — the server cannot be reached; retrying');
+    act(() => emitApiState('up'));
+    expect(screen.getByTestId('live-indicator')).toHaveTextContent('Live');
   });
 
   it('shows an empty queue and list load errors with a retry', async () => {

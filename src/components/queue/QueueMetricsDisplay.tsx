@@ -1,34 +1,40 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AlertOctagon, AlertTriangle, Info } from 'lucide-react';
-import { useAuth } from '@/hooks/useAuth';
-import { useEffectiveSettings } from '@/hooks/useEffectiveSettings';
+import { describeAlert } from '@/hooks/useErrorText';
+import { useFormat } from '@/hooks/useFormat';
 import { useQueueMetrics } from '@/hooks/useQueueMetrics';
+import { useAuth } from '@/hooks/useAuth';
 import { useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { nowDate } from '@/lib/clock';
-import { formatDateTime, formatDuration, formatNumber, formatPercent } from '@/lib/format';
+import { formatDuration } from '@/lib/format';
 import type { QueueAlert } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { Hint } from '@/components/ui/hint';
+import { AdminNumbers } from './AdminNumbers';
 import { LoadErrorAlert } from './LoadErrorAlert';
 
 const ThroughputChart = lazy(() => import('./ThroughputChart'));
 
-function Stat({ label, value, testId }: { label: string; value: ReactNode; testId: string }) {
+type StatKey = 'depth' | 'processing' | 'sent24h' | 'failed24h' | 'successRate' | 'oldest';
+
+function Stat({ stat, value, testId }: { stat: StatKey; value: ReactNode; testId: string }) {
+  const { t } = useTranslation();
+  const label = t(`metrics.${stat}`);
   return (
-    <div className="rounded-lg border border-border bg-card p-4">
-      <dt className="text-sm text-muted-foreground">{label}</dt>
+    <div className="relative rounded-lg border border-border bg-card p-4">
+      <dt className="flex items-center gap-1 text-sm text-muted-foreground">
+        {label}
+        <Hint label={t('metrics.whatIsCounted', { what: label })}>{t(`metrics.counted.${stat}`)}</Hint>
+      </dt>
       <dd className="mt-1 text-2xl font-bold tabular-nums" data-testid={testId}>
         {value}
       </dd>
     </div>
   );
 }
-
-const PERFORMANCE_HEADINGS = ['user', 'totalQueued', 'sent', 'failed', 'successRate'] as const;
-const PERFORMANCE_COUNTS = ['total_queued', 'sent', 'failed'] as const;
 
 type Severity = 'critical' | 'warning' | 'info';
 const SEVERITY_VARIANT = { critical: 'destructive', warning: 'warning', info: 'info' } as const;
@@ -37,17 +43,16 @@ function severityOf(alert: QueueAlert): Severity {
   return alert.severity === 'critical' || alert.severity === 'warning' ? alert.severity : 'info';
 }
 
-/** Depth, flow and success over 24 h, hourly throughput, alerts, the drain ETA and (for managers) per-admin results. */
+/** Depth, flow and success over 24 h, hourly throughput, alerts, the drain ETA and (for managers) per-admin numbers. */
 export function QueueMetricsDisplay({ showPerformance = false }: { showPerformance?: boolean }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language;
-  const { queueStatus, error: statusError } = useQueueStatus();
-  const metrics = useQueueMetrics({ includePerformance: showPerformance });
-  const { settings } = useEffectiveSettings();
+  const { t } = useTranslation();
+  const format = useFormat();
+  const { queueStatus, total, admins, error: statusError } = useQueueStatus();
+  const metrics = useQueueMetrics();
   const { drain } = useQueueOutlook(useAuth().membership?.clientId ?? '');
   const dash = t('common.none');
 
-  // The drain is the last waiting item's expected send (queue_drain, the processor's rules in SQL).
+  // The drain is the last waiting item's expected send (queue_drain, the processor's rules in SQL), or paused.
   let eta: string = t('app.loading');
   if (drain && drain.waiting === 0) eta = t('metrics.etaEmpty');
   else if (drain?.paused) eta = t('metrics.etaPaused');
@@ -55,11 +60,12 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   else if (drain?.drain_at) {
     eta = t('metrics.etaValue', {
       duration: formatDuration(new Date(drain.drain_at).getTime() - nowDate().getTime(), t),
-      when: formatDateTime(drain.drain_at, lang, settings?.timezone),
+      when: format.withZone(format.dateTime(drain.drain_at) ?? ''),
     });
   }
 
   const error = statusError ?? metrics.error;
+  const number = (value: number | undefined) => (value === undefined ? dash : format.number(value));
   return (
     <div className="flex flex-col gap-4">
       {error && <LoadErrorAlert error={error} />}
@@ -68,13 +74,13 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
           {t('metrics.title')}
         </h2>
         <dl className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
-          <Stat label={t('metrics.depth')} value={queueStatus ? formatNumber(queueStatus.depth, lang) : dash} testId="metric-depth" />
-          <Stat label={t('metrics.processing')} value={queueStatus ? formatNumber(queueStatus.processing, lang) : dash} testId="metric-processing" />
-          <Stat label={t('metrics.sent24h')} value={queueStatus ? formatNumber(queueStatus.sent_24h, lang) : dash} testId="metric-sent" />
-          <Stat label={t('metrics.failed24h')} value={queueStatus ? formatNumber(queueStatus.failed_24h, lang) : dash} testId="metric-failed" />
-          <Stat label={t('metrics.successRate')} value={formatPercent(queueStatus?.success_rate ?? null, lang) ?? dash} testId="metric-success" />
+          <Stat stat="depth" value={number(queueStatus?.depth)} testId="metric-depth" />
+          <Stat stat="processing" value={number(queueStatus?.processing)} testId="metric-processing" />
+          <Stat stat="sent24h" value={number(queueStatus?.sent_24h)} testId="metric-sent" />
+          <Stat stat="failed24h" value={number(queueStatus?.failed_24h)} testId="metric-failed" />
+          <Stat stat="successRate" value={format.percent(queueStatus?.success_rate ?? null) ?? dash} testId="metric-success" />
           <Stat
-            label={t('metrics.oldest')}
+            stat="oldest"
             value={queueStatus?.oldest_pending_seconds ? formatDuration(queueStatus.oldest_pending_seconds * 1000, t) : dash}
             testId="metric-oldest"
           />
@@ -88,7 +94,7 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
       </section>
 
       <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
-        <Card aria-labelledby="throughput-title">
+        <Card aria-labelledby="throughput-title" className="min-w-0">
           <CardHeader>
             <CardTitle id="throughput-title">{t('metrics.throughput')}</CardTitle>
           </CardHeader>
@@ -104,9 +110,12 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
             )}
           </CardContent>
         </Card>
-        <Card aria-labelledby="alerts-title">
+        <Card aria-labelledby="alerts-title" className="relative min-w-0">
           <CardHeader>
-            <CardTitle id="alerts-title">{t('metrics.alerts')}</CardTitle>
+            <CardTitle id="alerts-title" className="flex items-center gap-1">
+              {t('metrics.alerts')}
+              <Hint label={t('metrics.whatIsCounted', { what: t('metrics.alerts') })}>{t('metrics.counted.alerts')}</Hint>
+            </CardTitle>
           </CardHeader>
           <CardContent className="flex flex-col gap-2" data-testid="alerts">
             {metrics.alerts.length === 0 ? (
@@ -116,11 +125,11 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
                 const severity = severityOf(alert);
                 const Icon = severity === 'critical' ? AlertOctagon : severity === 'warning' ? AlertTriangle : Info;
                 return (
-                  <Alert key={alert.code} variant={SEVERITY_VARIANT[severity]} data-alert={alert.code}>
+                  <Alert key={`${alert.code}-${alert.value ?? ''}`} variant={SEVERITY_VARIANT[severity]} data-alert={alert.code}>
                     <Icon aria-hidden="true" />
                     <AlertDescription>
                       <strong>{t(`metrics.severity.${severity}`)}: </strong>
-                      {alert.message}
+                      {describeAlert(alert, t, format.number, (value) => format.percent(value) ?? String(value))}
                     </AlertDescription>
                   </Alert>
                 );
@@ -136,37 +145,12 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
             <CardTitle id="performance-title">{t('metrics.performance')}</CardTitle>
           </CardHeader>
           <CardContent>
-            {metrics.performance.length === 0 ? (
+            {admins.length === 0 ? (
               <p className="text-muted-foreground" data-testid="performance-empty">
                 {t('metrics.performanceEmpty')}
               </p>
             ) : (
-              <Table data-testid="performance-table">
-                <TableHeader>
-                  <TableRow>
-                    {PERFORMANCE_HEADINGS.map((key) => (
-                      <TableHead key={key} scope="col">
-                        {t(`metrics.${key}`)}
-                      </TableHead>
-                    ))}
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {metrics.performance.map((row) => (
-                    <TableRow key={row.user_id}>
-                      <TableCell>
-                        <span dir="ltr">{row.email ?? row.user_id}</span>
-                      </TableCell>
-                      {PERFORMANCE_COUNTS.map((key) => (
-                        <TableCell key={key} className="tabular-nums">
-                          {formatNumber(row[key], lang)}
-                        </TableCell>
-                      ))}
-                      <TableCell className="tabular-nums">{formatPercent(row.success_rate, lang) ?? dash}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <AdminNumbers admins={admins} total={total} />
             )}
           </CardContent>
         </Card>

@@ -1,13 +1,13 @@
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
-import { CalendarX, Plus, Save, Trash2 } from 'lucide-react';
+import { Save } from 'lucide-react';
 import { useAuth, useCanEdit } from '@/hooks/useAuth';
-import { useBusinessWindow } from '@/hooks/useBusinessWindow';
 import { useErrorText } from '@/hooks/useErrorText';
-import { useClosedDays, useQueueSettings } from '@/hooks/useQueueSettings';
-import { nowDate } from '@/lib/clock';
-import { formatDate } from '@/lib/format';
+import { useNavigationGuard } from '@/hooks/useNavigationGuard';
+import { useOutlook } from '@/hooks/useOutlook';
+import { useQueueScope } from '@/hooks/useQueueScope';
 import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
 import { Button } from '@/components/ui/button';
@@ -19,6 +19,7 @@ import { NativeSelect } from '@/components/ui/native-select';
 import { Switch } from '@/components/ui/switch';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { NextWindowText } from './NextWindowText';
+import { SettingsHolidays } from './SettingsHolidays';
 import { TimeZoneCombobox } from './TimeZoneCombobox';
 
 const CALENDARS: HolidayCalendar[] = ['IL', 'none'];
@@ -41,65 +42,76 @@ function useFieldError(errors: SettingsErrors) {
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <fieldset className="flex flex-col gap-3 rounded-md border border-border p-4">
+    <fieldset className="flex min-w-0 flex-col gap-3 rounded-md border border-border p-4">
       <legend className="px-1 font-semibold">{title}</legend>
       {children}
     </fieldset>
   );
 }
 
-/** Loads the admin's settings, then hands a fresh form the stored values. */
+/** The shown admin's settings: a form for an admin's own, read-only for a manager, a hint for the client's total. */
 export function QueueSettingsPanel() {
   const { t } = useTranslation();
-  const { user, membership } = useAuth();
-  const { settings, stored, loading, error, save, reload } = useQueueSettings(user?.id ?? '', membership?.clientId ?? '');
-  if (loading) {
+  const { admins, adminId, settings: picked, loading, error, reload, save } = useQueueScope();
+  const clientId = useAuth().membership?.clientId ?? '';
+  // A client with one admin has nothing to pick: the total is that admin's queue.
+  const only = adminId === null && admins.length === 1 ? admins[0] : undefined;
+  const settings = picked ?? only?.settings ?? null;
+  const owner = adminId ?? only?.userId ?? null;
+  if (loading && !settings) {
     return (
       <p role="status" className="p-6 text-muted-foreground">
         {t('app.loading')}
       </p>
     );
   }
-  if (error) {
-    return <LoadErrorAlert error={error} onRetry={() => void reload()} />;
+  if (error && !settings) return <LoadErrorAlert error={error} onRetry={() => void reload()} />;
+  if (!settings || owner === null) {
+    return (
+      <p className="rounded-md border border-border bg-card p-6 text-muted-foreground" data-testid="settings-pick-admin">
+        {t('settings.pickAdmin')}
+      </p>
+    );
   }
-  // A fresh form per client and per stored row: switching clients never keeps another client's draft.
-  return <SettingsForm key={`${membership?.clientId ?? ''}:${stored?.timezone ?? 'defaults'}`} initial={settings} onSave={save} />;
+  // A fresh form per client and per admin: switching clients never keeps another client's draft.
+  return <SettingsForm key={`${clientId}:${owner}`} initial={settings} onSave={save} />;
 }
 
 function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (settings: QueueSettings) => Promise<unknown> }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language;
+  const { t } = useTranslation();
   const errorText = useErrorText();
   const canEdit = useCanEdit();
   const [draft, setDraft] = useState<SettingsDraft>(() => toDraft(initial));
   const [errors, setErrors] = useState<SettingsErrors>({});
   const [saving, setSaving] = useState(false);
-  const [newDate, setNewDate] = useState('');
+  const formRef = useRef<HTMLFormElement>(null);
+  const saveRef = useRef<HTMLButtonElement>(null);
   const fieldError = useFieldError(errors);
   const baseId = useId();
   const id = (name: string) => `${baseId}-${name}`;
-  const year = nowDate().getFullYear();
-  const { closedDays, error: closedDaysError } = useClosedDays(draft.holiday_calendar, year);
 
-  // The preview follows the form as typed, when it is valid.
+  // Unsaved changes hold back tab switches, links, signing out and reloads until the user chooses (NavigationGuardProvider).
+  const { setDirty } = useNavigationGuard();
+  const dirty = canEdit && JSON.stringify(draft) !== JSON.stringify(toDraft(initial));
+  useEffect(() => setDirty(dirty), [dirty, setDirty]);
+  useEffect(() => () => setDirty(false), [setDirty]);
+
+  // The preview and the holiday list follow the form as typed, when it is valid.
   const previewSettings = useMemo(() => validateSettings(draft).settings, [draft]);
-  const preview = useBusinessWindow(previewSettings);
+  const preview = useOutlook(useMemo(() => (previewSettings ? [{ settings: previewSettings, depth: 0 }] : null), [previewSettings]));
 
   const update = (patch: Partial<SettingsDraft>) => setDraft((prev) => ({ ...prev, ...patch }));
   const updateDay = (day: Weekday, patch: Partial<SettingsDraft['business_hours'][Weekday]>) =>
     setDraft((prev) => ({ ...prev, business_hours: { ...prev.business_hours, [day]: { ...prev.business_hours[day], ...patch } } }));
 
-  const addDate = () => {
-    if (!newDate) return;
-    update({ closed_dates: [...draft.closed_dates, newDate] });
-    setNewDate('');
-  };
-
   const submit = async () => {
     const result = validateSettings(draft);
-    setErrors(result.errors);
+    flushSync(() => setErrors(result.errors));
     if (!result.settings) {
+      // The first problem in reading order takes the focus, so the keyboard and the screen reader land on it.
+      const keys = new Set(Object.keys(result.errors));
+      const first = [...(formRef.current?.querySelectorAll<HTMLElement>('[data-field]') ?? [])].find((element) => keys.has(element.dataset.field ?? ''));
+      first?.focus();
       toast.error(t('settings.invalid'));
       return;
     }
@@ -111,11 +123,12 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
       toast.error(t('settings.saveFailed', { message: errorText(failure) }));
     } finally {
       setSaving(false);
+      saveRef.current?.focus();
     }
   };
 
   // `key` names a value in `errors`; its control gets `invalid(key)`, its Field `problem(key)`.
-  const invalid = (key: string) => (errors[key] ? { 'aria-invalid': true, 'aria-describedby': id(`${key}-error`) } : {});
+  const invalid = (key: string) => ({ 'data-field': key, ...(errors[key] ? { 'aria-invalid': true, 'aria-describedby': id(`${key}-error`) } : {}) });
   const problem = (key: string) => ({ error: fieldError(key), errorId: id(`${key}-error`) });
 
   return (
@@ -126,6 +139,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
       </CardHeader>
       <CardContent>
         <form
+          ref={formRef}
           className="flex flex-col gap-5"
           noValidate
           onSubmit={(event) => {
@@ -133,15 +147,15 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
             void submit();
           }}
         >
-          <fieldset disabled={!canEdit || saving} className="flex flex-col gap-5">
+          <fieldset disabled={!canEdit || saving} className="flex min-w-0 flex-col gap-5">
             <Section title={t('settings.businessHours')}>
               <FieldMessage id={id('business_hours-error')} message={fieldError('business_hours')} />
               <div className="grid gap-2" role="group" aria-label={t('settings.businessHours')}>
-                {WEEKDAYS.map((day) => {
+                {WEEKDAYS.map((day, index) => {
                   const hours = draft.business_hours[day];
                   const dayName = t(`settings.days.${day}`);
                   return (
-                    <div key={day} className="grid grid-cols-[7rem_auto] items-start gap-3 sm:grid-cols-[7rem_auto_1fr_1fr]" data-testid={`hours-${day}`}>
+                    <div key={day} className="grid grid-cols-[6rem_auto] items-start gap-3 sm:grid-cols-[7rem_auto_1fr_1fr]" data-testid={`hours-${day}`}>
                       <span className="pt-2 font-medium">{dayName}</span>
                       <div className="flex items-center gap-2 pt-1.5">
                         <Switch
@@ -149,12 +163,13 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                           checked={hours.enabled}
                           onCheckedChange={(enabled) => updateDay(day, { enabled })}
                           aria-label={`${dayName}: ${t('settings.open')}`}
+                          {...(index === 0 ? invalid('business_hours') : {})}
                         />
                       </div>
                       {(['start', 'end'] as const).map((edge) => (
                         <Field
                           key={edge}
-                          className="gap-1"
+                          className="gap-1 max-sm:col-span-2"
                           htmlFor={id(`${day}-${edge}`)}
                           label={`${dayName} ${t(edge === 'start' ? 'settings.from' : 'settings.to')}`}
                           hideLabel
@@ -163,6 +178,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                           <Input
                             id={id(`${day}-${edge}`)}
                             type="time"
+                            dir="ltr"
                             value={hours[edge]}
                             disabled={!hours.enabled || !canEdit}
                             onChange={(event) => updateDay(day, { [edge]: event.target.value })}
@@ -185,9 +201,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
               </Field>
               <p className="text-sm" data-testid="settings-preview">
                 <span className="text-muted-foreground">{t('settings.preview')}: </span>
-                <span className="font-medium">
-                  {previewSettings ? <NextWindowText preview={preview} timeZone={previewSettings.timezone} /> : t('settings.previewUnavailable')}
-                </span>
+                <span className="font-medium">{previewSettings ? <NextWindowText outlook={preview} /> : t('settings.previewUnavailable')}</span>
               </p>
             </Section>
 
@@ -202,7 +216,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                     onValueChange={(holiday_calendar) => update({ holiday_calendar })}
                   />
                 </Field>
-                <div className="flex items-center gap-3 pt-6">
+                <div className="flex items-center gap-3 sm:pt-6">
                   <Switch id={id('erev')} checked={draft.short_erev_chag} onCheckedChange={(short_erev_chag) => update({ short_erev_chag })} />
                   <Label htmlFor={id('erev')}>{t('settings.shortErevChag')}</Label>
                 </div>
@@ -210,6 +224,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                   <Input
                     id={id('erev-end')}
                     type="time"
+                    dir="ltr"
                     value={draft.erev_chag_end}
                     disabled={!draft.short_erev_chag || !canEdit}
                     onChange={(event) => update({ erev_chag_end: event.target.value })}
@@ -217,60 +232,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                   />
                 </Field>
               </div>
-              {draft.holiday_calendar === 'IL' && (
-                <div>
-                  <h4 className="mb-2 text-sm font-semibold">{t('settings.closedDays', { year })}</h4>
-                  {closedDaysError ? (
-                    <p className="text-sm text-destructive">{t('common.loadError', { message: closedDaysError })}</p>
-                  ) : closedDays.length === 0 ? (
-                    <p className="text-sm text-muted-foreground">{t('settings.noClosedDays', { year })}</p>
-                  ) : (
-                    <ul className="grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="closed-days">
-                      {closedDays.map((day) => (
-                        <li key={day.day} className="flex gap-2">
-                          <CalendarX className="mt-0.5 size-4 text-muted-foreground" aria-hidden="true" />
-                          <span>
-                            <span className="font-medium">{formatDate(day.day, lang)}</span> — {day.name}
-                          </span>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </div>
-              )}
-              <div className="flex flex-col gap-2">
-                <h4 className="text-sm font-semibold">{t('settings.closedDates')}</h4>
-                {draft.closed_dates.length === 0 ? (
-                  <p className="text-sm text-muted-foreground">{t('settings.noClosedDates')}</p>
-                ) : (
-                  <ul className="flex flex-col gap-1" data-testid="closed-dates">
-                    {draft.closed_dates.map((date, index) => (
-                      <li key={`${date}-${index}`} className="flex flex-wrap items-center gap-2 text-sm">
-                        <span className="font-medium">{/^\d{4}-\d{2}-\d{2}$/.test(date) ? formatDate(date, lang, true) : date}</span>
-                        <Button
-                          type="button"
-                          size="sm"
-                          variant="ghost"
-                          aria-label={t('settings.removeDate', { date })}
-                          onClick={() => update({ closed_dates: draft.closed_dates.filter((_, i) => i !== index) })}
-                        >
-                          <Trash2 aria-hidden="true" />
-                        </Button>
-                        <FieldMessage id={id(`closed_dates.${index}-error`)} message={fieldError(`closed_dates.${index}`)} />
-                      </li>
-                    ))}
-                  </ul>
-                )}
-                <div className="flex items-end gap-2">
-                  <Field htmlFor={id('new-date')} label={t('settings.addDate')}>
-                    <Input id={id('new-date')} type="date" value={newDate} onChange={(event) => setNewDate(event.target.value)} className="w-44" />
-                  </Field>
-                  <Button type="button" variant="outline" onClick={addDate} disabled={!newDate}>
-                    <Plus aria-hidden="true" />
-                    {t('settings.addDate')}
-                  </Button>
-                </div>
-              </div>
+              <SettingsHolidays draft={draft} settings={previewSettings} onDatesChange={(closed_dates) => update({ closed_dates })} fieldError={fieldError} id={id} />
             </Section>
 
             <Section title={t('settings.limits')}>
@@ -293,7 +255,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
           </fieldset>
           {canEdit && (
             <div className="flex justify-end">
-              <Button type="submit" disabled={saving} data-testid="save-settings">
+              <Button ref={saveRef} type="submit" disabled={saving} data-testid="save-settings">
                 <Save aria-hidden="true" />
                 {saving ? t('common.saving') : t('common.save')}
               </Button>

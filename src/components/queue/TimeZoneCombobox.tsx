@@ -60,6 +60,7 @@ export function TimeZoneCombobox({ id, value, onChange, disabled, errorId }: Tim
       <Input
         id={id}
         name="timezone"
+        data-field="timezone"
         role="combobox"
         dir="ltr"
         autoComplete="off"

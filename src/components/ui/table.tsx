@@ -14,6 +14,9 @@ export function TableHeader(props: React.ComponentProps<'thead'>) {
 export function TableBody(props: React.ComponentProps<'tbody'>) {
   return <tbody data-slot="table-body" {...props} />;
 }
+export function TableFooter({ className, ...props }: React.ComponentProps<'tfoot'>) {
+  return <tfoot data-slot="table-footer" className={cn('border-t border-border font-medium', className)} {...props} />;
+}
 export function TableRow({ className, ...props }: React.ComponentProps<'tr'>) {
   return <tr data-slot="table-row" className={cn('border-b border-border last:border-0', className)} {...props} />;
 }

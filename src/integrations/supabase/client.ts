@@ -1,5 +1,6 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '@shared/database.ts';
+import { trackedFetch } from './apiHealth';
 import { parseSupabaseEnv } from './env';
 
 const env = parseSupabaseEnv(import.meta.env);
@@ -7,4 +8,5 @@ const env = parseSupabaseEnv(import.meta.env);
 /** The one Supabase client of the app, typed by the generated schema; only services import it. */
 export const supabase: SupabaseClient<Database> = createClient<Database>(env.VITE_SUPABASE_URL, env.VITE_SUPABASE_ANON_KEY, {
   auth: { persistSession: true, autoRefreshToken: true, storageKey: 'lq.auth' },
+  global: { fetch: trackedFetch },
 });

@@ -31,6 +31,21 @@ describe('validateSettings', () => {
     });
   });
 
+  it('accepts exactly what the database accepts: a daily target of 0 or a capacity above 100000 is refused here', () => {
+    const draft = toDraft(DEFAULT_SETTINGS);
+    draft.daily_target = '0';
+    draft.max_capacity = '100001';
+    expect(validateSettings(draft).errors).toEqual({
+      daily_target: { key: 'range', params: { min: 1, max: 100000 } },
+      max_capacity: { key: 'range', params: { min: 1, max: 100000 } },
+    });
+    draft.daily_target = '1';
+    draft.max_capacity = '100000';
+    expect(validateSettings(draft).errors).toEqual({});
+    draft.closed_dates = Array.from({ length: 367 }, (_, i) => new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10));
+    expect(validateSettings(draft).errors).toEqual({ closed_dates: { key: 'tooManyDates', params: { max: 366 } } });
+  });
+
   it('ignores the hours of a closed day but still needs one open day', () => {
     const draft = toDraft(DEFAULT_SETTINGS);
     draft.business_hours.saturday = { enabled: false, start: '17:00', end: '09:00' };

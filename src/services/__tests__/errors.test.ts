@@ -19,7 +19,10 @@ describe('ServiceError mapping', () => {
     expect(fromPostgrest({ message: 'illegal transition', code: 'LQ409' }, 400).code).toBe('conflict');
     expect(fromPostgrest({ message: 'JWT expired', code: 'PGRST303' }, 401).code).toBe('unauthorized');
     expect(fromPostgrest({ message: 'division by zero', code: '22012' }, 400).code).toBe('invalid_input');
-    expect(fromPostgrest({ message: 'internal', code: 'XX000' }, 500).code).toBe('unknown');
+    expect(fromPostgrest({ message: 'internal', code: 'XX000' }, 500).code).toBe('server_error');
+    expect(fromPostgrest({ message: 'canceling statement due to statement timeout', code: '57014' }, 500).code).toBe('timeout');
+    expect(fromPostgrest({ message: 'Database client error', code: 'PGRST000' }, 503).code).toBe('unavailable');
+    expect(fromPostgrest({ message: 'odd', code: 'XX999' }, 418)).toMatchObject({ code: 'unknown', details: { backendCode: 'XX999' } });
   });
 
   it('calls a fetch that never reached the server a network failure', () => {
@@ -40,6 +43,8 @@ describe('ServiceError mapping', () => {
     expect(fromAuth(new AuthApiError('Invalid login credentials', 400, undefined)).code).toBe('invalid_credentials');
     expect(fromAuth(new AuthApiError('Request rate limit reached', 429, 'over_request_rate_limit')).code).toBe('rate_limited');
     expect(fromAuth(new AuthRetryableFetchError('Failed to fetch', 0)).code).toBe('network');
+    // GoTrue's answer for a session revoked elsewhere is a 403, but it means "sign in again", not "not allowed".
+    expect(fromAuth(new AuthApiError('Session from session_id claim in JWT does not exist', 403, 'session_not_found')).code).toBe('unauthorized');
   });
 
   it('reads an Edge Function refusal: code, message, next window and wait', async () => {
@@ -58,12 +63,18 @@ describe('ServiceError mapping', () => {
       details: { backendCode: 'method_not_allowed' },
     });
     expect((await fromFunctions(new FunctionsFetchError(new TypeError('Failed to fetch')))).code).toBe('network');
+    expect(await fromFunctions(functionFailure(500, { error: { code: 'internal_error', message: 'Could not queue the leads' } }))).toMatchObject({
+      code: 'server_error',
+      details: { backendCode: 'internal_error' },
+    });
   });
 
-  it('keeps a ServiceError as it is and wraps anything else as unknown', () => {
+  it('keeps a ServiceError as it is, calls a fetch that never got through a network failure, and anything else unknown by its type', () => {
     const original = new ServiceError('conflict', 'changed meanwhile');
     expect(toServiceError(original)).toBe(original);
-    expect(toServiceError(new TypeError('x is undefined'))).toMatchObject({ code: 'unknown', message: 'x is undefined' });
+    expect(toServiceError(new TypeError('Failed to fetch'))).toMatchObject({ code: 'network' });
+    expect(toServiceError(new TypeError('NetworkError when attempting to fetch resource.'))).toMatchObject({ code: 'network' });
+    expect(toServiceError(new TypeError('x is undefined'))).toMatchObject({ code: 'unknown', message: 'x is undefined', details: { backendCode: 'TypeError' } });
   });
 });
 

@@ -1,3 +1,5 @@
+import { isAuthApiError } from '@supabase/supabase-js';
+import { onUnauthorized } from '@/integrations/supabase/apiHealth';
 import { supabase } from '@/integrations/supabase/client';
 import { fromAuth, fromPostgrest } from '@/services/errors';
 import type { Membership } from '@/types/queue';
@@ -32,6 +34,27 @@ export async function signIn(email: string, password: string): Promise<void> {
 export async function signOut(): Promise<void> {
   const { error } = await supabase.auth.signOut();
   if (error) throw fromAuth(error);
+}
+
+/** Calls back when any API call (REST, RPC, function) was refused with 401. */
+export function onApiUnauthorized(callback: () => void): () => void {
+  return onUnauthorized(callback);
+}
+
+/**
+ * Asks the auth server whether this session still stands (supabase-js refreshes an expired token first).
+ * A session revoked elsewhere ends here: the local copy is dropped and onAuthChange reports null.
+ * Returns false when the session has ended; a server that cannot be reached proves nothing (true).
+ */
+export async function revalidateSession(): Promise<boolean> {
+  const { data, error } = await supabase.auth.getUser();
+  if (!error) return data.user !== null;
+  if (isAuthApiError(error) && (error.status === 401 || error.status === 403)) {
+    await supabase.auth.signOut({ scope: 'local' });
+    return false;
+  }
+  // AuthSessionMissingError: supabase-js has already removed the session (a revoked session_id answers that).
+  return error.name !== 'AuthSessionMissingError';
 }
 
 /** Every client the user belongs to, oldest membership first. */

@@ -1,7 +1,8 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
+import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
 import type {
+  AdminStatus,
   CapacityToday,
   HistoryEntry,
   Lead,
@@ -113,6 +114,11 @@ export async function getQueueStatus(clientId: string): Promise<QueueStatus> {
   const [row] = parseResponse(QueueStatusRows, unwrap(await supabase.rpc('queue_status', { for_client: clientId })), 'queue_status() result');
   if (!row) throw new ServiceError('bad_response', 'queue_status() returned no row');
   return row;
+}
+
+/** Each visible admin's numbers in one client, counted exactly as queue_status() counts the total (RLS decides who is visible). */
+export async function getAdminStatus(clientId: string): Promise<AdminStatus[]> {
+  return parseResponse(AdminStatusRows, unwrap(await supabase.rpc('queue_admin_status', { for_client: clientId })), 'queue_admin_status() result');
 }
 
 export async function setProcessingState(state: ProcessingState, clientId: string): Promise<ProcessingState> {

@@ -1,23 +1,20 @@
 import { supabase } from '@/integrations/supabase/client';
 import { parseResponse, ServiceError, unwrap } from '@/services/errors';
 import { StoredSettingsRow } from '@/services/queue/schemas';
-import type { ClosedDay, QueueSettings, StoredQueueSettings } from '@/types/queue';
+import type { AdminSettings, QueueSettings, StoredQueueSettings } from '@/types/queue';
 
 const COLUMNS =
   'timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, processing_state, last_processor_run_at';
 
 /**
- * The user's own settings row; for a manager (who has none) the first admin's row of the client,
- * which RLS lets managers read, so previews follow the rules the queue really runs under.
+ * The settings rows of the client the user may read, oldest admin first: an admin's own row, or for a
+ * manager every admin's row of the client (RLS decides).
  */
-export async function getSettings(userId: string, clientId: string): Promise<StoredQueueSettings | null> {
+export async function listAdminSettings(clientId: string): Promise<AdminSettings[]> {
   const rows = unwrap(
-    await supabase.from('user_queue_settings').select(`user_id, ${COLUMNS}`).eq('client_id', clientId).order('created_at').limit(20),
+    await supabase.from('user_queue_settings').select(`user_id, ${COLUMNS}`).eq('client_id', clientId).order('created_at').order('user_id').limit(200),
   );
-  const row = rows.find((candidate) => candidate.user_id === userId) ?? rows[0];
-  if (!row) return null;
-  const { user_id: _owner, ...settings } = row;
-  return parseResponse(StoredSettingsRow, settings, 'settings row');
+  return rows.map(({ user_id, ...settings }) => ({ userId: user_id, settings: parseResponse(StoredSettingsRow, settings, 'settings row') }));
 }
 
 /** Writes the editable settings of the admin's own row for this client (created with the membership, so updated here). */
@@ -43,16 +40,4 @@ export async function saveSettings(userId: string, clientId: string, settings: Q
   // RLS hides every row but an admin's own: none updated means this user may not change settings.
   if (!updated) throw new ServiceError('forbidden', 'No settings row this user may update');
   return parseResponse(StoredSettingsRow, updated, 'settings row');
-}
-
-export async function listClosedDays(calendar: string, year: number): Promise<ClosedDay[]> {
-  return unwrap(
-    await supabase
-      .from('calendar_closed_days')
-      .select('day, name, kind')
-      .eq('calendar', calendar)
-      .gte('day', `${year}-01-01`)
-      .lte('day', `${year}-12-31`)
-      .order('day'),
-  );
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { Constants } from '@shared/database.ts';
 import type {
+  AdminStatus,
   BusinessHours,
   CapacityToday,
   HourlyThroughput,
@@ -14,7 +15,6 @@ import type {
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
-  UserPerformance,
 } from '@/types/queue';
 import { WAITING_REASONS } from '@/types/queue';
 
@@ -22,20 +22,22 @@ const count = z.number();
 const maybeNumber = z.nullable(z.number());
 const processingState = z.enum(Constants.public.Enums.processing_state);
 
-export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(
-  z.object({
-    depth: count,
-    queued: count,
-    processing: count,
-    sent_24h: count,
-    failed_24h: count,
-    success_rate: maybeNumber,
-    oldest_pending_seconds: maybeNumber,
-    processing_state: z.nullable(processingState),
-    last_processor_run_at: z.nullable(z.string()),
-    sending_paused_until: z.nullable(z.string()),
-  }),
-);
+const queueStatus = {
+  depth: count,
+  queued: count,
+  processing: count,
+  sent_24h: count,
+  failed_24h: count,
+  success_rate: maybeNumber,
+  oldest_pending_seconds: maybeNumber,
+  processing_state: z.nullable(processingState),
+  last_processor_run_at: z.nullable(z.string()),
+  sending_paused_until: z.nullable(z.string()),
+};
+
+export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(z.object(queueStatus));
+
+export const AdminStatusRows: z.ZodMiniType<AdminStatus[]> = z.array(z.object({ user_id: z.string(), client_id: z.string(), email: z.nullable(z.string()), ...queueStatus }));
 
 export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: string })[]> = z.array(
   z.object({
@@ -56,10 +58,6 @@ export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_to
 
 export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
   z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),
-);
-
-export const UserPerformanceRows: z.ZodMiniType<UserPerformance[]> = z.array(
-  z.object({ user_id: z.string(), email: z.nullable(z.string()), total_queued: count, sent: count, failed: count, success_rate: maybeNumber }),
 );
 
 export const QueueAlertRows: z.ZodMiniType<QueueAlert[]> = z.array(

@@ -472,6 +472,23 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: Json
       }
+      queue_admin_status: {
+        Args: { for_client?: string }
+        Returns: {
+          client_id: string
+          depth: number
+          email: string
+          failed_24h: number
+          last_processor_run_at: string
+          oldest_pending_seconds: number
+          processing: number
+          processing_state: Database["public"]["Enums"]["processing_state"]
+          queued: number
+          sent_24h: number
+          success_rate: number
+          user_id: string
+        }[]
+      }
       queue_alerts: {
         Args: Record<PropertyKey, never>
         Returns: {

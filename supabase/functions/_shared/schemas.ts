@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEEKDAYS } from './businessRules.ts';
+import { MAX_LEADS_PER_REQUEST } from './settingsDefaults.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'immediate'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -14,7 +15,7 @@ function byteLength(value: unknown): number {
 export const queueLeadsInput = z
   .object({
     // guid, not uuid: any 8-4-4-4-12 hex id Postgres accepts, whatever its version bits.
-    leadIds: z.array(z.guid()).min(1).max(1000),
+    leadIds: z.array(z.guid()).min(1).max(MAX_LEADS_PER_REQUEST),
     priority: z.enum(PRIORITIES).default('normal'),
     scheduledFor: z.iso.datetime({ offset: true }).optional(),
     template: z.string().trim().min(1).max(100).default('initial_outreach'),

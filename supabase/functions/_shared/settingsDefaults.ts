@@ -24,3 +24,22 @@ export const QUEUE_SETTINGS_DEFAULTS = {
   rate_limit_per_hour: 1000,
   retention_days: 30,
 };
+
+/**
+ * The inclusive bounds the `settings_*_range` check constraints of `user_queue_settings` allow, so a form
+ * that accepts a value never sends one the database refuses (tests/db/schema.test.ts reads the constraints).
+ */
+export const QUEUE_SETTINGS_LIMITS = {
+  daily_target: { min: 1, max: 100000 },
+  max_capacity: { min: 1, max: 100000 },
+  batch_size: { min: 1, max: 100 },
+  processing_delay_ms: { min: 0, max: 60000 },
+  rate_limit_per_hour: { min: 1, max: 100000 },
+  retention_days: { min: 1, max: 3650 },
+} as const;
+
+/** How many own closed dates a row may hold (`settings_closed_dates_bounded`). */
+export const MAX_CLOSED_DATES = 366;
+
+/** How many leads one queue-leads call takes (its input schema); the lead grid says so before sending more. */
+export const MAX_LEADS_PER_REQUEST = 1000;

@@ -5,8 +5,9 @@
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
   CapacityToday,
-  ClosedDay,
   HistoryEntry,
+  AdminSettings,
+  AdminStatus,
   HourlyThroughput,
   Lead,
   Membership,
@@ -15,9 +16,9 @@ import type {
   QueueListItem,
   QueueStatus,
   StoredQueueSettings,
-  UserPerformance,
 } from '@/types/queue';
 import type { SessionUser } from '@/services/auth/authService';
+import type { ApiState } from '@/services/connectionService';
 
 export const ADMIN: SessionUser = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
 export const MANAGER: SessionUser = { id: 'a0000000-0000-4000-8000-000000000002', email: 'manager@test.test' };
@@ -65,16 +66,23 @@ export interface Backend {
   leads: Lead[];
   activeLeadIds: Set<string>;
   items: QueueListItem[];
+  /** The client's total as queue_status() answers it. */
   status: QueueStatus;
   drain: QueueDrain;
   history: (HistoryEntry & { queue_item_id: string })[];
   capacity: CapacityToday;
+  /** queue_admin_status() rows; null: one row, the demo admin's, equal to `status`. */
+  adminStatus: AdminStatus[] | null;
+  /** The demo admin's settings row. */
   settings: StoredQueueSettings | null;
-  closedDays: ClosedDay[];
+  /** More admins of the client, whose rows a manager reads. */
+  otherAdmins: AdminSettings[];
   throughput: HourlyThroughput[];
-  performance: UserPerformance[];
   alerts: QueueAlert[];
   channel: 'live' | 'down' | 'connecting';
+  api: ApiState;
+  /** The session was revoked elsewhere: the next check ends it. */
+  sessionRevoked: boolean;
 }
 
 function initial(): Backend {
@@ -107,15 +115,17 @@ function initial(): Backend {
     drain: { waiting: 1, drain_at: '2024-01-15T08:01:00.000Z', paused: false },
     capacity: { sent_today: 137, in_flight: 0, capacity: 200 },
     history: [],
+    adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
-    closedDays: [{ day: '2024-04-23', name: 'Pesach I', kind: 'yom_tov' }],
+    otherAdmins: [],
     throughput: [
       { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
       { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },
     ],
-    performance: [{ user_id: ADMIN.id, email: ADMIN.email, total_queued: 11, sent: 8, failed: 2, success_rate: 80 }],
     alerts: [],
     channel: 'live',
+    api: 'up',
+    sessionRevoked: false,
   };
 }
 

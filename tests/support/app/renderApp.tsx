@@ -1,10 +1,9 @@
 import type { ReactElement } from 'react';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { MemoryRouter } from 'react-router-dom';
 import '@/i18n';
 import { AppProviders, AppRoutes } from '@/App';
-import { RequireAuth } from '@/components/layout/RequireAuth';
 import { ADMIN, backend, CLIENT_ID, MANAGER } from './backend';
 
 export interface RenderAppOptions {
@@ -12,11 +11,11 @@ export interface RenderAppOptions {
   route?: string;
   /** Who is signed in: the Demo admin (default), the Demo manager, or nobody. */
   as?: 'admin' | 'manager' | null;
-  /** Render this element instead of the app's routes. */
+  /** Render this element instead of the app's pages. */
   ui?: ReactElement;
 }
 
-/** Mounts the real providers (auth, i18n, toasts) and router, with the fake service layer. */
+/** Mounts the real providers (auth, direction, i18n, toasts) and router, with the fake service layer. */
 export function renderApp({ route = '/dashboard', as = 'admin', ui }: RenderAppOptions = {}) {
   if (as === null) {
     backend.user = null;
@@ -25,19 +24,11 @@ export function renderApp({ route = '/dashboard', as = 'admin', ui }: RenderAppO
     backend.memberships = [{ clientId: CLIENT_ID, role: as, clientName: 'Demo' }];
   }
   const user = userEvent.setup();
-  const content = ui ? (
-    <Routes>
-      <Route element={<RequireAuth />}>
-        <Route path="*" element={ui} />
-      </Route>
-      <Route path="/login" element={<p>login page</p>} />
-    </Routes>
-  ) : (
-    <AppRoutes />
-  );
   const result = render(
     <MemoryRouter initialEntries={[route]}>
-      <AppProviders>{content}</AppProviders>
+      <AppProviders>
+        <AppRoutes pages={ui ? [{ path: '*', element: ui }] : undefined} />
+      </AppProviders>
     </MemoryRouter>,
   );
   return { user, ...result };

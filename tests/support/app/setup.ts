@@ -15,6 +15,7 @@ vi.mock('@/services/queue/queueService', async () => (await import('./fakes/queu
 vi.mock('@/services/queue/queueChangesService', async () => (await import('./fakes/queueChangesService')).queueChangesService);
 vi.mock('@/services/queue/queueSettingsService', async () => (await import('./fakes/queueSettingsService')).queueSettingsService);
 vi.mock('@/services/queue/queueMetricsService', async () => (await import('./fakes/queueMetricsService')).queueMetricsService);
+vi.mock('@/services/connectionService', async () => (await import('./fakes/connectionService')).connectionService);
 
 // jsdom lacks what Radix primitives and the virtualiser call.
 class ResizeObserverStub implements ResizeObserver {

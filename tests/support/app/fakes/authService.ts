@@ -5,10 +5,16 @@ import type { SessionUser } from '@/services/auth/authService';
 import { ADMIN, backend } from '../backend';
 
 const listeners = new Set<(user: SessionUser | null) => void>();
+const unauthorizedListeners = new Set<() => void>();
 
 function announce(user: SessionUser | null): void {
   backend.user = user;
   for (const listener of listeners) listener(user);
+}
+
+/** Test helper: what a revoked session looks like to the app, a call answered 401. */
+export function emitUnauthorized(): void {
+  for (const listener of unauthorizedListeners) listener();
 }
 
 /** Stands in for services/auth/authService; `satisfies` fails typecheck when the two drift apart. */
@@ -25,5 +31,14 @@ export const authService = {
     announce(ADMIN);
   }),
   signOut: vi.fn(async () => announce(null)),
+  onApiUnauthorized: vi.fn((callback: () => void) => {
+    unauthorizedListeners.add(callback);
+    return () => void unauthorizedListeners.delete(callback);
+  }),
+  revalidateSession: vi.fn(async () => {
+    if (!backend.sessionRevoked) return true;
+    announce(null);
+    return false;
+  }),
   getMemberships: vi.fn(async (_userId: string) => backend.memberships),
 } satisfies typeof AuthService;

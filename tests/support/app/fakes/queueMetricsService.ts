@@ -5,6 +5,5 @@ import { backend } from '../backend';
 /** Stands in for services/queue/queueMetricsService; `satisfies` fails typecheck when the two drift apart. */
 export const queueMetricsService = {
   getHourlyThroughput: vi.fn(async (_hours?: number) => backend.throughput),
-  getUserPerformance: vi.fn(async (_days?: number) => backend.performance),
   getAlerts: vi.fn(async () => backend.alerts),
 } satisfies typeof QueueMetricsService;

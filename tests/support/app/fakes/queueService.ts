@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
 import type { ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
-import { backend } from '../backend';
+import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
 function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(typeof backend.items)[number]>): number {
@@ -22,6 +22,7 @@ export const queueService = {
     backend.items.filter((item) => status === 'all' || item.status === status),
   ),
   getQueueStatus: vi.fn(async (_clientId: string) => ({ ...backend.status })),
+  getAdminStatus: vi.fn(async (clientId: string) => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, client_id: clientId, email: ADMIN.email }]),
   setProcessingState: vi.fn(async (state: ProcessingState, _clientId: string) => {
     backend.status = { ...backend.status, processing_state: state };
     return state;
