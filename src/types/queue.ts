@@ -127,7 +127,7 @@ export interface QueueStatus {
   oldest_pending_seconds: number | null;
   processing_state: ProcessingState | null;
   last_processor_run_at: string | null;
-  sending_paused_until: string | null;
+  sending_paused_until?: string | null | undefined;
 }
 
 export interface HourlyThroughput {

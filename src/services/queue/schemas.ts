@@ -32,7 +32,8 @@ const queueStatus = {
   oldest_pending_seconds: maybeNumber,
   processing_state: z.nullable(processingState),
   last_processor_run_at: z.nullable(z.string()),
-  sending_paused_until: z.nullable(z.string()),
+  // queue_status() answers it; queue_admin_status() rows do not.
+  sending_paused_until: z.optional(z.nullable(z.string())),
 };
 
 export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(z.object(queueStatus));
