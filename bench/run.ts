@@ -17,6 +17,7 @@ import { engineSuite } from './suites/engine.ts';
 import { enqueueSuite } from './suites/enqueue.ts';
 import { frontendSuite } from './suites/frontend.ts';
 import { gatewaySuite } from './suites/gateway.ts';
+import { processorSuite } from './suites/processor.ts';
 import { realtimeSuite } from './suites/realtime.ts';
 import { uiSuite } from './suites/ui.ts';
 
@@ -31,6 +32,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
   realtime: realtimeSuite,
   frontend: frontendSuite,
   ui: uiSuite,
+  processor: processorSuite,
 };
 
 let stopping = false;

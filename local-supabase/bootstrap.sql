@@ -258,3 +258,67 @@ $$;
 alter function realtime.topic() owner to supabase_realtime_admin;
 alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
 alter function realtime.broadcast_changes(text, text, text, text, text, record, record, text) owner to supabase_realtime_admin;
+
+-- pg_net, as far as the project uses it: net.http_post queues a request (sent after commit by a background worker,
+-- here local-supabase/pgnet.ts), and the worker records each answer in net._http_response.
+create schema if not exists net;
+grant usage on schema net to postgres, service_role;
+do $$
+begin
+  if not exists (select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname = 'net' and t.typname = 'http_method') then
+    create domain net.http_method as text check (value ilike 'get' or value ilike 'post' or value ilike 'delete');
+  end if;
+end
+$$;
+create unlogged table if not exists net.http_request_queue (
+  id bigserial,
+  method net.http_method not null,
+  url text not null,
+  headers jsonb not null,
+  body bytea,
+  timeout_milliseconds integer not null
+);
+create unlogged table if not exists net._http_response (
+  id bigint,
+  status_code integer,
+  content_type text,
+  headers jsonb,
+  content text,
+  timed_out boolean,
+  error_msg text,
+  created timestamptz not null default now()
+);
+create index if not exists _http_response_created_idx on net._http_response (created);
+
+create or replace function net.http_post(url text, body jsonb default '{}'::jsonb, params jsonb default '{}'::jsonb,
+  headers jsonb default '{"Content-Type": "application/json"}'::jsonb, timeout_milliseconds integer default 5000)
+returns bigint
+language plpgsql volatile
+security definer
+set search_path = ''
+as $$
+declare
+  request_id bigint;
+  query text;
+begin
+  select string_agg(format('%s=%s', p.key, p.value), '&') into query from jsonb_each_text(params) p;
+  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+  values ('POST', url || coalesce('?' || query, ''), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  returning id into request_id;
+  -- Wakes the worker once the transaction commits (pg_net's worker also only sees committed requests).
+  perform pg_notify('net_http_request_queue', request_id::text);
+  return request_id;
+end
+$$;
+revoke all on function net.http_post(text, jsonb, jsonb, jsonb, integer) from public;
+grant execute on function net.http_post(text, jsonb, jsonb, jsonb, integer) to postgres, service_role;
+
+-- Vault, as far as the project reads it: named secrets (hosted: a view that decrypts vault.secrets).
+create schema if not exists vault;
+create table if not exists vault.decrypted_secrets (
+  id uuid primary key default gen_random_uuid(),
+  name text unique,
+  decrypted_secret text,
+  created_at timestamptz not null default now()
+);
+revoke all on vault.decrypted_secrets from public, anon, authenticated;

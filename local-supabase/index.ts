@@ -13,6 +13,7 @@ export { createFunctionsHost, parseDotenv, waitForPort, type FunctionsHost, type
 export { corsHeaders, createGateway, mapAuthorization, type Gateway, type GatewayOptions } from './gateway.ts';
 export { ANON_KEY, JWT_SECRET, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 export { startMailCatcher, type MailCatcher } from './mailCatcher.ts';
+export { startPgNet, type PgNet, type PgNetOptions, type PgNetResponse } from './pgnet.ts';
 export { applyBootstrap, applyMigrations, listMigrations, migrationsDir, recreateDatabase, resetDatabase, type Migration } from './migrate.ts';
 export { databaseUrl, freePort, startEmbeddedPostgres, type RunningPostgres, type StartOptions } from './postgres.ts';
 export { denoBinary, projectDir, supabasePath } from './project.ts';

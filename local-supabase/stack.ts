@@ -6,6 +6,7 @@ import pg from 'pg';
 import { startAgentSink, type AgentSink } from './agentSink.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { startCron } from './cron.ts';
+import { startPgNet } from './pgnet.ts';
 import { parseDotenv } from './functions.ts';
 import { createGateway } from './gateway.ts';
 import { SERVICE_ROLE_KEY } from './keys.ts';
@@ -252,6 +253,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logRequests: options.logRequests,
     });
     cleanups.push(() => gateway.close());
+    // Hosted Supabase has pg_net: SQL jobs (the processor's dispatcher) queue HTTP calls that its worker sends.
+    const pgNet = await startPgNet({ databaseUrl: dbUrl, projectUrl: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, log });
+    cleanups.push(() => pgNet.stop());
 
     let mailUrl: string | null = null;
     if (mailPort !== null) {

@@ -5,6 +5,7 @@ import { startAgentSink, type AgentSink } from '../agentSink.ts';
 import { loadConfig, type StackConfig } from '../config.ts';
 import { startCron, type Cron } from '../cron.ts';
 import { createGateway, type Gateway } from '../gateway.ts';
+import { startPgNet, type PgNet } from '../pgnet.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../keys.ts';
 import { startMailCatcher, type MailCatcher } from '../mailCatcher.ts';
 import { authenticatorUrl } from '../stack.ts';
@@ -25,6 +26,8 @@ export interface TestStackOptions {
   cronFunction?: string;
   /** A SQL pg_cron job (run as the database owner) every `intervalMs`, e.g. a retention purge. */
   cronSql?: { sql: string; intervalMs: number };
+  /** Run the pg_net stand-in's worker (net.http_post's requests are sent) and store the Vault secrets it needs. */
+  pgNet?: boolean;
   /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
   sink?: boolean;
   /** Extra function secrets. */
@@ -52,6 +55,8 @@ export interface TestStack {
   cron?: Cron;
   /** The `cronSql` job, when given. */
   sqlCron?: Cron;
+  /** The pg_net stand-in, when started. */
+  pgNet?: PgNet;
   /** The mail catcher's URL, when started. */
   mailUrl?: string;
   /** supabase-js with the anon key (default) or any key/token as apikey; `accessToken` signs it in as that user. */
@@ -81,6 +86,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   let sink: AgentSink | undefined;
   let cron: Cron | undefined;
   let sqlCron: Cron | undefined;
+  let pgNet: PgNet | undefined;
   let gateway: Gateway | undefined;
   let mail: MailCatcher | undefined;
   const log = options.log ?? (process.env.LQ_STACK_LOG ? (line: string) => console.log(line) : () => {});
@@ -114,9 +120,11 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     if (options.cronIntervalMs && options.cronIntervalMs > 0) {
       cron = startCron({ url: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, intervalMs: options.cronIntervalMs, functionName: options.cronFunction ?? 'queue-processor', log });
     }
+    if (options.pgNet) pgNet = await startPgNet({ databaseUrl: options.databaseUrl, projectUrl: gateway.url, serviceRoleKey: SERVICE_ROLE_KEY, log });
     if (options.cronSql) sqlCron = startCron({ ...options.cronSql, databaseUrl: options.databaseUrl, log });
     if (options.mailCatcher) mail = await startMailCatcher({ mailbox: gateway.mailbox });
   } catch (error) {
+    await pgNet?.stop();
     await mail?.close();
     await sink?.close();
     await gateway?.close();
@@ -147,6 +155,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     sink,
     cron,
     sqlCron,
+    pgNet,
     ...(mail ? { mailUrl: mail.url } : {}),
     client,
     async signIn(email, password) {
@@ -161,6 +170,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       await Promise.allSettled(clients.map((c) => c.removeAllChannels()));
       await cron?.stop();
       await sqlCron?.stop();
+      await pgNet?.stop();
       await mail?.close();
       await gateway!.close();
       await sink?.close();

@@ -108,6 +108,7 @@ export function withTestStack(options: StackFixtureOptions = {}): StackFixture {
     get sink() { return started().stack.sink; },
     get cron() { return started().stack.cron; },
     get sqlCron() { return started().stack.sqlCron; },
+    get pgNet() { return started().stack.pgNet; },
     get mailUrl() { return started().stack.mailUrl; },
     get pool() { return started().db.pool; },
     get databaseUrl() { return started().db.url; },

@@ -3,7 +3,8 @@ import type { CalendarDay } from '@/lib/businessWindows';
 import { nowDate } from '@/lib/clock';
 import type { Window } from '@/lib/eta';
 import { loadRules } from '@/lib/loadRules';
-import type { QueueSettings } from '@/types/queue';
+import type { ProcessorDefaults, QueueSettings } from '@/types/queue';
+import { useProcessorDefaults } from './useProcessorDefaults';
 import { useQueueScope } from './useQueueScope';
 import { useQueueStatus } from './useQueueStatus';
 
@@ -27,7 +28,7 @@ const PENDING: Outlook = { ready: false, next: undefined, openNow: false, drainA
  * The next business window and the drain time, from the shared business rules, over one admin or several:
  * the earliest window any of them opens, and the time the last of their queues drains.
  */
-export function useOutlook(entries: readonly OutlookEntry[] | null): Outlook {
+export function useOutlook(entries: readonly OutlookEntry[] | null, defaults: ProcessorDefaults | null = null): Outlook {
   const [outlook, setOutlook] = useState<Outlook>(PENDING);
 
   useEffect(() => {
@@ -37,11 +38,20 @@ export function useOutlook(entries: readonly OutlookEntry[] | null): Outlook {
       if (!active) return;
       const now = nowDate();
       try {
-        const each = entries.map(({ settings, depth }) => ({ next: module.nextWindow(now, settings), drain: module.drainEta(depth, now, settings), depth }));
+        // The drain time needs the environment's pacing (an admin's empty delay or rate means the server's).
+        const each = entries.map(({ settings, depth }) => ({
+          next: module.nextWindow(now, settings),
+          drain: defaults ? module.drainEta(depth, now, settings, defaults) : undefined,
+          depth,
+        }));
         const windows = each.map((one) => one.next).filter((window): window is Window => window !== null);
         const next = windows.reduce<Window | null>((first, window) => (!first || window.start < first.start ? window : first), null);
         const drains = each.filter((one) => one.depth > 0).map((one) => one.drain);
-        const drainAt = drains.length === 0 ? now : drains.includes(null) ? null : new Date(Math.max(...drains.map((drain) => drain?.getTime() ?? 0)));
+        const drainAt =
+          drains.length === 0 ? now
+          : drains.includes(undefined) ? undefined
+          : drains.includes(null) ? null
+          : new Date(Math.max(...drains.map((drain) => drain?.getTime() ?? 0)));
         setOutlook({ ready: true, next, openNow: next !== null && next.start.getTime() <= now.getTime(), drainAt });
       } catch {
         setOutlook({ ready: true, next: undefined, openNow: false, drainAt: undefined });
@@ -50,7 +60,7 @@ export function useOutlook(entries: readonly OutlookEntry[] | null): Outlook {
     return () => {
       active = false;
     };
-  }, [entries]);
+  }, [entries, defaults]);
 
   return outlook;
 }
@@ -65,7 +75,7 @@ export function useScopeOutlook(): Outlook {
     if (admins.length === 0) return null;
     return admins.map((admin) => ({ settings: admin.settings, depth: status.find((row) => row.user_id === admin.userId)?.depth ?? 0 }));
   }, [adminId, settings, depth, admins, status]);
-  return useOutlook(entries);
+  return useOutlook(entries, useProcessorDefaults());
 }
 
 /** The Israeli holidays and eves of the next twelve months, judged by the same rules as the queue (null while loading). */

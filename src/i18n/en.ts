@@ -301,6 +301,8 @@ export const en = {
     processingDelay: 'Delay between messages (ms)',
     rateLimit: 'Messages per hour',
     retention: 'Keep finished items (days)',
+    serverDefault: 'Default (from the server): {{value}}. Leave empty to keep it.',
+    ownValue: 'Your value; empty it to use the server default.',
     preview: 'Next window',
     previewValue: 'Opens {{start}}, closes {{end}}',
     previewOpenNow: 'Open now, until {{end}}',

@@ -312,6 +312,8 @@ export const he = {
     dailyTarget: 'יעד יומי',
     maxCapacity: 'קיבולת יומית',
     batchSize: 'גודל אצווה',
+    serverDefault: 'ברירת מחדל (מהשרת): {{value}}. השאירו ריק כדי לשמור עליה.',
+    ownValue: 'הערך שלכם; רוקנו את השדה כדי להשתמש בברירת המחדל של השרת.',
     processingDelay: 'השהיה בין הודעות (מילישניות)',
     rateLimit: 'הודעות לשעה',
     retention: 'שמירת פריטים שהסתיימו (ימים)',

@@ -1,16 +1,17 @@
 // Loaded on demand: the shared rules pull in the Hebrew calendar, which the first paint never needs.
 import { checkWindow, localDateOf, nextBusinessWindow, planDay, withDefaults } from '@shared/businessRules.ts';
 import { israeliYear, nextDate } from '@shared/holidays.ts';
-import type { QueueSettings } from '@/types/queue';
-import { estimateDrain, type Window } from './eta';
+import type { ProcessorDefaults, QueueSettings } from '@/types/queue';
+import { effectivePacing, estimateDrain, type Window } from './eta';
 
 export function nextWindow(from: Date, settings: QueueSettings): Window | null {
   return nextBusinessWindow(from, withDefaults(settings));
 }
 
-export function drainEta(depth: number, now: Date, settings: QueueSettings): Date | null {
+export function drainEta(depth: number, now: Date, settings: QueueSettings, defaults: ProcessorDefaults): Date | null {
   const rules = withDefaults(settings);
-  return estimateDrain(depth, now, settings, (from) => nextBusinessWindow(from, rules));
+  const pacing = { ...effectivePacing(settings, defaults), max_capacity: settings.max_capacity };
+  return estimateDrain(depth, now, pacing, (from) => nextBusinessWindow(from, rules));
 }
 
 export interface WindowRefusal {

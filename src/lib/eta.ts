@@ -1,4 +1,4 @@
-import type { QueueSettings } from '@/types/queue';
+import type { ProcessorDefaults, QueueSettings } from '@/types/queue';
 
 export interface Window {
   start: Date;
@@ -9,13 +9,22 @@ export type NextWindow = (from: Date) => Window | null;
 const HOUR_MS = 3_600_000;
 const MAX_WINDOWS = 400;
 
-/**
- * Messages per hour the processor can reach: the rate limit, one batch per minute (the cron
- * cadence), and the delay between messages all cap it.
- */
-export function sendRatePerHour(settings: Pick<QueueSettings, 'rate_limit_per_hour' | 'batch_size' | 'processing_delay_ms'>): number {
-  const byDelay = settings.processing_delay_ms > 0 ? HOUR_MS / settings.processing_delay_ms : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.min(settings.rate_limit_per_hour, settings.batch_size * 60, byDelay));
+/** What a pair runs at, as private.effective_pacing decides it: the admin's value, else the environment's (which caps batch size and rate). */
+export function effectivePacing(
+  settings: Pick<QueueSettings, 'rate_limit_per_hour' | 'batch_size' | 'processing_delay_ms'>,
+  defaults: ProcessorDefaults,
+): ProcessorDefaults {
+  return {
+    batch_size: Math.min(defaults.batch_size, settings.batch_size ?? defaults.batch_size),
+    processing_delay_ms: settings.processing_delay_ms ?? defaults.processing_delay_ms,
+    rate_limit_per_hour: Math.min(defaults.rate_limit_per_hour, settings.rate_limit_per_hour ?? defaults.rate_limit_per_hour),
+  };
+}
+
+/** Messages per hour the processor can reach: one claim per processing delay, under the send budget. */
+export function sendRatePerHour(pacing: Pick<ProcessorDefaults, 'rate_limit_per_hour' | 'processing_delay_ms'>): number {
+  const byDelay = pacing.processing_delay_ms > 0 ? HOUR_MS / pacing.processing_delay_ms : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.min(pacing.rate_limit_per_hour, byDelay));
 }
 
 /**
@@ -25,7 +34,7 @@ export function sendRatePerHour(settings: Pick<QueueSettings, 'rate_limit_per_ho
 export function estimateDrain(
   depth: number,
   now: Date,
-  settings: Pick<QueueSettings, 'rate_limit_per_hour' | 'batch_size' | 'processing_delay_ms' | 'max_capacity'>,
+  settings: Pick<ProcessorDefaults, 'rate_limit_per_hour' | 'processing_delay_ms'> & Pick<QueueSettings, 'max_capacity'>,
   nextWindow: NextWindow,
 ): Date | null {
   if (depth <= 0) return now;

@@ -13,6 +13,8 @@ export const DEFAULT_SETTINGS: QueueSettings = {
 export const NUMBER_LIMITS = QUEUE_SETTINGS_LIMITS;
 export type NumberField = keyof typeof NUMBER_LIMITS;
 export const NUMBER_FIELDS = Object.keys(NUMBER_LIMITS) as NumberField[];
+/** Overrides of the environment's values: left empty (null), the server's default applies. */
+export const OPTIONAL_FIELDS: readonly NumberField[] = ['batch_size', 'processing_delay_ms', 'rate_limit_per_hour'];
 
 /** A validation problem as an i18n key under settings.validation, with its parameters. */
 export interface FieldError {
@@ -39,7 +41,7 @@ export function isValidDate(value: string): boolean {
 export type SettingsDraft = Omit<QueueSettings, NumberField> & Record<NumberField, string>;
 
 export function toDraft(settings: QueueSettings): SettingsDraft {
-  const numbers = Object.fromEntries(NUMBER_FIELDS.map((field) => [field, String(settings[field])])) as Record<NumberField, string>;
+  const numbers = Object.fromEntries(NUMBER_FIELDS.map((field) => [field, String(settings[field] ?? '')])) as Record<NumberField, string>;
   return { ...settings, ...numbers, business_hours: structuredClone(settings.business_hours), closed_dates: [...settings.closed_dates] };
 }
 
@@ -57,15 +59,19 @@ export function validateSettings(draft: SettingsDraft): { errors: SettingsErrors
   if (!isValidTimeZone(draft.timezone)) errors.timezone = { key: 'timezone' };
   if (!TIME.test(draft.erev_chag_end)) errors.erev_chag_end = { key: 'timeFormat' };
 
-  const numbers: Partial<Record<NumberField, number>> = {};
+  const numbers: Partial<Record<NumberField, number | null>> = {};
   for (const field of NUMBER_FIELDS) {
     const text = draft[field].trim();
+    if (text === '' && OPTIONAL_FIELDS.includes(field)) {
+      numbers[field] = null;
+      continue;
+    }
     const { min, max } = NUMBER_LIMITS[field];
     if (!/^-?\d+$/.test(text)) errors[field] = { key: 'integer' };
     else if (Number(text) < min || Number(text) > max) errors[field] = { key: 'range', params: { min, max } };
     else numbers[field] = Number(text);
   }
-  if (numbers.daily_target !== undefined && numbers.max_capacity !== undefined && numbers.daily_target > numbers.max_capacity) {
+  if (typeof numbers.daily_target === 'number' && typeof numbers.max_capacity === 'number' && numbers.daily_target > numbers.max_capacity) {
     errors.daily_target = { key: 'targetAboveCapacity' };
   }
 
@@ -80,6 +86,7 @@ export function validateSettings(draft: SettingsDraft): { errors: SettingsErrors
   if (Object.keys(errors).length > 0) return { errors, settings: null };
   return {
     errors,
-    settings: { ...draft, ...(numbers as Record<NumberField, number>), closed_dates: [...draft.closed_dates].sort() },
+    // Every field was checked above: the required ones hold numbers, the optional ones a number or null.
+    settings: { ...draft, ...(numbers as Pick<QueueSettings, NumberField>), closed_dates: [...draft.closed_dates].sort() },
   };
 }

@@ -42,6 +42,13 @@ export type QueueSettings = Pick<Row<'user_queue_settings'>, EditableSettingsCol
   holiday_calendar: HolidayCalendar;
 };
 
+/** The environment's pacing values (public.processor_defaults()): what an admin's empty override means. */
+export interface ProcessorDefaults {
+  batch_size: number;
+  processing_delay_ms: number;
+  rate_limit_per_hour: number;
+}
+
 export type StoredQueueSettings = QueueSettings & Pick<Row<'user_queue_settings'>, 'processing_state' | 'last_processor_run_at'>;
 
 export interface Membership {

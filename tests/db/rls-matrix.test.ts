@@ -201,6 +201,12 @@ const MATRIX: Record<string, Record<Command, Cell>> = {
     update: { sql: () => ['update private.queue_limits set operations_per_hour = operations_per_hour', []], outcomes: all('denied', { service_role: 1 }) },
     delete: { sql: () => ['delete from private.queue_limits', []], outcomes: all('denied') },
   },
+  'private.processor_config': {
+    select: { sql: () => ['select shard_size from private.processor_config', []], outcomes: all('denied', { service_role: 1 }) },
+    insert: { sql: () => ['insert into private.processor_config (id) values (true)', []], outcomes: all('denied') },
+    update: { sql: () => ['update private.processor_config set shard_size = shard_size', []], outcomes: all('denied', { service_role: 1 }) },
+    delete: { sql: () => ['delete from private.processor_config', []], outcomes: all('denied') },
+  },
   'private.agent_event_receipts': {
     select: { sql: () => ['select webhook_id from private.agent_event_receipts', []], outcomes: all('denied', { service_role: 0 }) },
     insert: {

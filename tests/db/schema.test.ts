@@ -103,8 +103,11 @@ describe('seed', () => {
     const settings = (await db.pool.query('select daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, timezone from user_queue_settings')).rows;
     expect(settings).toHaveLength(2);
     for (const s of settings) {
-      expect(s).toEqual({ daily_target: 45, max_capacity: 200, batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000, timezone: 'Asia/Jerusalem' });
+      // Pacing overrides start empty: the environment's values apply (private.effective_pacing).
+      expect(s).toEqual({ daily_target: 45, max_capacity: 200, batch_size: null, processing_delay_ms: null, rate_limit_per_hour: null, timezone: 'Asia/Jerusalem' });
     }
+    const effective = (await db.pool.query('select (private.effective_pacing(s)).* from user_queue_settings s')).rows;
+    expect(effective).toEqual([0, 1].map(() => ({ batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000 })));
     expect((await db.pool.query('select count(*)::int n from whatsapp_message_queue')).rows[0].n).toBe(0);
   });
 

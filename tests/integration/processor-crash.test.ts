@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcessorProcess, startProcessorProcess, type ProcessorProcess } from '../support/processorProcess.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
-import { DEMO_ADMIN_ID } from '../support/seed.ts';
+import { createRunningAdmins } from '../support/admins.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
 import { withStack } from '../support/withStack.ts';
 
 /**
- * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items and two
- * are SIGKILLed mid-batch. Their leases then lapse (forced, instead of waiting minutes) and later
- * runs finish the work.
+ * Crash safety with real Deno: four queue-processor processes run at once over 1,000 items of four admins of one
+ * client (one invocation works on a pair at a time, so each run is handed its own pair, as the dispatcher's shards
+ * are) and two are SIGKILLed mid-batch. Their leases (the items' and the pairs') then lapse (forced, instead of
+ * waiting minutes) and later runs finish the work.
  */
 
 const ITEMS = 1000;
@@ -27,11 +29,20 @@ function startProcessor(name: string): Promise<ProcessorProcess> {
   return started.then((processor) => (processes.push(processor), processor));
 }
 
-const run = (processor: ProcessorProcess) => runProcessorProcess(processor, stack.serviceRoleKey);
+const run = (processor: ProcessorProcess, body: Record<string, unknown> = {}) => runProcessorProcess(processor, stack.serviceRoleKey, body);
 
-beforeAll(() =>
-  stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, batch_size: 25, daily_target: 100000, max_capacity: 100000, rate_limit_per_hour: 100000 }),
-);
+const PACE = { processing_delay_ms: 0, batch_size: 25, daily_target: 100000, max_capacity: 100000, rate_limit_per_hour: 100000 };
+let admins: string[] = [];
+
+beforeAll(async () => {
+  await stack.reset({ ...ALWAYS_OPEN, ...PACE });
+  admins = [DEMO_ADMIN_ID, ...(await createRunningAdmins(stack.pool, RUNS - 1, DEMO_CLIENT_ID, 'crash'))];
+  await stack.pool.query(
+    `update public.user_queue_settings set processing_delay_ms = 0, batch_size = 25, daily_target = 100000, max_capacity = 100000,
+       rate_limit_per_hour = 100000 where user_id = any($1)`,
+    [admins],
+  );
+});
 
 afterAll(() => {
   for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
@@ -39,11 +50,24 @@ afterAll(() => {
 
 describe('queue-processor crash safety', () => {
   it('4 overlapping runs, 2 killed mid-batch: every item ends sent, none stuck, no duplicate sends but the killed ones', async () => {
-    const ids = await seedDueItems(stack.pool, { count: ITEMS, userId: DEMO_ADMIN_ID });
+    const ids = (await Promise.all(admins.map((userId) => seedDueItems(stack.pool, { count: ITEMS / RUNS, userId })))).flat();
     const processors = await Promise.all(Array.from({ length: RUNS }, (_, n) => startProcessor(`crash-${n}`)));
 
-    const runs = processors.map((processor) => run(processor));
+    // The Agent DB takes 100 ms a message, and the runs to kill are killed while each has one in flight: a run now
+    // holds one item at a time, so a kill between two messages would leave nothing behind to recover.
+    stack.sink!.behave({ hangMs: 100 });
+    const runs = processors.map((processor, n) => run(processor, { pairs: [{ user_id: admins[n], client_id: DEMO_CLIENT_ID }] }));
     await stack.sink!.waitFor(150, 60_000);
+    await expect
+      .poll(async () => {
+        const { rows } = await stack.pool.query<{ n: number }>(
+          `select count(distinct split_part(locked_by, ':', 1))::int as n from public.whatsapp_message_queue
+            where status = 'processing' and split_part(locked_by, ':', 1) = any($1)`,
+          [KILLED.map((index) => `crash-${index}`)],
+        );
+        return rows[0]!.n;
+      }, { timeout: 30_000, interval: 10 })
+      .toBe(KILLED.length);
     for (const index of KILLED) processors[index]!.child.kill('SIGKILL');
     const results = await Promise.all(runs);
     for (const index of KILLED) expect(results[index]).toEqual({ killed: true });
@@ -54,6 +78,7 @@ describe('queue-processor crash safety', () => {
         where status in ('queued', 'processing') returning id`,
     );
     expect(stuck.rowCount).toBeGreaterThan(0);
+    await stack.pool.query(`update public.user_queue_settings set lease_until = now() - interval '1 second' where lease_until is not null`);
     const survivor = processors[RUNS - 1]!;
     for (let round = 0; round < 10; round += 1) {
       const { rows } = await stack.pool.query<{ n: number }>(

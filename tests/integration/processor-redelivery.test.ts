@@ -34,8 +34,9 @@ describe('a processor killed between the POST and complete', () => {
 
     const inFlight = await stack.pool.query(`select status, attempts, locked_by from public.whatsapp_message_queue where id = $1`, [id]);
     expect(inFlight.rows[0]).toMatchObject({ status: 'processing', attempts: 1 });
-    // Its lease lapses (as it would after lease_seconds).
+    // Its lease lapses (as it would after lease_seconds), and so does the dead run's lease on the admin's pair.
     await stack.pool.query(`update public.whatsapp_message_queue set locked_until = now() - interval '1 second' where id = $1`, [id]);
+    await stack.pool.query(`update public.user_queue_settings set lease_until = now() - interval '1 second' where lease_owner like 'doomed:%'`);
 
     const next = await invoke<RunSummary>(stack.service, 'queue-processor', {});
     expect(next.status).toBe(200);

@@ -53,13 +53,17 @@ export async function startProcessorProcess(options: ProcessorProcessOptions): P
   return { child, port, name: options.name };
 }
 
-/** One run of that process, as pg_cron would POST it; `{killed: true}` when the process died before answering. */
-export async function runProcessorProcess(processor: ProcessorProcess, serviceRoleKey: string): Promise<{ status: number; body: unknown } | { killed: true }> {
+/** One run of that process, as the dispatcher would POST it (`body`: its shard); `{killed: true}` when the process died before answering. */
+export async function runProcessorProcess(
+  processor: ProcessorProcess,
+  serviceRoleKey: string,
+  body: Record<string, unknown> = {},
+): Promise<{ status: number; body: unknown } | { killed: true }> {
   try {
     const response = await fetch(`http://127.0.0.1:${processor.port}/queue-processor`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify(body),
     });
     return { status: response.status, body: await response.json() };
   } catch {

@@ -59,6 +59,26 @@ describe('QueueSettingsPanel', () => {
     expect(backend.settings?.daily_target).toBe(60);
   });
 
+  it('shows the server\'s default where the admin has no value of their own, and saves an emptied field as the default (null)', async () => {
+    backend.settings = { ...backend.settings!, processing_delay_ms: 5000 };
+    const { user } = renderPanel();
+    const batch = await screen.findByLabelText('Batch size');
+    expect(batch).toHaveValue('');
+    expect(await screen.findByTestId('default-batch_size')).toHaveTextContent('Default (from the server): 10');
+    expect(screen.getByTestId('default-rate_limit_per_hour')).toHaveTextContent('Default (from the server): 1000');
+    const delay = screen.getByLabelText('Delay between messages (ms)');
+    expect(delay).toHaveValue('5000');
+    expect(screen.getByTestId('default-processing_delay_ms')).toHaveTextContent('Your value; empty it to use the server default.');
+    await user.clear(delay);
+    expect(screen.getByTestId('default-processing_delay_ms')).toHaveTextContent('Default (from the server): 2000');
+    await user.type(batch, '5');
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    const [, , saved] = vi.mocked(settingsService.saveSettings).mock.calls[0]!;
+    expect(saved).toMatchObject({ batch_size: 5, processing_delay_ms: null, rate_limit_per_hour: null });
+  });
+
   it('explains every invalid field and saves nothing', async () => {
     const { user } = renderPanel();
     const target = await screen.findByLabelText('Daily target');

@@ -8,7 +8,8 @@ import { useErrorText } from '@/hooks/useErrorText';
 import { useNavigationGuard } from '@/hooks/useNavigationGuard';
 import { useOutlook } from '@/hooks/useOutlook';
 import { useQueueScope } from '@/hooks/useQueueScope';
-import { NUMBER_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
+import { useProcessorDefaults } from '@/hooks/useProcessorDefaults';
+import { NUMBER_FIELDS, OPTIONAL_FIELDS, toDraft, validateSettings, type FieldError, type NumberField, type SettingsDraft, type SettingsErrors } from '@/lib/settings';
 import { WEEKDAYS, type HolidayCalendar, type QueueSettings, type Weekday } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -89,6 +90,7 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
   const fieldError = useFieldError(errors);
   const baseId = useId();
   const id = (name: string) => `${baseId}-${name}`;
+  const serverDefaults = useProcessorDefaults();
 
   // Unsaved changes hold back tab switches, links, signing out and reloads until the user chooses (NavigationGuardProvider).
   const { setDirty } = useNavigationGuard();
@@ -245,9 +247,17 @@ function SettingsForm({ initial, onSave }: { initial: QueueSettings; onSave: (se
                       inputMode="numeric"
                       dir="ltr"
                       value={draft[field]}
+                      placeholder={OPTIONAL_FIELDS.includes(field) && serverDefaults ? String(serverDefaults[field as keyof typeof serverDefaults]) : undefined}
                       onChange={(event) => update({ [field]: event.target.value })}
                       {...invalid(field)}
                     />
+                    {OPTIONAL_FIELDS.includes(field) && (
+                      <p className="text-sm text-muted-foreground" data-testid={`default-${field}`}>
+                        {draft[field].trim() === ''
+                          ? t('settings.serverDefault', { value: serverDefaults ? serverDefaults[field as keyof typeof serverDefaults] : '…' })
+                          : t('settings.ownValue')}
+                      </p>
+                    )}
                   </Field>
                 ))}
               </div>

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { estimateDrain, sendRatePerHour, type NextWindow } from '../eta';
+import { effectivePacing, estimateDrain, sendRatePerHour, type NextWindow } from '../eta';
 
-const settings = { rate_limit_per_hour: 1000, batch_size: 10, processing_delay_ms: 2000, max_capacity: 200 };
+// 600 an hour: one message every 6 s, under a budget of 1,000.
+const settings = { rate_limit_per_hour: 1000, processing_delay_ms: 6000, max_capacity: 200 };
 const at = (iso: string) => new Date(iso);
 
 /** Weekdays 09:00-17:00 UTC, closed Saturday and Sunday. */
@@ -18,11 +19,22 @@ const weekdays: NextWindow = (from) => {
 };
 
 describe('sendRatePerHour', () => {
-  it('is capped by the rate limit, one batch a minute and the delay between messages', () => {
+  it('is capped by the rate limit and the delay between messages (one claim per delay)', () => {
     expect(sendRatePerHour(settings)).toBe(600);
     expect(sendRatePerHour({ ...settings, rate_limit_per_hour: 100 })).toBe(100);
     expect(sendRatePerHour({ ...settings, processing_delay_ms: 10_000 })).toBe(360);
-    expect(sendRatePerHour({ ...settings, processing_delay_ms: 0, batch_size: 100 })).toBe(1000);
+    expect(sendRatePerHour({ ...settings, processing_delay_ms: 0 })).toBe(1000);
+  });
+});
+
+describe('effectivePacing', () => {
+  const server = { batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000 };
+  it('takes the server default where the admin left a value empty, and caps batch size and rate by it', () => {
+    expect(effectivePacing({ batch_size: null, processing_delay_ms: null, rate_limit_per_hour: null }, server)).toEqual(server);
+    expect(effectivePacing({ batch_size: 5, processing_delay_ms: 6000, rate_limit_per_hour: 200 }, server)).toEqual({
+      batch_size: 5, processing_delay_ms: 6000, rate_limit_per_hour: 200 });
+    expect(effectivePacing({ batch_size: 50, processing_delay_ms: 0, rate_limit_per_hour: 5000 }, server)).toEqual({
+      batch_size: 10, processing_delay_ms: 0, rate_limit_per_hour: 1000 });
   });
 });
 

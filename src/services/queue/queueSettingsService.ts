@@ -1,7 +1,7 @@
 import { supabase } from '@/integrations/supabase/client';
 import { parseResponse, ServiceError, unwrap } from '@/services/errors';
 import { StoredSettingsRow } from '@/services/queue/schemas';
-import type { AdminSettings, QueueSettings, StoredQueueSettings } from '@/types/queue';
+import type { AdminSettings, ProcessorDefaults, QueueSettings, StoredQueueSettings } from '@/types/queue';
 
 const COLUMNS =
   'timezone, business_hours, holiday_calendar, closed_dates, short_erev_chag, erev_chag_end, daily_target, max_capacity, batch_size, processing_delay_ms, rate_limit_per_hour, retention_days, processing_state, last_processor_run_at';
@@ -40,4 +40,10 @@ export async function saveSettings(userId: string, clientId: string, settings: Q
   // RLS hides every row but an admin's own: none updated means this user may not change settings.
   if (!updated) throw new ServiceError('forbidden', 'No settings row this user may update');
   return parseResponse(StoredSettingsRow, updated, 'settings row');
+}
+
+/** The environment's pacing values: what an empty batch size, delay or rate means. */
+export async function getProcessorDefaults(): Promise<ProcessorDefaults | null> {
+  const rows = unwrap(await supabase.rpc('processor_defaults'));
+  return (Array.isArray(rows) ? rows[0] : rows) ?? null;
 }

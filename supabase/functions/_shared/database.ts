@@ -218,7 +218,7 @@ export type Database = {
       }
       user_queue_settings: {
         Row: {
-          batch_size: number
+          batch_size: number | null
           business_hours: NonNullable<Json>
           client_id: string
           closed_dates: string[]
@@ -227,10 +227,14 @@ export type Database = {
           erev_chag_end: string
           holiday_calendar: string
           last_processor_run_at: string | null
+          last_served_at: string | null
+          lease_owner: string | null
+          lease_until: string | null
           max_capacity: number
-          processing_delay_ms: number
+          next_send_at: string | null
+          processing_delay_ms: number | null
           processing_state: Database["public"]["Enums"]["processing_state"]
-          rate_limit_per_hour: number
+          rate_limit_per_hour: number | null
           retention_days: number
           short_erev_chag: boolean
           timezone: string
@@ -238,7 +242,7 @@ export type Database = {
           user_id: string
         }
         Insert: {
-          batch_size?: number
+          batch_size?: number | null
           business_hours?: NonNullable<Json>
           client_id: string
           closed_dates?: string[]
@@ -247,10 +251,14 @@ export type Database = {
           erev_chag_end?: string
           holiday_calendar?: string
           last_processor_run_at?: string | null
+          last_served_at?: string | null
+          lease_owner?: string | null
+          lease_until?: string | null
           max_capacity?: number
-          processing_delay_ms?: number
+          next_send_at?: string | null
+          processing_delay_ms?: number | null
           processing_state?: Database["public"]["Enums"]["processing_state"]
-          rate_limit_per_hour?: number
+          rate_limit_per_hour?: number | null
           retention_days?: number
           short_erev_chag?: boolean
           timezone?: string
@@ -258,7 +266,7 @@ export type Database = {
           user_id: string
         }
         Update: {
-          batch_size?: number
+          batch_size?: number | null
           business_hours?: NonNullable<Json>
           client_id?: string
           closed_dates?: string[]
@@ -267,10 +275,14 @@ export type Database = {
           erev_chag_end?: string
           holiday_calendar?: string
           last_processor_run_at?: string | null
+          last_served_at?: string | null
+          lease_owner?: string | null
+          lease_until?: string | null
           max_capacity?: number
-          processing_delay_ms?: number
+          next_send_at?: string | null
+          processing_delay_ms?: number | null
           processing_state?: Database["public"]["Enums"]["processing_state"]
-          rate_limit_per_hour?: number
+          rate_limit_per_hour?: number | null
           retention_days?: number
           short_erev_chag?: boolean
           timezone?: string
@@ -380,6 +392,16 @@ export type Database = {
     Functions: {
       cancel_queue_items: { Args: { ids: string[] }; Returns: number }
       cancel_waiting_items: { Args: { for_client: string }; Returns: number }
+      claim_next_item: {
+        Args: {
+          at?: string
+          for_client: string
+          for_user: string
+          lease_seconds?: number
+          worker_id: string
+        }
+        Returns: Json
+      }
       claim_queue_batch: {
         Args: {
           daily_cap?: number
@@ -435,6 +457,7 @@ export type Database = {
         }
         Returns: string[]
       }
+      dispatch_queue_processor: { Args: { at?: string }; Returns: number[] }
       enqueue_leads: {
         Args: {
           client_id?: string
@@ -458,6 +481,19 @@ export type Database = {
         }
         Returns: Database["public"]["Enums"]["queue_item_status"]
       }
+      lease_processor_pairs: {
+        Args: {
+          environment?: Json
+          for_user?: string
+          lease_seconds?: number
+          pairs?: Json
+          worker_id: string
+        }
+        Returns: {
+          client_id: string
+          user_id: string
+        }[]
+      }
       note_queue_rejection: {
         Args: {
           caller: string
@@ -467,6 +503,17 @@ export type Database = {
           status: number
         }
         Returns: Json
+      }
+      processor_defaults: {
+        Args: Record<PropertyKey, never>
+        Returns: Record<string, unknown>
+      }
+      processor_shards: {
+        Args: { at?: string; shard_size?: number }
+        Returns: {
+          pairs: Json
+          shard: number
+        }[]
       }
       purge_expired_queue_items: {
         Args: Record<PropertyKey, never>
@@ -574,6 +621,10 @@ export type Database = {
           item_id: string
         }
         Returns: Database["public"]["Enums"]["queue_item_status"]
+      }
+      release_processor_pairs: {
+        Args: { pairs: Json; worker_id: string }
+        Returns: number
       }
       release_queue_items: {
         Args: { ids: string[]; worker_id: string }

@@ -35,6 +35,8 @@ export const processorInput = z
   .object({
     now: z.iso.datetime({ offset: true }).optional(),
     userId: z.guid().optional(),
+    /** The dispatcher's shard: the (admin, client) pairs this invocation serves. */
+    pairs: z.array(z.object({ user_id: z.guid(), client_id: z.guid() }).strict()).min(1).max(10_000).optional(),
     budgetMs: z.number().int().min(1000).max(150_000).optional(),
     /** The local cron stand-in says who called; informational only. */
     trigger: z.string().max(50).optional(),
@@ -117,9 +119,9 @@ export const queueSettingsRow = z.object({
   erev_chag_end: z.string(),
   daily_target: z.number().int(),
   max_capacity: z.number().int(),
-  batch_size: z.number().int(),
-  processing_delay_ms: z.number().int(),
-  rate_limit_per_hour: z.number().int(),
+  batch_size: z.number().int().nullable(),
+  processing_delay_ms: z.number().int().nullable(),
+  rate_limit_per_hour: z.number().int().nullable(),
 });
 export type QueueSettingsRow = z.infer<typeof queueSettingsRow>;
 

@@ -19,9 +19,10 @@ export const QUEUE_SETTINGS_DEFAULTS = {
   erev_chag_end: '13:00',
   daily_target: 45,
   max_capacity: 200,
-  batch_size: 10,
-  processing_delay_ms: 2000,
-  rate_limit_per_hour: 1000,
+  // Null: the environment's QUEUE_BATCH_SIZE / QUEUE_PROCESSING_DELAY / WHATSAPP_RATE_LIMIT_PER_HOUR apply.
+  batch_size: null as number | null,
+  processing_delay_ms: null as number | null,
+  rate_limit_per_hour: null as number | null,
   retention_days: 30,
 };
 

@@ -17,7 +17,7 @@ export function shiftedClock(now: Date, serverClock: () => Date): () => Date {
   return () => new Date(serverClock().getTime() + offset);
 }
 
-/** POST by pg_cron (or queue-leads for immediate items) with the service role key. */
+/** POST by the dispatcher through pg_net (a shard's pairs), or by queue-leads for immediate items, with the service role key. */
 export async function handleQueueProcessor(request: Request, deps: ProcessorHandlerDeps): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
@@ -36,7 +36,7 @@ export async function handleQueueProcessor(request: Request, deps: ProcessorHand
 
   const clock = parsed.data.now ? shiftedClock(new Date(parsed.data.now), deps.serverClock) : deps.serverClock;
   try {
-    const summary = await runProcessor(deps.makeDeps(clock, parsed.data.budgetMs), { userId: parsed.data.userId });
+    const summary = await runProcessor(deps.makeDeps(clock, parsed.data.budgetMs), { userId: parsed.data.userId, pairs: parsed.data.pairs });
     return jsonResponse(summary);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

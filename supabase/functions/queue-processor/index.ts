@@ -1,5 +1,5 @@
 import { agentConfigProblem } from '../_shared/agentWebhook.ts';
-import { rateTokenCaller, serviceClient } from '../_shared/db.ts';
+import { serviceClient } from '../_shared/db.ts';
 import { loadConfig } from '../_shared/env.ts';
 import { sleep } from '../_shared/runtime.ts';
 import { handleQueueProcessor } from './handler.ts';
@@ -17,7 +17,6 @@ Deno.serve((request) =>
     serverClock: () => new Date(),
     makeDeps: (clock, budgetMs) => ({
       service,
-      takeTokens: rateTokenCaller(service),
       agent,
       clock,
       wallClock: () => new Date(),

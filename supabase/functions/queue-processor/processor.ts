@@ -1,44 +1,49 @@
 import { triggerAgent, type AgentConfig, type WebhookOutcome } from '../_shared/agentWebhook.ts';
-import { isKnownTimeZone, isOpenAt, localDayBounds } from '../_shared/businessRules.ts';
 import type { Database } from '../_shared/database.ts';
 import type { DatabaseClient } from '../_shared/db.ts';
-import { sendBudgetPerHour, takeSendTokens, type TakeTokens } from '../_shared/rateLimiter.ts';
-import { QUEUE_SETTINGS_COLUMNS, queueSettingsRow, type QueueSettingsRow } from '../_shared/schemas.ts';
 
 export interface ProcessorDeps {
   service: DatabaseClient;
-  takeTokens: TakeTokens;
   agent: AgentConfig | null;
-  /** Injected so tests can move time; the server clock in production. */
+  /** Injected so tests can move time; the server clock in production. The business clock: windows, pauses, the day. */
   clock: () => Date;
   /** The real time, for webhook timestamps the receiver checks against its own clock. */
   wallClock: () => Date;
-  /** Real elapsed time for the wall-clock budget (never the injected clock). */
+  /** Real elapsed time for the wall-clock budget and pacing waits (never the injected clock). */
   monotonic: () => number;
   sleep: (ms: number) => Promise<void>;
   workerId: string;
+  /** The environment's values (QUEUE_*): mirrored into the database, where the pacing rules read them. */
   batchSize: number;
   processingDelayMs: number;
   budgetMs: number;
   whatsappPerHour: number;
 }
 
+export type Pair = { user_id: string; client_id: string };
+
 export interface RunOptions {
-  /** Only this admin (queue-leads' trigger for immediate items). */
+  /** The dispatcher's shard. */
+  pairs?: Pair[];
+  /** Only this admin's running pairs (queue-leads' trigger for immediate items). */
   userId?: string;
 }
 
-type ClaimedItem = Database['public']['Functions']['claim_queue_batch']['Returns'][number];
+type QueueItem = Database['public']['Tables']['whatsapp_message_queue']['Row'];
+
+/** Why a pair stopped before sending anything (claim_next_item's reasons, plus the invocation's own budget). */
+export type SkipReason =
+  | 'outside_window' | 'capacity_reached' | 'rate_limited' | 'client_paused' | 'budget_exhausted' | 'no_due_items'
+  | 'not_leased' | 'not_running' | 'not_admin';
 
 export interface AdminSummary {
   userId: string;
   clientId: string;
-  skipped?: 'outside_window' | 'capacity_reached' | 'rate_limited' | 'client_paused' | 'budget_exhausted' | 'no_due_items' | 'invalid_timezone';
+  skipped?: SkipReason;
   claimed: number;
   sent: number;
   failed: number;
   retrying: number;
-  released: number;
   lost: number;
 }
 
@@ -46,92 +51,36 @@ export interface RunSummary {
   workerId: string;
   startedAt: string;
   finishedAt: string;
+  /** Pairs asked for that another invocation holds (or that stopped running). */
+  notLeased: number;
   admins: AdminSummary[];
-  totals: { claimed: number; sent: number; failed: number; retrying: number; released: number };
+  totals: { claimed: number; sent: number; failed: number; retrying: number };
+  /** Database calls this run made (the bench divides them by the sends). */
+  roundTrips: number;
   errors: string[];
 }
 
-/** Room for one item: its pacing delay plus the request timeout. */
-function perItemMs(deps: ProcessorDeps, delayMs: number): number {
-  return delayMs + (deps.agent?.timeoutMs ?? 10_000);
+interface Claim {
+  item?: QueueItem;
+  reason?: SkipReason | 'paced';
+  wait_ms?: number;
 }
 
-async function countActiveToday(deps: ProcessorDeps, row: QueueSettingsRow, day: { start: Date; end: Date }): Promise<number> {
-  const [sent, inFlight] = await Promise.all([
-    deps.service
-      .from('whatsapp_message_queue')
-      .select('id', { count: 'exact', head: true })
-      .eq('user_id', row.user_id)
-      .eq('client_id', row.client_id)
-      .eq('status', 'sent')
-      .gte('processed_at', day.start.toISOString())
-      .lt('processed_at', day.end.toISOString()),
-    deps.service
-      .from('whatsapp_message_queue')
-      .select('id', { count: 'exact', head: true })
-      .eq('user_id', row.user_id)
-      .eq('client_id', row.client_id)
-      .in('status', ['queued', 'processing']),
-  ]);
-  if (sent.error || inFlight.error) throw new Error(`capacity count failed: ${(sent.error ?? inFlight.error)?.message}`);
-  return (sent.count ?? 0) + (inFlight.count ?? 0);
+interface PairRun {
+  summary: AdminSummary;
+  /** monotonic() before which the pair's next claim would be refused as paced. */
+  readyAt: number;
+  busy: boolean;
+  done: boolean;
 }
 
-/** Items a claim would take now (due pending, or leases lapsed), up to `limit`: tokens are only taken for these. */
-async function countClaimable(deps: ProcessorDeps, row: QueueSettingsRow, limit: number): Promise<number> {
-  const now = `"${deps.wallClock().toISOString()}"`;
-  const [due, lapsed] = await Promise.all([
-    deps.service
-      .from('whatsapp_message_queue')
-      .select('id')
-      .eq('user_id', row.user_id)
-      .eq('client_id', row.client_id)
-      .eq('status', 'pending')
-      .lte('scheduled_for', deps.wallClock().toISOString())
-      .or(`next_attempt_at.is.null,next_attempt_at.lte.${now}`)
-      .limit(limit),
-    deps.service
-      .from('whatsapp_message_queue')
-      .select('id')
-      .eq('user_id', row.user_id)
-      .eq('client_id', row.client_id)
-      .in('status', ['queued', 'processing'])
-      .lt('locked_until', deps.wallClock().toISOString())
-      .limit(limit),
-  ]);
-  if (due.error || lapsed.error) throw new Error(`due count failed: ${(due.error ?? lapsed.error)?.message}`);
-  return Math.min(limit, (due.data?.length ?? 0) + (lapsed.data?.length ?? 0));
+function finish(pair: PairRun, reason: SkipReason): void {
+  pair.done = true;
+  if (pair.summary.claimed === 0) pair.summary.skipped = reason;
 }
 
-async function clientPausedUntil(deps: ProcessorDeps, clientId: string): Promise<Date | null> {
-  const { data, error } = await deps.service.from('clients').select('sending_paused_until').eq('id', clientId).maybeSingle();
-  if (error) throw new Error(`client read failed: ${error.message}`);
-  const until = data?.sending_paused_until;
-  return until ? new Date(until) : null;
-}
-
-/** 429/503 with Retry-After: the whole client waits (only ever pushed later, never earlier). */
-async function pauseClient(deps: ProcessorDeps, clientId: string, until: Date): Promise<void> {
-  const { error } = await deps.service
-    .from('clients')
-    .update({ sending_paused_until: until.toISOString() })
-    .eq('id', clientId)
-    .or(`sending_paused_until.is.null,sending_paused_until.lt."${until.toISOString()}"`);
-  if (error) console.error('queue-processor: pause failed', error.message);
-}
-
-/** Hands claimed-but-unstarted items back without spending their attempt (queued -> pending is legal). */
-async function releaseItems(deps: ProcessorDeps, items: ClaimedItem[]): Promise<number> {
-  if (items.length === 0) return 0;
-  const { data, error } = await deps.service.rpc('release_queue_items', { ids: items.map((item) => item.id), worker_id: deps.workerId });
-  if (error) {
-    console.error('queue-processor: release failed', error.message);
-    return 0;
-  }
-  return data ?? 0;
-}
-
-async function settle(deps: ProcessorDeps, item: ClaimedItem, outcome: WebhookOutcome, summary: AdminSummary): Promise<void> {
+async function settle(deps: ProcessorDeps, run: RunSummary, item: QueueItem, outcome: WebhookOutcome, summary: AdminSummary): Promise<void> {
+  run.roundTrips += 1;
   if (outcome.kind === 'sent') {
     const { error } = await deps.service.rpc('complete_queue_item', { item_id: item.id, worker_id: deps.workerId, agent_trigger_id: outcome.triggerId });
     if (error) summary.lost += 1;
@@ -151,128 +100,159 @@ async function settle(deps: ProcessorDeps, item: ClaimedItem, outcome: WebhookOu
   else summary.retrying += 1;
 }
 
-async function processAdmin(deps: ProcessorDeps, row: QueueSettingsRow, deadline: number, errors: string[]): Promise<AdminSummary> {
-  const summary: AdminSummary = { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 };
-  const delayMs = row.processing_delay_ms ?? deps.processingDelayMs;
-  const batchSize = Math.min(deps.batchSize, row.batch_size ?? deps.batchSize);
-  const perHour = sendBudgetPerHour(deps.whatsappPerHour, row.rate_limit_per_hour);
-  let first = true;
-  if (!isKnownTimeZone(row.timezone)) {
-    errors.push(`${row.user_id} (client ${row.client_id}): time zone ${row.timezone} is unknown to this runtime; fix it in the settings`);
-    return { ...summary, skipped: 'invalid_timezone' };
+/** 429/503 with Retry-After: the whole client waits (only ever pushed later, never earlier). */
+async function pauseClient(deps: ProcessorDeps, run: RunSummary, clientId: string, until: Date): Promise<void> {
+  run.roundTrips += 1;
+  const { error } = await deps.service
+    .from('clients')
+    .update({ sending_paused_until: until.toISOString() })
+    .eq('id', clientId)
+    .or(`sending_paused_until.is.null,sending_paused_until.lt."${until.toISOString()}"`);
+  if (error) console.error('queue-processor: pause failed', error.message);
+}
+
+/** The POST of one claimed item and its outcome; the pair takes no other claim meanwhile, so its sends stay in order. */
+async function send(deps: ProcessorDeps, run: RunSummary, pair: PairRun, item: QueueItem): Promise<void> {
+  const outcome: WebhookOutcome = deps.agent
+    ? await triggerAgent(deps.agent, item, deps.wallClock())
+    : { kind: 'retryable', status: null, code: 'not_configured', message: 'AGENT_DB_WEBHOOK_URL is not set', retryAfterSeconds: 300 };
+  await settle(deps, run, item, outcome, pair.summary);
+  if (outcome.kind === 'retryable' && (outcome.status === 429 || outcome.status === 503)) {
+    await pauseClient(deps, run, item.client_id, new Date(deps.clock().getTime() + (outcome.retryAfterSeconds ?? 60) * 1000));
   }
+}
 
+async function claimNext(deps: ProcessorDeps, run: RunSummary, pair: PairRun, leaseSeconds: number): Promise<Claim> {
+  run.roundTrips += 1;
+  const { data, error } = await deps.service.rpc('claim_next_item', {
+    worker_id: deps.workerId,
+    for_user: pair.summary.userId,
+    for_client: pair.summary.clientId,
+    at: deps.clock().toISOString(),
+    lease_seconds: leaseSeconds,
+  });
+  if (error) throw new Error(`claim for ${pair.summary.userId} (client ${pair.summary.clientId}): ${error.message}`);
+  return data as Claim;
+}
+
+/**
+ * The invocation's pairs, served one claim at a time in the lease's order (least recently served first), each pair
+ * as soon as its pacing allows: claims are sequential (one database connection's worth of work, fair order), POSTs
+ * run concurrently, and a pair never has two items in flight.
+ */
+async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], deadline: number): Promise<void> {
+  const timeoutMs = deps.agent?.timeoutMs ?? 10_000;
+  const itemLeaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
+  const inFlight = new Set<Promise<void>>();
+  // Budgets and pauses are the client's: once one pair of a client is refused for them, its other pairs wait for the
+  // next tick too, where the least recently served go first (no pair of the client takes a token in between).
+  const stoppedClients = new Map<string, SkipReason>();
   for (;;) {
-    const now = deps.clock();
-    if (!isOpenAt(now, row)) return { ...summary, skipped: summary.claimed ? undefined : 'outside_window' };
-    const pausedUntil = await clientPausedUntil(deps, row.client_id);
-    if (pausedUntil && pausedUntil > now) return { ...summary, skipped: 'client_paused' };
-    const day = localDayBounds(now, row.timezone);
-    const room = row.max_capacity - (await countActiveToday(deps, row, day));
-    if (room <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'capacity_reached' };
-    const fits = Math.floor((deadline - deps.monotonic()) / perItemMs(deps, delayMs));
-    if (fits <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'budget_exhausted' };
-
-    const claimable = await countClaimable(deps, row, Math.min(batchSize, room, fits));
-    if (claimable === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
-    const wanted = claimable;
-    const tokens = await takeSendTokens(deps.takeTokens, row.client_id, wanted, perHour);
-    if (tokens <= 0) return { ...summary, skipped: summary.claimed ? undefined : 'rate_limited' };
-
-    const leaseSeconds = Math.min(3600, Math.ceil((tokens * perItemMs(deps, delayMs)) / 1000) + 30);
-    // The count above is an early exit; the claim re-checks the cap under a per-admin lock, so overlapping runs cannot overshoot it.
-    const claim = await deps.service.rpc('claim_queue_batch', {
-      worker_id: deps.workerId,
-      max_items: tokens,
-      lease_seconds: leaseSeconds,
-      for_user: row.user_id,
-      for_client: row.client_id,
-      daily_cap: row.max_capacity,
-      today: `[${day.start.toISOString()},${day.end.toISOString()})`,
-    });
-    if (claim.error) {
-      errors.push(`claim for ${row.user_id}: ${claim.error.message}`);
-      return summary;
-    }
-    const items = claim.data ?? [];
-    summary.claimed += items.length;
-    if (items.length === 0) return { ...summary, skipped: summary.claimed ? undefined : 'no_due_items' };
-
-    for (let index = 0; index < items.length; index += 1) {
-      const item = items[index]!;
-      const rest = items.slice(index);
-      if (!first && delayMs > 0) await deps.sleep(delayMs);
-      first = false;
-      // Past the budget, or the client was paused by a 429/503 a moment ago: give the rest back.
-      const paused = await clientPausedUntil(deps, row.client_id);
-      if (deps.monotonic() + (deps.agent?.timeoutMs ?? 0) > deadline || (paused && paused > deps.clock())) {
-        summary.released += await releaseItems(deps, rest);
-        return summary;
-      }
-      const started = await deps.service.rpc('start_queue_item', { item_id: item.id, worker_id: deps.workerId });
-      if (started.error || started.data !== true) {
-        summary.lost += 1;
+    for (const pair of pairs) {
+      if (pair.done || pair.busy || pair.readyAt > deps.monotonic()) continue;
+      const clientStop = stoppedClients.get(pair.summary.clientId);
+      if (clientStop) {
+        finish(pair, clientStop);
         continue;
       }
-      const outcome: WebhookOutcome = deps.agent
-        ? await triggerAgent(deps.agent, item, deps.wallClock())
-        : { kind: 'retryable', status: null, code: 'not_configured', message: 'AGENT_DB_WEBHOOK_URL is not set', retryAfterSeconds: 300 };
-      await settle(deps, item, outcome, summary);
-      if (outcome.kind === 'retryable' && (outcome.status === 429 || outcome.status === 503)) {
-        const seconds = outcome.retryAfterSeconds ?? 60;
-        await pauseClient(deps, row.client_id, new Date(deps.clock().getTime() + seconds * 1000));
+      // A send must be able to finish (its request timeout) before the budget ends.
+      if (deps.monotonic() + timeoutMs > deadline) {
+        finish(pair, 'budget_exhausted');
+        continue;
+      }
+      let claim: Claim;
+      try {
+        claim = await claimNext(deps, run, pair, itemLeaseSeconds);
+      } catch (failure) {
+        run.errors.push(failure instanceof Error ? failure.message : String(failure));
+        pair.done = true;
+        continue;
+      }
+      if (claim.item) {
+        const item = claim.item;
+        pair.summary.claimed += 1;
+        pair.busy = true;
+        pair.readyAt = deps.monotonic() + (claim.wait_ms ?? 0);
+        // The next turn would not fit the budget: the pair is released after this send, for the next invocation.
+        if (pair.readyAt + timeoutMs > deadline) pair.done = true;
+        const sending: Promise<void> = send(deps, run, pair, item)
+          .catch((failure: unknown) => {
+            pair.summary.lost += 1;
+            run.errors.push(`send ${item.id}: ${failure instanceof Error ? failure.message : String(failure)}`);
+          })
+          .finally(() => {
+            pair.busy = false;
+            inFlight.delete(sending);
+          });
+        inFlight.add(sending);
+      } else if (claim.reason === 'paced') {
+        pair.readyAt = deps.monotonic() + Math.max(1, claim.wait_ms ?? 1);
+        // No room left to wait for the next turn and still send it.
+        if (pair.readyAt + timeoutMs > deadline) finish(pair, 'budget_exhausted');
+      } else {
+        const reason = claim.reason ?? 'no_due_items';
+        if (reason === 'rate_limited' || reason === 'client_paused') stoppedClients.set(pair.summary.clientId, reason);
+        finish(pair, reason);
       }
     }
-    if (items.length < tokens) return summary;
+    const waiting = pairs.filter((pair) => !pair.done && !pair.busy);
+    if (waiting.length === 0 && inFlight.size === 0 && pairs.every((pair) => pair.done)) return;
+    const nextReady = waiting.length ? Math.min(...waiting.map((pair) => pair.readyAt)) - deps.monotonic() : Number.POSITIVE_INFINITY;
+    if (nextReady <= 0) continue;
+    const wakeUps: Promise<unknown>[] = [...inFlight];
+    if (Number.isFinite(nextReady)) wakeUps.push(deps.sleep(nextReady));
+    if (wakeUps.length === 0) return;
+    await Promise.race(wakeUps);
   }
 }
 
 /**
- * One processor run: every running (admin, client) pair with due items, concurrently; each paced, inside that client's
- * window, under its capacity and the client's send budget. Overlapping runs are safe: claims never overlap, and the
- * claim itself leaves out items of opted-out leads and of owners who are no longer admins of the client.
+ * One invocation: lease the shard's pairs (or, without a shard, the running pairs of `userId` or of everyone, at most
+ * one shard), serve them within the wall-clock budget, then release them. Every rule that decides whether a pair may
+ * send now is checked by claim_next_item in the database; overlapping invocations never work on one pair at once.
  */
 export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}): Promise<RunSummary> {
   const startedAt = deps.clock();
   const deadline = deps.monotonic() + deps.budgetMs;
-  const errors: string[] = [];
-  let query = deps.service
-    .from('user_queue_settings')
-    .select(QUEUE_SETTINGS_COLUMNS)
-    .eq('processing_state', 'running');
-  if (options.userId) query = query.eq('user_id', options.userId);
-  const { data, error } = await query;
-  if (error) throw new Error(`settings read failed: ${error.message}`);
-  const rows = queueSettingsRow.array().parse(data ?? []);
+  const run: RunSummary = {
+    workerId: deps.workerId, startedAt: startedAt.toISOString(), finishedAt: '', notLeased: 0, admins: [],
+    totals: { claimed: 0, sent: 0, failed: 0, retrying: 0 }, roundTrips: 1, errors: [],
+  };
+  const leaseSeconds = Math.ceil((deps.budgetMs + (deps.agent?.timeoutMs ?? 10_000)) / 1000) + 30;
+  const leased = await deps.service.rpc('lease_processor_pairs', {
+    worker_id: deps.workerId,
+    pairs: options.pairs,
+    lease_seconds: Math.min(3600, leaseSeconds),
+    environment: { batch_size: deps.batchSize, processing_delay_ms: deps.processingDelayMs, rate_limit_per_hour: deps.whatsappPerHour },
+    for_user: options.userId,
+  });
+  if (leased.error) throw new Error(`lease failed: ${leased.error.message}`);
+  const won: Pair[] = leased.data ?? [];
+  run.notLeased = (options.pairs?.length ?? won.length) - won.length;
+  const pairs: PairRun[] = won.map((pair) => ({
+    summary: { userId: pair.user_id, clientId: pair.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, lost: 0 },
+    readyAt: 0,
+    busy: false,
+    done: false,
+  }));
 
-  const admins = await Promise.all(
-    rows.map((row) =>
-      processAdmin(deps, row, deadline, errors).catch((failure: unknown): AdminSummary => {
-        errors.push(`${row.user_id}: ${failure instanceof Error ? failure.message : String(failure)}`);
-        return { userId: row.user_id, clientId: row.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0, lost: 0 };
-      }),
-    ),
-  );
-
-  const stamp = deps.clock().toISOString();
-  await Promise.all(
-    rows.map(async (row) => {
-      const { error: stampError } = await deps.service
-        .from('user_queue_settings')
-        .update({ last_processor_run_at: stamp })
-        .eq('user_id', row.user_id)
-        .eq('client_id', row.client_id);
-      if (stampError) errors.push(`last_processor_run_at: ${stampError.message}`);
-    }),
-  );
-
-  const totals = { claimed: 0, sent: 0, failed: 0, retrying: 0, released: 0 };
-  for (const admin of admins) {
-    totals.claimed += admin.claimed;
-    totals.sent += admin.sent;
-    totals.failed += admin.failed;
-    totals.retrying += admin.retrying;
-    totals.released += admin.released;
+  try {
+    await serve(deps, run, pairs, deadline);
+  } finally {
+    if (won.length > 0) {
+      run.roundTrips += 1;
+      const released = await deps.service.rpc('release_processor_pairs', { worker_id: deps.workerId, pairs: won });
+      if (released.error) run.errors.push(`release: ${released.error.message}`);
+    }
   }
-  return { workerId: deps.workerId, startedAt: startedAt.toISOString(), finishedAt: deps.clock().toISOString(), admins, totals, errors };
+
+  run.admins = pairs.map((pair) => pair.summary);
+  for (const admin of run.admins) {
+    run.totals.claimed += admin.claimed;
+    run.totals.sent += admin.sent;
+    run.totals.failed += admin.failed;
+    run.totals.retrying += admin.retrying;
+  }
+  run.finishedAt = deps.clock().toISOString();
+  return run;
 }

@@ -14,6 +14,7 @@ import type {
   QueueAlert,
   QueueDrain,
   QueueListItem,
+  ProcessorDefaults,
   QueueStatus,
   StoredQueueSettings,
 } from '@/types/queue';
@@ -77,6 +78,7 @@ export interface Backend {
   settings: StoredQueueSettings | null;
   /** More admins of the client, whose rows a manager reads. */
   otherAdmins: AdminSettings[];
+  processorDefaults: ProcessorDefaults | null;
   throughput: HourlyThroughput[];
   alerts: QueueAlert[];
   channel: 'live' | 'down' | 'connecting';
@@ -118,6 +120,7 @@ function initial(): Backend {
     adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     otherAdmins: [],
+    processorDefaults: { batch_size: 10, processing_delay_ms: 2000, rate_limit_per_hour: 1000 },
     throughput: [
       { hour: '2024-01-15T07:00:00.000Z', queued: 5, sent: 4, failed: 1, retried: 0, avg_latency_ms: 300 },
       { hour: '2024-01-15T08:00:00.000Z', queued: 6, sent: 4, failed: 1, retried: 1, avg_latency_ms: 280 },

@@ -14,4 +14,5 @@ export const queueSettingsService = {
     backend.settings = { ...settings, processing_state: backend.settings?.processing_state ?? 'paused', last_processor_run_at: null };
     return backend.settings;
   }),
+  getProcessorDefaults: vi.fn(async () => backend.processorDefaults),
 } satisfies typeof QueueSettingsService;

@@ -1,0 +1,113 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../supabase/functions/queue-processor/processor.ts';
+import { createRunningAdmins } from '../support/admins.ts';
+import { invoke } from '../support/invoke.ts';
+import { seedDueItems } from '../support/queueItems.ts';
+import { ALWAYS_OPEN } from '../support/queueState.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
+import { withStack } from '../support/withStack.ts';
+
+/**
+ * The processor's fan-out on the whole local path: the cron stand-in runs the dispatcher's SQL, the dispatcher queues
+ * one pg_net request per shard, the pg_net stand-in's worker POSTs each to queue-processor (real Deno), which sends to
+ * the Agent DB stand-in. And the pacing that holds when invocations overlap.
+ */
+
+const DELAY_MS = 700;
+const TIMEOUT_MS = 1000;
+
+const stack = withStack({
+  functions: true,
+  sink: true,
+  pgNet: true,
+  cronSql: { sql: 'select public.dispatch_queue_processor()', intervalMs: 0 },
+  env: { AGENT_DB_TIMEOUT_MS: String(TIMEOUT_MS), WHATSAPP_RATE_LIMIT_PER_HOUR: '100000', QUEUE_PROCESSOR_BUDGET_MS: '20000' },
+});
+
+beforeEach(async () => {
+  await stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, daily_target: 1000, max_capacity: 1000 });
+  await stack.pool.query(`update public.user_queue_settings set lease_owner = null, lease_until = null, next_send_at = null, last_served_at = null`);
+  await stack.pool.query(`delete from net._http_response`);
+});
+
+const process = (body: Record<string, unknown>) => invoke<RunSummary>(stack.service, 'queue-processor', body);
+
+describe('the dispatcher on the stack', () => {
+  it('cron stand-in -> dispatcher SQL -> pg_net stand-in -> queue-processor shards -> Agent DB stand-in: every item sent, each pair by one shard', async () => {
+    const admins = await createRunningAdmins(stack.pool, 30, DEMO_CLIENT_ID, 'e2e');
+    await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = 0 where user_id = any($1)`, [admins]);
+    const ids = (await Promise.all(admins.map((userId) => seedDueItems(stack.pool, { count: 3, userId })))).flat();
+    await stack.pool.query(`update private.processor_config set shard_size = 8`);
+    try {
+      await stack.sqlCron!.tick();
+      const run = stack.sqlCron!.runs.at(-1)!;
+      expect(run.error).toBeNull();
+      expect(run.result).toHaveLength(4);
+      await stack.pgNet!.idle();
+
+      const { rows: responses } = await stack.pool.query<{ status_code: number; content: string }>(
+        `select status_code, content from net._http_response where id = any($1::bigint[]) order by id`, [run.result]);
+      expect(responses.map((response) => response.status_code)).toEqual([200, 200, 200, 200]);
+      const summaries = responses.map((response) => JSON.parse(response.content) as RunSummary);
+      expect(summaries.map((summary) => summary.admins.length)).toEqual([8, 8, 8, 6]);
+      const served = summaries.flatMap((summary) => summary.admins.map((admin) => admin.userId));
+      expect(served.sort()).toEqual([...admins].sort());
+      expect(summaries.reduce((sum, summary) => sum + summary.totals.sent, 0)).toBe(90);
+      // Two database round trips per send, plus the lease, the release and each pair's last (refused) claim.
+      for (const summary of summaries) expect(summary.roundTrips).toBe(2 * summary.totals.sent + 2 + summary.admins.length);
+
+      const { rows } = await stack.pool.query<{ n: number }>(`select count(*)::int as n from public.whatsapp_message_queue where id = any($1) and status = 'sent'`, [ids]);
+      expect(rows[0]!.n).toBe(90);
+      expect(new Set(stack.sink!.received.map((received) => received.webhookId))).toEqual(new Set(ids));
+      expect(stack.sink!.counts()).toEqual({ messages: 90, duplicates: 0 });
+
+      // Nothing left to do: the next tick dispatches nothing.
+      await stack.sqlCron!.tick();
+      expect(stack.sqlCron!.runs.at(-1)!.result).toEqual([]);
+    } finally {
+      await stack.pool.query(`update private.processor_config set shard_size = default`);
+      await stack.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = any($1)`, [admins]);
+    }
+  });
+});
+
+describe('pacing across invocations', () => {
+  it('overlapping invocations (cron, an immediate trigger, runs cut by their budget) never send two items of one admin closer than its delay', async () => {
+    await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = $2 where user_id = $1`, [DEMO_ADMIN_ID, DELAY_MS]);
+    // When each claim took its item, by the database's clock (this file's database only).
+    await stack.pool.query(`
+      create table if not exists public.test_claim_times (id uuid, at timestamptz not null default clock_timestamp());
+      create or replace function public.test_note_claim() returns trigger language plpgsql as $$
+      begin insert into public.test_claim_times (id) values (new.id); return null; end $$;
+      drop trigger if exists test_note_claim on public.whatsapp_message_queue;
+      create trigger test_note_claim after update on public.whatsapp_message_queue for each row
+        when (new.status = 'processing' and old.status is distinct from 'processing') execute function public.test_note_claim();`);
+    const ids = await seedDueItems(stack.pool, { count: 5, userId: DEMO_ADMIN_ID });
+    // A 2.5 s budget fits three sends 700 ms apart; each run then releases the pair with its next turn still ahead.
+    const runs: Promise<unknown>[] = [process({ budgetMs: 2500 }), process({ userId: DEMO_ADMIN_ID, budgetMs: 2500 })];
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await stack.pool.query<{ n: number }>(`select count(*)::int as n from public.whatsapp_message_queue where id = any($1) and status = 'sent'`, [ids]);
+      if (rows[0]!.n === ids.length || Date.now() > until) break;
+      runs.push(process({ budgetMs: 2500 }), process({ userId: DEMO_ADMIN_ID, budgetMs: 2500 }));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await Promise.all(runs);
+
+    const { rows: claims } = await stack.pool.query<{ at: Date }>(`select at from public.test_claim_times where id = any($1) order by at`, [ids]);
+    await stack.pool.query(`drop trigger test_note_claim on public.whatsapp_message_queue; drop table public.test_claim_times`);
+    expect(claims).toHaveLength(5);
+    // The rule holds exactly where it is decided: between two claims of the admin, at least the delay.
+    for (let index = 1; index < claims.length; index += 1) {
+      expect(claims[index]!.at.getTime() - claims[index - 1]!.at.getTime()).toBeGreaterThanOrEqual(DELAY_MS);
+    }
+    // At the Agent DB each message also carries its own POST's latency, which varies by tens of ms on a busy machine.
+    const times = stack.sink!.received.map((received) => Date.parse(received.receivedAt)).sort((a, b) => a - b);
+    expect(times).toHaveLength(5);
+    for (let index = 1; index < times.length; index += 1) expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(DELAY_MS - 50);
+    // More than one invocation sent them: the delay held across runs, not inside one.
+    const { rows: workers } = await stack.pool.query<{ worker: string }>(
+      `select distinct details->>'worker' as worker from public.queue_audit_log where action = 'started' and queue_item_id = any($1)`, [ids]);
+    expect(workers.length).toBeGreaterThan(1);
+  });
+});
