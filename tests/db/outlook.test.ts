@@ -73,6 +73,24 @@ describe('queue_outlook', () => {
     expect(drain).toMatchObject({ waiting: 4, paused: false, drain_at: new Date('2026-11-03T07:00:00Z') });
   });
 
+  it("paces like the fan-out processor: the environment's delay when the admin has none, next_send_at across ticks", async () => {
+    await items(5, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
+    await db.pool.query(`update user_queue_settings set max_capacity = 10, processing_delay_ms = null where user_id = $1`, [DEMO_ADMIN_ID]);
+    await db.pool.query(`update private.processor_config set processing_delay_ms = 30000`);
+    // The last claim was at 07:59:50: the next may go at 08:00:20. Claims 30 s apart; one whose send could not finish
+    // inside the invocation (50 s budget less the 10 s webhook timeout) waits for the next tick.
+    await db.pool.query(`update user_queue_settings set next_send_at = timestamptz '2026-11-02T08:00:20Z' where user_id = $1`, [DEMO_ADMIN_ID]);
+    try {
+      const rows = await outlook(USERS.demoAdmin, '2026-11-02T08:00:00Z');
+      expect(rows.map((row) => row.expected_send_at!.toISOString()).sort()).toEqual([
+        '2026-11-02T08:00:20.000Z', '2026-11-02T08:01:00.000Z', '2026-11-02T08:01:30.000Z', '2026-11-02T08:02:00.000Z', '2026-11-02T08:02:30.000Z',
+      ]);
+    } finally {
+      await db.pool.query(`update private.processor_config set processing_delay_ms = default`);
+      await db.pool.query(`update user_queue_settings set next_send_at = null`);
+    }
+  });
+
   it('RLS decides: the client manager sees the admin items, another client admin sees none, anon may not call it', async () => {
     await items(2, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
     expect(await outlook(USERS.demoManager, '2026-11-02T08:00:00Z')).toHaveLength(2);
