@@ -125,6 +125,7 @@ export const en = {
     stateChanged: { running: 'Processing started', paused: 'Processing paused' },
   },
   history: {
+    button: 'History',
     title: 'History of {{name}}',
     description: 'Every step of this item, oldest first, in your time zone.',
     conversation: 'Agent DB conversation: {{id}}',

@@ -129,6 +129,7 @@ export const he = {
     stateChanged: { running: 'העיבוד התחיל', paused: 'העיבוד הושהה' },
   },
   history: {
+    button: 'היסטוריה',
     title: 'ההיסטוריה של {{name}}',
     description: 'כל שלב של הפריט, מהישן לחדש, באזור הזמן שלך.',
     conversation: 'שיחה ב־Agent DB: {{id}}',
