@@ -181,7 +181,7 @@ export const en = {
     empty: 'No leads match.',
     noLeads: 'No leads yet.',
     scheduledFor: 'Send at (optional)',
-    scheduledHint: 'Leave it at “as soon as possible” to send as soon as the business window allows.',
+    scheduledHint: '“As soon as possible” sends now while the business is open; when it is closed you are offered the next opening.',
     sendAt: {
       asap: 'As soon as possible',
       today: 'Today, {{day}}',
@@ -206,8 +206,7 @@ export const en = {
     nextWindowAt: 'Next window: {{when}}',
     goesAt: 'They go from {{when}}',
     pausedNote: 'Processing is paused: nothing is sent until you start it.',
-    whenIncomplete: 'Send at is incomplete: enter both a date and a time, or leave it empty.',
-    whenPast: 'Send at is in the past: pick a later time, or leave it empty to send now.',
+    whenPast: 'Send at is in the past: pick a later time, or “As soon as possible”.',
   },
   errors: {
     invalid_input: 'The server did not accept this input. Check the values and try again.',

@@ -66,6 +66,35 @@ describe('LeadSelectionGrid', () => {
     await waitFor(() => expect(queueService.queueLeads).toHaveBeenLastCalledWith(expect.objectContaining({ scheduledFor: '2024-01-16T08:30:00.000Z' })));
   });
 
+  it.each([
+    ['en', 'Send at is in the past: pick a later time, or “As soon as possible”.'],
+    ['he', 'מועד השליחה עבר: בחר מועד מאוחר יותר, או „בהקדם האפשרי”.'],
+  ])('refuses a Send at already past on the spot (%s), and empties it after a successful add', async (lang, sentence) => {
+    await i18n.changeLanguage(lang);
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    const [day, time] = screen.getAllByRole('combobox').filter((box) => box.tagName === 'SELECT' && box.closest('fieldset'));
+    await user.selectOptions(day!, '2024-01-15');
+    await user.selectOptions(time!, '09:00'); // 09:00 today, an hour ago in Israel
+    expect(screen.getByTestId('send-at-past')).toHaveTextContent(sentence);
+    expect(screen.getByTestId('queue-button')).toBeDisabled();
+    expect(queueService.queueLeads).not.toHaveBeenCalled();
+
+    await user.selectOptions(time!, '10:30');
+    expect(screen.queryByTestId('send-at-past')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('queue-button'));
+    await waitFor(() => expect(queueService.queueLeads).toHaveBeenCalledWith(expect.objectContaining({ scheduledFor: '2024-01-15T08:30:00.000Z' })));
+    await waitFor(() => expect(day).toHaveValue(''));
+  });
+
+  it('says in the toast that processing is paused when it is', async () => {
+    backend.status = { ...backend.status, processing_state: 'paused' };
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('Processing is paused: nothing is sent until you start it.')).toBeInTheDocument();
+  });
+
   it('words the days in the UI’s language and names the admin’s zone when the browser’s differs', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-15T08:00:00Z').getTime());
     backend.settings = { ...backend.settings!, timezone: 'America/New_York' };

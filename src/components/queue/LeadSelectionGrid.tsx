@@ -9,7 +9,7 @@ import { useFormat } from '@/hooks/useFormat';
 import { useLeads, useQueueLeads } from '@/hooks/useLeads';
 import { useOptionalQueueScope } from '@/hooks/useQueueScope';
 import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
-import { nowIso } from '@/lib/clock';
+import { clock, nowIso } from '@/lib/clock';
 import { holidayName } from '@/lib/holidayNames';
 import { filterLeads, isQueueable } from '@/lib/leadFilter';
 import { PRIORITIES, type LeadFilter, type QueuePriority } from '@/types/queue';
@@ -44,7 +44,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [busy, setBusy] = useState(false);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), tooMany: useId() };
+  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tooMany: useId() };
 
   const rows = useMemo(() => filterLeads(leads, activeLeadIds, deferredSearch, filter), [leads, activeLeadIds, deferredSearch, filter]);
   const selectableRows = useMemo(() => rows.filter((lead) => isQueueable(lead, activeLeadIds)), [rows, activeLeadIds]);
@@ -61,6 +61,9 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const allSelected = selectableRows.length > 0 && selectableRows.every((lead) => selected.has(lead.id));
   const someSelected = !allSelected && selectableRows.some((lead) => selected.has(lead.id));
   const tooMany = selectedIds.length > MAX_LEADS_PER_REQUEST;
+  const sendAtIso = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : null;
+  // A chosen time already gone is refused here, not silently sent now (the picker's minute has passed as well).
+  const whenPast = sendAtIso !== null && Date.parse(sendAtIso) < clock() - 60_000;
 
   const toggle = (id: string, on: boolean) =>
     setSelected((prev) => {
@@ -109,8 +112,8 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   };
 
   const onQueue = () => {
-    const when = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : nowIso();
-    void submit(selectedIds, when);
+    if (whenPast) return;
+    void submit(selectedIds, sendAtIso ?? nowIso());
   };
 
   return (
@@ -177,6 +180,11 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
+            {whenPast && (
+              <p id={ids.whenPast} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="send-at-past">
+                {t('leads.whenPast')}
+              </p>
+            )}
             {tooMany && (
               <p id={ids.tooMany} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="too-many-leads">
                 {t('leads.tooMany', { max: format.number(MAX_LEADS_PER_REQUEST), count: selectedIds.length })}
@@ -185,8 +193,8 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <Button
               data-testid="queue-button"
               onClick={onQueue}
-              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || tooMany}
-              aria-describedby={tooMany ? ids.tooMany : undefined}
+              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || tooMany || whenPast}
+              aria-describedby={[tooMany ? ids.tooMany : null, whenPast ? ids.whenPast : null].filter(Boolean).join(' ') || undefined}
               className="ms-auto"
             >
               <Send className="rtl-mirror" aria-hidden="true" />
