@@ -2,8 +2,8 @@ import { useCallback } from 'react';
 import { nowDate } from '@/lib/clock';
 import { ServiceError, toServiceError } from '@/services/errors';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { listActiveLeadIds, listLeads, queueLeads } from '@/services/queue/queueService';
-import type { QueueLeadsRequest, QueueLeadsResult, QueueSettings } from '@/types/queue';
+import { enqueueSpread, listActiveLeadIds, listLeads, planSpread, queueLeads } from '@/services/queue/queueService';
+import type { QueueLeadsRequest, QueueLeadsResult, QueuePriority, QueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
 import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
 
@@ -53,4 +53,18 @@ export function useQueueLeads(settings: QueueSettings | null = null): (request: 
       return { ok: false, error: toServiceError(error) };
     }
   }, [settings]);
+}
+
+/** A batch spread over the coming open days: the plan to preview, then the spread itself (all or nothing). */
+export function useSpread(clientId: string) {
+  const plan = useCallback((count: number, from: string) => planSpread(clientId, count, from), [clientId]);
+  const spread = useCallback(
+    async (leadIds: string[], priority: QueuePriority, from: string) => {
+      const result = await enqueueSpread(clientId, leadIds, priority, from);
+      notifyQueueChanged();
+      return result;
+    },
+    [clientId],
+  );
+  return { plan, spread };
 }

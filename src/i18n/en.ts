@@ -149,6 +149,16 @@ export const en = {
     },
   },
   leads: {
+    spread: {
+      action: 'Spread over the coming days',
+      title: 'Spread {{count}} leads over the coming days?',
+      description: 'Each open day takes what its capacity has left; nothing goes on a closed day or a holiday. All are queued together, or none.',
+      day: '{{count}} on {{day}}',
+      today: '{{count}} today',
+      unplanned: '{{count}} do not fit within a year and stay unqueued.',
+      confirm: 'Queue over {{days}} days',
+      done: '{{count}} leads spread over {{days}} days',
+    },
     title: 'Leads',
     search: 'Search leads',
     searchPlaceholder: 'Name, phone or email',

@@ -182,3 +182,18 @@ export interface QueueLeadsResult {
   warning: string | null;
   scheduledFor?: string | undefined;
 }
+
+/** One open day of a spread: when its items may go from, and how many go that day (plan_spread / enqueue_spread). */
+export interface SpreadDay {
+  day: string;
+  window_start: string;
+  queued: number;
+}
+
+export interface SpreadResult {
+  queued: number;
+  days: SpreadDay[];
+  skipped: number;
+  /** Leads that fit no open day within a year. */
+  unplanned: number;
+}

@@ -150,6 +150,30 @@ describe('LeadSelectionGrid', () => {
     expect(screen.queryByRole('button', { name: 'Schedule for the next window' })).not.toBeInTheDocument();
   });
 
+  it.each([
+    ['en', 'Spread over the coming days', ['63 today', '200 on Tue 16 January'], 'Queue over 2 days', '2 leads spread over 2 days'],
+    ['he', 'פזר על פני הימים הבאים', ['63 היום', '200 ב'], 'הכנס לתור על פני 2 ימים', '2 לידים פוזרו על פני 2 ימים'],
+  ])('over capacity, offers a spread: previews the days, then queues them all in one call (%s)', async (lang, action, lines, confirm, done) => {
+    await i18n.changeLanguage(lang);
+    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (265/200)', {}, 422));
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('lead-checkbox-2'));
+    await user.click(screen.getByTestId('queue-button'));
+    await user.click(await screen.findByRole('button', { name: action }));
+    const dialog = await screen.findByRole('dialog');
+    const items = await within(dialog).findAllByRole('listitem');
+    expect(items).toHaveLength(2);
+    lines.forEach((line, i) => expect(items[i]).toHaveTextContent(line));
+    expect(queueService.planSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', 2, '2024-01-15T08:00:00.000Z');
+    expect(queueService.enqueueSpread).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole('button', { name: confirm }));
+    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z');
+    expect(await screen.findByText(done)).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getByTestId('lead-checkbox-1')).toBeDisabled());
+  });
+
   it('translates refusals in Hebrew, holiday names and numbers included', async () => {
     await i18n.changeLanguage('he');
     vi.mocked(queueService.queueLeads)

@@ -22,6 +22,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@
 import { LeadRows } from './LeadRows';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { SendAtPicker, type SendAt } from './SendAtPicker';
+import { SpreadDialog } from './SpreadDialog';
 
 const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'in_queue', 'opted_out'];
 
@@ -42,6 +43,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
+  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string } | null>(null);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
   const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tooMany: useId() };
@@ -97,18 +99,24 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
         skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
       ];
       toast.success(t('leads.added', { count: queued }), { description: details.filter(Boolean).join(' · ') || undefined });
-      setSelected(new Set());
-      setSendAt({ day: '', time: '09:00' });
-      // The button the user pressed is now disabled: the list they were choosing from takes the focus.
-      gridRef.current?.focus();
+      added();
       return;
     }
     const nextWindow = outcome.error.details.nextWindow;
+    // Over today's capacity: offer to spread the batch over the coming open days instead.
+    const spread = outcome.error.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor }) } : undefined;
     toast.error(errorText(outcome.error), {
       description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
-      action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
-      duration: nextWindow ? 20_000 : undefined,
+      action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : spread,
+      duration: nextWindow || spread ? 20_000 : undefined,
     });
+  };
+
+  const added = () => {
+    setSelected(new Set());
+    setSendAt({ day: '', time: '09:00' });
+    // The button the user pressed is now disabled: the list they were choosing from takes the focus.
+    gridRef.current?.focus();
   };
 
   const onQueue = () => {
@@ -203,6 +211,19 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           </div>
         )}
       </CardHeader>
+      {spreading && (
+        <SpreadDialog
+          clientId={clientId}
+          leadIds={spreading.leadIds}
+          from={spreading.from}
+          priority={priority}
+          onClose={() => setSpreading(null)}
+          onDone={() => {
+            setSpreading(null);
+            added();
+          }}
+        />
+      )}
       <CardContent>
         {error && <LoadErrorAlert className="mb-3" error={error} onRetry={() => void reload()} />}
         <LeadRows

@@ -1,6 +1,6 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows } from '@/services/queue/schemas';
+import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPlanRows, SpreadResultRow } from '@/services/queue/schemas';
 import type {
   AdminStatus,
   CapacityToday,
@@ -14,6 +14,9 @@ import type {
   QueueListItem,
   QueueOutlook,
   QueueStatus,
+  QueuePriority,
+  SpreadDay,
+  SpreadResult,
 } from '@/types/queue';
 
 const PAGE = 1000; // PostgREST's max rows per response
@@ -107,6 +110,17 @@ export async function getItemHistory(itemId: string): Promise<HistoryEntry[]> {
 /** Cancels every waiting item of the client the caller may cancel, in one call; returns how many. */
 export async function cancelWaitingItems(clientId: string): Promise<number> {
   return unwrap(await supabase.rpc('cancel_waiting_items', { for_client: clientId }));
+}
+
+/** How `count` new items would go over the open days from `from` within each day's remaining capacity (plan_spread). */
+export async function planSpread(clientId: string, count: number, from: string): Promise<SpreadDay[]> {
+  return parseResponse(SpreadPlanRows, unwrap(await supabase.rpc('plan_spread', { lead_count: count, for_client: clientId, at: from })), 'plan_spread() result');
+}
+
+/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day (enqueue_spread). */
+export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string): Promise<SpreadResult> {
+  const answer = unwrap(await supabase.rpc('enqueue_spread', { lead_ids: leadIds, for_client: clientId, priority, start_at: from }));
+  return parseResponse(SpreadResultRow, answer, 'enqueue_spread() result');
 }
 
 /** The dashboard's counts for one client (an admin of several sees the one picked). */

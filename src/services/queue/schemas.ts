@@ -15,6 +15,8 @@ import type {
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
+  SpreadDay,
+  SpreadResult,
 } from '@/types/queue';
 import { WAITING_REASONS } from '@/types/queue';
 
@@ -54,6 +56,10 @@ export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: st
 );
 
 export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });
+
+const spreadDay = z.object({ day: z.string(), window_start: z.string(), queued: count });
+export const SpreadPlanRows: z.ZodMiniType<SpreadDay[]> = z.array(spreadDay);
+export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({ queued: count, days: z.array(spreadDay), skipped: count, unplanned: count });
 
 export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_today: count, in_flight: count, capacity: count });
 

@@ -470,6 +470,17 @@ export type Database = {
         }
         Returns: Json
       }
+      enqueue_spread: {
+        Args: {
+          for_client: string
+          lead_ids: string[]
+          message_template?: string
+          message_variables?: Json
+          priority?: Database["public"]["Enums"]["queue_priority"]
+          start_at?: string
+        }
+        Returns: Json
+      }
       fail_queue_item: {
         Args: {
           error_code: string
@@ -503,6 +514,14 @@ export type Database = {
           status: number
         }
         Returns: Json
+      }
+      plan_spread: {
+        Args: { at?: string; for_client: string; lead_count: number }
+        Returns: {
+          day: string
+          queued: number
+          window_start: string
+        }[]
       }
       processor_defaults: {
         Args: Record<PropertyKey, never>

@@ -17,6 +17,7 @@ import type {
   ProcessorDefaults,
   QueueStatus,
   StoredQueueSettings,
+  SpreadDay,
 } from '@/types/queue';
 import type { SessionUser } from '@/services/auth/authService';
 import type { ApiState } from '@/services/connectionService';
@@ -72,6 +73,8 @@ export interface Backend {
   drain: QueueDrain;
   history: (HistoryEntry & { queue_item_id: string })[];
   capacity: CapacityToday;
+  /** What plan_spread answers: the open days ahead with how many go on each. */
+  spreadPlan: SpreadDay[];
   /** queue_admin_status() rows; null: one row, the demo admin's, equal to `status`. */
   adminStatus: AdminStatus[] | null;
   /** The demo admin's settings row. */
@@ -117,6 +120,10 @@ function initial(): Backend {
     drain: { waiting: 1, drain_at: '2024-01-15T08:01:00.000Z', paused: false },
     capacity: { sent_today: 137, in_flight: 0, capacity: 200 },
     history: [],
+    spreadPlan: [
+      { day: '2024-01-15', window_start: '2024-01-15T08:00:00.000Z', queued: 63 },
+      { day: '2024-01-16', window_start: '2024-01-16T07:00:00.000Z', queued: 200 },
+    ],
     adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     otherAdmins: [],
