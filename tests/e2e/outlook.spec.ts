@@ -19,7 +19,8 @@ test.describe('why / when, history and cancel all', () => {
         if (lang === 'he') await page.getByLabel('Language').selectOption('he');
         await login(page, 'test@test.test');
         await page.goto('/admin/queue-management');
-        await expect(page.getByTestId('waiting-reason')).toHaveCount(3);
+        // The first load of the lazy admin page can take a while on a busy machine.
+        await expect(page.getByTestId('waiting-reason')).toHaveCount(3, { timeout: 30_000 });
         // Queued for a Monday ahead of the database clock: each item waits for its schedule.
         for (const reason of await page.getByTestId('waiting-reason').all()) await expect(reason).toHaveAttribute('data-reason', 'scheduled');
         await expect(page.getByTestId('capacity-meter')).toBeVisible();
@@ -37,7 +38,7 @@ test.describe('why / when, history and cancel all', () => {
   test('cancel all asks first and cancels every waiting item', async ({ page }) => {
     await login(page, 'test@test.test');
     await page.goto('/admin/queue-management');
-    await expect(page.getByTestId('queue-depth')).toHaveText('3');
+    await expect(page.getByTestId('queue-depth')).toHaveText('3', { timeout: 30_000 });
     await page.getByTestId('cancel-all').click();
     const dialog = page.getByRole('dialog');
     await expect(dialog).toContainText('Cancel all 3 waiting items?');
