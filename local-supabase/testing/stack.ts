@@ -44,6 +44,8 @@ export interface TestStackOptions {
   /** The stack's clock (token expiry, refresh reuse interval); real time by default. */
   now?: () => Date;
   log?: (line: string) => void;
+  /** Log one line per gateway request (`[gateway] POST /rest/v1/rpc/x 200 1.2 ms`), e.g. to count a function's calls. */
+  logRequests?: boolean;
 }
 
 export interface TestStack {
@@ -110,6 +112,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       port: 0,
       realtime: options.realtime,
       now: options.now,
+      logRequests: options.logRequests,
       functions: options.functions ? { root: options.functionsRoot, env, verifyJwt: options.verifyJwt } : false,
       log,
     });

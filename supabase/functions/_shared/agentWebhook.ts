@@ -83,8 +83,21 @@ function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
 }
 
 /** `v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>` */
+const signingKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The secret's HMAC key, imported once per secret (the processor signs every send with the same one). */
+function signingKey(secret: string): Promise<CryptoKey> {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', secretKeyBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    signingKeys.set(secret, key);
+    key.catch(() => signingKeys.delete(secret));
+  }
+  return key;
+}
+
 export async function signWebhook(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', secretKeyBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await signingKey(secret);
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
   return `v1,${bytesToBase64(new Uint8Array(mac))}`;
 }

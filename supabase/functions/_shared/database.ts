@@ -534,6 +534,16 @@ export type Database = {
           shard: number
         }[]
       }
+      processor_step: {
+        Args: {
+          at?: string
+          claims?: Json
+          lease_seconds?: number
+          outcomes?: Json
+          worker_id: string
+        }
+        Returns: Json
+      }
       purge_expired_queue_items: {
         Args: Record<PropertyKey, never>
         Returns: Json

@@ -1,11 +1,11 @@
 import { agentConfigProblem } from '../_shared/agentWebhook.ts';
-import { serviceClient } from '../_shared/db.ts';
 import { loadConfig } from '../_shared/env.ts';
+import { restRpc } from '../_shared/restRpc.ts';
 import { sleep } from '../_shared/runtime.ts';
 import { handleQueueProcessor } from './handler.ts';
 
 const config = loadConfig((name) => Deno.env.get(name));
-const service = serviceClient(config.supabase);
+const rpc = restRpc(config.supabase.url, config.supabase.serviceRoleKey);
 const agent = config.agent.url
   ? { url: config.agent.url, apiKey: config.agent.apiKey, secret: config.agent.secret, timeoutMs: config.agent.timeoutMs }
   : null;
@@ -16,7 +16,7 @@ Deno.serve((request) =>
     configProblem: agentConfigProblem(config.agent),
     serverClock: () => new Date(),
     makeDeps: (clock, budgetMs) => ({
-      service,
+      rpc,
       agent,
       clock,
       wallClock: () => new Date(),

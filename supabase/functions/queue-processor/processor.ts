@@ -1,9 +1,10 @@
 import { triggerAgent, type AgentConfig, type WebhookOutcome } from '../_shared/agentWebhook.ts';
 import type { Database } from '../_shared/database.ts';
-import type { DatabaseClient } from '../_shared/db.ts';
+import { RpcError, type RpcCaller } from '../_shared/restRpc.ts';
 
 export interface ProcessorDeps {
-  service: DatabaseClient;
+  /** PostgREST RPC as the service role (plain fetch: the hot loop's CPU). */
+  rpc: RpcCaller;
   agent: AgentConfig | null;
   /** Injected so tests can move time; the server clock in production. The business clock: windows, pauses, the day. */
   clock: () => Date;
@@ -60,10 +61,16 @@ export interface RunSummary {
   errors: string[];
 }
 
+/** How long finished POSTs and ready pairs wait for the POSTs still in flight before a step goes without them (ms). */
+const COALESCE_MS = 15;
+
 interface Claim {
+  user_id: string;
+  client_id: string;
   item?: QueueItem;
   reason?: SkipReason | 'paced';
   wait_ms?: number;
+  error?: string;
 }
 
 interface PairRun {
@@ -74,130 +81,157 @@ interface PairRun {
   done: boolean;
 }
 
+/** A POST that finished, waiting for the next step to record it (processor_step's outcome). */
+interface Outcome {
+  item_id: string;
+  client_id: string;
+  kind: WebhookOutcome['kind'];
+  trigger_id?: string | null;
+  message?: string;
+  code?: string;
+  retry_after_seconds?: number | null;
+  pause_until?: string;
+}
+
+interface StepResult {
+  settled: { item_id: string; status?: string; error?: string }[];
+  claims: Claim[];
+}
+
 function finish(pair: PairRun, reason: SkipReason): void {
   pair.done = true;
   if (pair.summary.claimed === 0) pair.summary.skipped = reason;
 }
 
-async function settle(deps: ProcessorDeps, run: RunSummary, item: QueueItem, outcome: WebhookOutcome, summary: AdminSummary): Promise<void> {
-  run.roundTrips += 1;
-  if (outcome.kind === 'sent') {
-    const { error } = await deps.service.rpc('complete_queue_item', { item_id: item.id, worker_id: deps.workerId, agent_trigger_id: outcome.triggerId });
-    if (error) summary.lost += 1;
-    else summary.sent += 1;
-    return;
-  }
-  const { data, error } = await deps.service.rpc('fail_queue_item', {
-    item_id: item.id,
-    worker_id: deps.workerId,
-    error_message: outcome.message,
-    error_code: outcome.code,
-    retryable: outcome.kind === 'retryable',
-    retry_after_seconds: outcome.kind === 'retryable' ? (outcome.retryAfterSeconds ?? undefined) : undefined,
-  });
-  if (error) summary.lost += 1;
-  else if (data === 'failed') summary.failed += 1;
-  else summary.retrying += 1;
-}
-
-/** 429/503 with Retry-After: the whole client waits (only ever pushed later, never earlier). */
-async function pauseClient(deps: ProcessorDeps, run: RunSummary, clientId: string, until: Date): Promise<void> {
-  run.roundTrips += 1;
-  const { error } = await deps.service
-    .from('clients')
-    .update({ sending_paused_until: until.toISOString() })
-    .eq('id', clientId)
-    .or(`sending_paused_until.is.null,sending_paused_until.lt."${until.toISOString()}"`);
-  if (error) console.error('queue-processor: pause failed', error.message);
-}
-
-/** The POST of one claimed item and its outcome; the pair takes no other claim meanwhile, so its sends stay in order. */
-async function send(deps: ProcessorDeps, run: RunSummary, pair: PairRun, item: QueueItem): Promise<void> {
+/** The POST of one claimed item; its outcome is recorded by the invocation's next step. */
+async function send(deps: ProcessorDeps, item: QueueItem): Promise<Outcome> {
   const outcome: WebhookOutcome = deps.agent
     ? await triggerAgent(deps.agent, item, deps.wallClock())
     : { kind: 'retryable', status: null, code: 'not_configured', message: 'AGENT_DB_WEBHOOK_URL is not set', retryAfterSeconds: 300 };
-  await settle(deps, run, item, outcome, pair.summary);
-  if (outcome.kind === 'retryable' && (outcome.status === 429 || outcome.status === 503)) {
-    await pauseClient(deps, run, item.client_id, new Date(deps.clock().getTime() + (outcome.retryAfterSeconds ?? 60) * 1000));
+  if (outcome.kind === 'sent') return { item_id: item.id, client_id: item.client_id, kind: 'sent', trigger_id: outcome.triggerId };
+  const retryAfter = outcome.kind === 'retryable' ? (outcome.retryAfterSeconds ?? null) : null;
+  const pauses = outcome.kind === 'retryable' && (outcome.status === 429 || outcome.status === 503);
+  return {
+    item_id: item.id, client_id: item.client_id, kind: outcome.kind, message: outcome.message, code: outcome.code, retry_after_seconds: retryAfter,
+    ...(pauses ? { pause_until: new Date(deps.clock().getTime() + (retryAfter ?? 60) * 1000).toISOString() } : {}),
+  };
+}
+
+/** One processor_step round trip; a deadlock or serialization failure rolled it all back, so it is tried again. */
+async function step(deps: ProcessorDeps, run: RunSummary, outcomes: Outcome[], pairs: PairRun[], leaseSeconds: number): Promise<StepResult> {
+  const args = {
+    worker_id: deps.workerId,
+    outcomes,
+    claims: pairs.map((pair) => ({ user_id: pair.summary.userId, client_id: pair.summary.clientId })),
+    at: deps.clock().toISOString(),
+    lease_seconds: leaseSeconds,
+  };
+  for (let attempt = 1; ; attempt += 1) {
+    run.roundTrips += 1;
+    try {
+      return await deps.rpc<StepResult>('processor_step', args);
+    } catch (failure) {
+      if (attempt >= 3 || !(failure instanceof RpcError) || !['40P01', '40001'].includes(failure.code)) throw failure;
+    }
   }
 }
 
-async function claimNext(deps: ProcessorDeps, run: RunSummary, pair: PairRun, leaseSeconds: number): Promise<Claim> {
-  run.roundTrips += 1;
-  const { data, error } = await deps.service.rpc('claim_next_item', {
-    worker_id: deps.workerId,
-    for_user: pair.summary.userId,
-    for_client: pair.summary.clientId,
-    at: deps.clock().toISOString(),
-    lease_seconds: leaseSeconds,
-  });
-  if (error) throw new Error(`claim for ${pair.summary.userId} (client ${pair.summary.clientId}): ${error.message}`);
-  return data as Claim;
+function record(summary: AdminSummary, settled: StepResult['settled'][number] | undefined): void {
+  if (!settled || settled.error) summary.lost += 1;
+  else if (settled.status === 'sent') summary.sent += 1;
+  else if (settled.status === 'failed') summary.failed += 1;
+  else summary.retrying += 1;
 }
 
 /**
- * The invocation's pairs, served one claim at a time in the lease's order (least recently served first), each pair
- * as soon as its pacing allows: claims are sequential (one database connection's worth of work, fair order), POSTs
- * run concurrently, and a pair never has two items in flight.
+ * The invocation's pairs, served in steps: each step records the POSTs that finished and claims the next item of every
+ * pair whose pacing allows, in the lease's order (least recently served first), in one round trip. One step at a time;
+ * POSTs run concurrently; a pair never has two items in flight.
  */
 async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], deadline: number): Promise<void> {
   const timeoutMs = deps.agent?.timeoutMs ?? 10_000;
   const itemLeaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
   const inFlight = new Set<Promise<void>>();
+  const finished: { outcome: Outcome; pair: PairRun }[] = [];
+  const byKey = new Map(pairs.map((pair) => [`${pair.summary.userId}:${pair.summary.clientId}`, pair]));
   // Budgets and pauses are the client's: once one pair of a client is refused for them, its other pairs wait for the
   // next tick too, where the least recently served go first (no pair of the client takes a token in between).
   const stoppedClients = new Map<string, SkipReason>();
+  // Work that arrives while POSTs are in flight waits up to COALESCE_MS for them, so one step carries many sends.
+  let waitingSince: number | null = null;
   for (;;) {
+    const ready: PairRun[] = [];
     for (const pair of pairs) {
       if (pair.done || pair.busy || pair.readyAt > deps.monotonic()) continue;
       const clientStop = stoppedClients.get(pair.summary.clientId);
-      if (clientStop) {
-        finish(pair, clientStop);
-        continue;
-      }
+      if (clientStop) finish(pair, clientStop);
       // A send must be able to finish (its request timeout) before the budget ends.
-      if (deps.monotonic() + timeoutMs > deadline) {
-        finish(pair, 'budget_exhausted');
-        continue;
-      }
-      let claim: Claim;
-      try {
-        claim = await claimNext(deps, run, pair, itemLeaseSeconds);
-      } catch (failure) {
-        run.errors.push(failure instanceof Error ? failure.message : String(failure));
-        pair.done = true;
-        continue;
-      }
-      if (claim.item) {
-        const item = claim.item;
-        pair.summary.claimed += 1;
-        pair.busy = true;
-        pair.readyAt = deps.monotonic() + (claim.wait_ms ?? 0);
-        // The next turn would not fit the budget: the pair is released after this send, for the next invocation.
-        if (pair.readyAt + timeoutMs > deadline) pair.done = true;
-        const sending: Promise<void> = send(deps, run, pair, item)
-          .catch((failure: unknown) => {
-            pair.summary.lost += 1;
-            run.errors.push(`send ${item.id}: ${failure instanceof Error ? failure.message : String(failure)}`);
-          })
-          .finally(() => {
-            pair.busy = false;
-            inFlight.delete(sending);
-          });
-        inFlight.add(sending);
-      } else if (claim.reason === 'paced') {
-        pair.readyAt = deps.monotonic() + Math.max(1, claim.wait_ms ?? 1);
-        // No room left to wait for the next turn and still send it.
-        if (pair.readyAt + timeoutMs > deadline) finish(pair, 'budget_exhausted');
-      } else {
-        const reason = claim.reason ?? 'no_due_items';
-        if (reason === 'rate_limited' || reason === 'client_paused') stoppedClients.set(pair.summary.clientId, reason);
-        finish(pair, reason);
-      }
+      else if (deps.monotonic() + timeoutMs > deadline) finish(pair, 'budget_exhausted');
+      else ready.push(pair);
     }
+    const hasWork = ready.length > 0 || finished.length > 0;
+    if (hasWork && waitingSince === null) waitingSince = deps.monotonic();
+    const coalesceLeft = waitingSince === null ? 0 : COALESCE_MS - (deps.monotonic() - waitingSince);
+    if (hasWork && (inFlight.size === 0 || coalesceLeft <= 0)) {
+      waitingSince = null;
+      const settling = finished.splice(0);
+      for (const pair of ready) pair.busy = true;
+      let result: StepResult;
+      try {
+        result = await step(deps, run, settling.map((entry) => entry.outcome), ready, itemLeaseSeconds);
+      } catch (failure) {
+        run.errors.push(`step: ${failure instanceof Error ? failure.message : String(failure)}`);
+        for (const entry of settling) entry.pair.summary.lost += 1;
+        for (const pair of ready) {
+          pair.busy = false;
+          pair.done = true;
+        }
+        continue;
+      }
+      const settled = new Map(result.settled.map((entry) => [entry.item_id, entry]));
+      for (const entry of settling) record(entry.pair.summary, settled.get(entry.outcome.item_id));
+      for (const claim of result.claims) {
+        const pair = byKey.get(`${claim.user_id}:${claim.client_id}`);
+        if (!pair) continue;
+        pair.busy = false;
+        if (claim.error) {
+          run.errors.push(`claim for ${claim.user_id} (client ${claim.client_id}): ${claim.error}`);
+          pair.done = true;
+        } else if (claim.item) {
+          const item = claim.item;
+          pair.summary.claimed += 1;
+          pair.busy = true;
+          pair.readyAt = deps.monotonic() + (claim.wait_ms ?? 0);
+          // The next turn would not fit the budget: the pair is released after this send, for the next invocation.
+          if (pair.readyAt + timeoutMs > deadline) pair.done = true;
+          const sending: Promise<void> = send(deps, item)
+            .then((outcome) => void finished.push({ outcome, pair }))
+            .catch((failure: unknown) => {
+              pair.summary.lost += 1;
+              run.errors.push(`send ${item.id}: ${failure instanceof Error ? failure.message : String(failure)}`);
+            })
+            .finally(() => {
+              pair.busy = false;
+              inFlight.delete(sending);
+            });
+          inFlight.add(sending);
+        } else if (claim.reason === 'paced') {
+          pair.readyAt = deps.monotonic() + Math.max(1, claim.wait_ms ?? 1);
+          // No room left to wait for the next turn and still send it.
+          if (pair.readyAt + timeoutMs > deadline) finish(pair, 'budget_exhausted');
+        } else {
+          const reason = claim.reason ?? 'no_due_items';
+          if (reason === 'rate_limited' || reason === 'client_paused') stoppedClients.set(pair.summary.clientId, reason);
+          finish(pair, reason);
+        }
+      }
+      continue;
+    }
+    if (!hasWork && inFlight.size === 0 && pairs.every((pair) => pair.done)) return;
     const waiting = pairs.filter((pair) => !pair.done && !pair.busy);
-    if (waiting.length === 0 && inFlight.size === 0 && pairs.every((pair) => pair.done)) return;
-    const nextReady = waiting.length ? Math.min(...waiting.map((pair) => pair.readyAt)) - deps.monotonic() : Number.POSITIVE_INFINITY;
+    const nextReady = hasWork
+      ? coalesceLeft
+      : waiting.length ? Math.min(...waiting.map((pair) => pair.readyAt)) - deps.monotonic() : Number.POSITIVE_INFINITY;
     if (nextReady <= 0) continue;
     const wakeUps: Promise<unknown>[] = [...inFlight];
     if (Number.isFinite(nextReady)) wakeUps.push(deps.sleep(nextReady));
@@ -219,15 +253,18 @@ export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}
     totals: { claimed: 0, sent: 0, failed: 0, retrying: 0 }, roundTrips: 1, errors: [],
   };
   const leaseSeconds = Math.ceil((deps.budgetMs + (deps.agent?.timeoutMs ?? 10_000)) / 1000) + 30;
-  const leased = await deps.service.rpc('lease_processor_pairs', {
-    worker_id: deps.workerId,
-    pairs: options.pairs,
-    lease_seconds: Math.min(3600, leaseSeconds),
-    environment: { batch_size: deps.batchSize, processing_delay_ms: deps.processingDelayMs, rate_limit_per_hour: deps.whatsappPerHour },
-    for_user: options.userId,
-  });
-  if (leased.error) throw new Error(`lease failed: ${leased.error.message}`);
-  const won: Pair[] = leased.data ?? [];
+  let won: Pair[];
+  try {
+    won = await deps.rpc<Pair[]>('lease_processor_pairs', {
+      worker_id: deps.workerId,
+      pairs: options.pairs,
+      lease_seconds: Math.min(3600, leaseSeconds),
+      environment: { batch_size: deps.batchSize, processing_delay_ms: deps.processingDelayMs, rate_limit_per_hour: deps.whatsappPerHour },
+      for_user: options.userId,
+    });
+  } catch (failure) {
+    throw new Error(`lease failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+  }
   run.notLeased = (options.pairs?.length ?? won.length) - won.length;
   const pairs: PairRun[] = won.map((pair) => ({
     summary: { userId: pair.user_id, clientId: pair.client_id, claimed: 0, sent: 0, failed: 0, retrying: 0, lost: 0 },
@@ -241,8 +278,11 @@ export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}
   } finally {
     if (won.length > 0) {
       run.roundTrips += 1;
-      const released = await deps.service.rpc('release_processor_pairs', { worker_id: deps.workerId, pairs: won });
-      if (released.error) run.errors.push(`release: ${released.error.message}`);
+      try {
+        await deps.rpc('release_processor_pairs', { worker_id: deps.workerId, pairs: won });
+      } catch (failure) {
+        run.errors.push(`release: ${failure instanceof Error ? failure.message : String(failure)}`);
+      }
     }
   }
 
