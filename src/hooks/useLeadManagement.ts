@@ -1,9 +1,10 @@
 import { useCallback } from 'react';
-import { toServiceError } from '@/services/errors';
+import { nowDate } from '@/lib/clock';
+import { ServiceError, toServiceError } from '@/services/errors';
 import { getClientRegion, listTemplates, optOutLead, saveLead } from '@/services/leads/leadService';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
 import { enqueueInChunks } from '@/services/queue/queueService';
-import type { LeadDraft, QueueLeadsRequest } from '@/types/queue';
+import type { ChunkedQueueResult, LeadDraft, QueueLeadsRequest, QueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
 
 /** The client's message templates and its default phone region. */
@@ -15,9 +16,29 @@ export function useLeadContext(clientId: string) {
   return { templates: templates.data ?? [], region: region.data ?? 'IL' };
 }
 
-/** Queues any number of leads in calls of the per-call limit, with one progress callback and one summary. */
-export function useEnqueueInChunks() {
+/** The shared rules' refusal of a send time, as the server would word it; null when the window is open. */
+async function precheck(request: QueueLeadsRequest, settings: QueueSettings): Promise<ServiceError | null> {
+  if (request.deferToNextWindow) return null;
+  const { windowRefusal } = await import('@/lib/businessWindows');
+  const refusal = windowRefusal(request.scheduledFor ? new Date(request.scheduledFor) : nowDate(), settings);
+  if (!refusal) return null;
+  const nextWindow = refusal.next ? { start: refusal.next.start.toISOString(), end: refusal.next.end.toISOString() } : null;
+  return new ServiceError(refusal.code, refusal.reason, { nextWindow }, 422);
+}
+
+const NOTHING_SENT = (): ChunkedQueueResult => ({
+  queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
+});
+
+/**
+ * Queues any number of leads in calls of the per-call limit, with one progress callback and one summary. With the
+ * admin's settings the window is checked first in the browser (at its clock), as the spec's engine does; the server
+ * stays authoritative.
+ */
+export function useEnqueueInChunks(settings: QueueSettings | null = null) {
   return useCallback(async (request: QueueLeadsRequest, onProgress: (sent: number, total: number) => void) => {
+    const refused = settings ? await precheck(request, settings) : null;
+    if (refused) return { result: { ...NOTHING_SENT(), notSent: request.leadIds.length }, error: refused };
     try {
       const outcome = await enqueueInChunks(request, onProgress);
       notifyQueueChanged();
@@ -25,7 +46,7 @@ export function useEnqueueInChunks() {
     } catch (error) {
       throw toServiceError(error);
     }
-  }, []);
+  }, [settings]);
 }
 
 /** Adding, editing and opting out a lead; each answers the saved lead or throws a ServiceError. */

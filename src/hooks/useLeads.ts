@@ -1,8 +1,7 @@
 import { useCallback } from 'react';
-import { toServiceError, type ServiceError } from '@/services/errors';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { listActiveLeadIds, listLeads, queueLeads } from '@/services/queue/queueService';
-import type { QueueLeadsRequest, QueueLeadsResult } from '@/types/queue';
+import { enqueueSpread, listActiveLeadIds, listLeads, planSpread } from '@/services/queue/queueService';
+import type { QueuePriority } from '@/types/queue';
 import { useLoader } from './useLoader';
 import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
 
@@ -23,17 +22,16 @@ export function useLeads(clientId: string) {
   };
 }
 
-export type QueueLeadsOutcome = { ok: true; result: QueueLeadsResult } | { ok: false; error: ServiceError };
-
-/** Queues leads through queue-leads; a refusal comes back as a value, with its code and next window. */
-export function useQueueLeads(): (request: QueueLeadsRequest) => Promise<QueueLeadsOutcome> {
-  return useCallback(async (request: QueueLeadsRequest) => {
-    try {
-      const result = await queueLeads(request);
+/** A batch spread over the coming open days: the plan to preview, then the spread itself (all or nothing). */
+export function useSpread(clientId: string) {
+  const plan = useCallback((count: number, from: string) => planSpread(clientId, count, from), [clientId]);
+  const spread = useCallback(
+    async (leadIds: string[], priority: QueuePriority, from: string) => {
+      const result = await enqueueSpread(clientId, leadIds, priority, from);
       notifyQueueChanged();
-      return { ok: true, result };
-    } catch (error) {
-      return { ok: false, error: toServiceError(error) };
-    }
-  }, []);
+      return result;
+    },
+    [clientId],
+  );
+  return { plan, spread };
 }

@@ -100,6 +100,11 @@ export const QueueStatusContext = createContext<QueueStatusValue | null>(null);
  * The queue's status, shared by every panel that shows it: one round of status calls per
  * change however many panels are on the page.
  */
+/** The dashboard's status where a QueueStatusProvider is mounted, else null (a part shown on its own). */
+export function useOptionalQueueStatus(): QueueStatusValue | null {
+  return useContext(QueueStatusContext);
+}
+
 export function useQueueStatus(): QueueStatusValue {
   const value = useContext(QueueStatusContext);
   if (!value) throw new Error('useQueueStatus must be used inside <QueueStatusProvider>');

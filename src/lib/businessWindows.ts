@@ -1,5 +1,5 @@
 // Loaded on demand: the shared rules pull in the Hebrew calendar, which the first paint never needs.
-import { localDateOf, nextBusinessWindow, planDay, withDefaults } from '@shared/businessRules.ts';
+import { checkWindow, localDateOf, nextBusinessWindow, planDay, withDefaults } from '@shared/businessRules.ts';
 import { israeliYear, nextDate } from '@shared/holidays.ts';
 import type { ProcessorDefaults, QueueSettings } from '@/types/queue';
 import { effectivePacing, estimateDrain, type Window } from './eta';
@@ -12,6 +12,21 @@ export function drainEta(depth: number, now: Date, settings: QueueSettings, defa
   const rules = withDefaults(settings);
   const pacing = { ...effectivePacing(settings, defaults), max_capacity: settings.max_capacity };
   return estimateDrain(depth, now, pacing, (from) => nextBusinessWindow(from, rules));
+}
+
+export interface WindowRefusal {
+  code: 'business_closed' | 'outside_business_hours' | 'holiday';
+  reason: string;
+  next: Window | null;
+}
+
+/** The shared rules' verdict on sending at `at`: null when the window is open, else why not and the next window. */
+export function windowRefusal(at: Date, settings: QueueSettings): WindowRefusal | null {
+  const rules = withDefaults(settings);
+  const verdict = checkWindow(at, rules);
+  // An unknown zone is the server's to refuse, with its own sentence.
+  if (verdict.allowed || verdict.code === 'invalid_timezone' || verdict.code === 'capacity_exceeded' || !verdict.code) return null;
+  return { code: verdict.code, reason: verdict.reason ?? '', next: nextBusinessWindow(at, rules) };
 }
 
 /** A holiday or holiday eve ahead, and what the rules make of that day: closed, or open with these hours. */

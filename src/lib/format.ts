@@ -110,3 +110,17 @@ export function formatDuration(ms: number, t: TFunction): string {
   if (parts.length === 0) parts.push(t('time.seconds', { count: seconds }));
   return parts.slice(0, 2).join(' ');
 }
+
+/** "Sun 09:00" in the given zone: a weekday and a clock time, how the queue says when something happens. */
+export function formatWhen(value: string | null | undefined, lang: string, timeZone?: string): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  return new Intl.DateTimeFormat(localeOf(lang), { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
+}
+
+/** "HTTP 503" for an Agent DB status, the code itself otherwise (timeout, connection_error). */
+export function formatErrorCode(code: string | null): string {
+  const status = code?.match(/^http_(\d{3})$/)?.[1];
+  return status ? `HTTP ${status}` : (code ?? '?');
+}

@@ -115,6 +115,8 @@ export type QueueItem = Pick<
   | 'status'
   | 'priority'
   | 'scheduled_for'
+  | 'next_attempt_at'
+  | 'agent_conversation_id'
   | 'processed_at'
   | 'attempts'
   | 'max_attempts'
@@ -124,10 +126,45 @@ export type QueueItem = Pick<
   | 'updated_at'
 >;
 
-/** A queue item with the lead it is for, as the list shows it. */
+export const WAITING_REASONS = [
+  'scheduled', 'outside_hours', 'holiday', 'daily_capacity', 'send_budget', 'client_paused', 'admin_paused', 'backoff', 'in_flight', 'due_now',
+] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+
+/** Why a waiting item waits, until when, and when it is expected to go (queue_outlook in SQL). */
+export interface QueueOutlook {
+  waiting_for: WaitingReason;
+  waiting_until: string | null;
+  expected_send_at: string | null;
+  holiday_name: string | null;
+  error_code: string | null;
+  attempt: number;
+  max_attempts: number;
+}
+
+/** When the last waiting item is expected to go (null: never, as things stand), or paused. */
+export interface QueueDrain {
+  waiting: number;
+  drain_at: string | null;
+  paused: boolean;
+}
+
+/** One line of an item's history, from the audit log. */
+export type HistoryEntry = Pick<Row<'queue_audit_log'>, 'id' | 'action' | 'from_status' | 'to_status' | 'actor_id' | 'created_at'> & {
+  details: { [key: string]: unknown };
+};
+
+export interface CapacityToday {
+  sent_today: number;
+  in_flight: number;
+  capacity: number;
+}
+
+/** A queue item with the lead it is for and, while it waits, its outlook, as the list shows it. */
 export interface QueueListItem extends QueueItem {
   leadName: string | null;
   leadPhone: string | null;
+  outlook: QueueOutlook | null;
 }
 
 // The generated types call every column of a set-returning function not null; these say which can be.
@@ -142,6 +179,7 @@ export interface QueueStatus {
   oldest_pending_seconds: number | null;
   processing_state: ProcessingState | null;
   last_processor_run_at: string | null;
+  sending_paused_until?: string | null | undefined;
 }
 
 export interface HourlyThroughput {
@@ -196,4 +234,19 @@ export interface ChunkedQueueResult extends QueueLeadsResult {
   calls: number;
   /** Leads not sent because a call was refused (that call's and every later call's). */
   notSent: number;
+}
+
+/** One open day of a spread: when its items may go from, and how many go that day (plan_spread / enqueue_spread). */
+export interface SpreadDay {
+  day: string;
+  window_start: string;
+  queued: number;
+}
+
+export interface SpreadResult {
+  queued: number;
+  days: SpreadDay[];
+  skipped: number;
+  /** Leads that fit no open day within a year. */
+  unplanned: number;
 }

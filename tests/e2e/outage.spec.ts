@@ -3,7 +3,7 @@ import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { ANON_KEY } from '../../local-supabase/keys.ts';
 import { PASSWORD } from '../support/seed.ts';
-import { login, resetQueueState, screenshot, STACK_URL } from '../support/e2e.ts';
+import { login, nextLocal, pinNow, resetQueueState, screenshot, STACK_URL } from '../support/e2e.ts';
 
 const API = [`${STACK_URL}/rest/v1/**`, `${STACK_URL}/auth/v1/**`, `${STACK_URL}/functions/v1/**`];
 
@@ -35,6 +35,8 @@ test('API down for 10 seconds: the badge says offline, the banners come, and bot
 
 test('a session revoked elsewhere lands on the sign-in with a sentence, and signing in comes back to the same page', async ({ page }) => {
   await login(page, 'test@test.test');
+  // An open hour in the browser: it checks the window itself before calling the server, and would refuse a closed one.
+  await pinNow(page, nextLocal('monday', true));
   await page.goto('/admin/queue-management');
   await expect(page.getByTestId('lead-row-1')).toBeVisible({ timeout: 30_000 });
 

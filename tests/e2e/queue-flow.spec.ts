@@ -13,6 +13,32 @@ test.describe('queue flow', () => {
     await expect(page.getByTestId('queue-depth')).toHaveText('0', { timeout: 30_000 });
   });
 
+  test('honest Send at: a time already past is refused on the spot; after an add the field is back to as soon as possible', async ({ page }) => {
+    await page.getByTestId('lead-checkbox-1').click();
+    await page.getByTestId('scheduled-for').selectOption(jerusalemDay(MONDAY));
+    await page.getByTestId('scheduled-time').selectOption('09:00');
+    await expect(page.getByTestId('send-at-past')).toHaveText('Send at is in the past: pick a later time, or “As soon as possible”.');
+    await expect(page.getByTestId('queue-button')).toBeDisabled();
+    await screenshot(page, 'send-at-past-en-desktop', false);
+
+    await page.getByTestId('scheduled-time').selectOption('10:30');
+    await expect(page.getByTestId('send-at-past')).toHaveCount(0);
+    await page.getByTestId('queue-button').click();
+    await expect(page.locator('.toast-success')).toContainText('1 lead added to queue');
+    await expect(page.getByTestId('scheduled-for')).toHaveValue('');
+    await expect(page.getByTestId('queue-depth')).toHaveText('1');
+  });
+
+  test('honest Send at: queueing while processing is paused says so in the toast', async ({ page }) => {
+    await page.getByTestId('processing-toggle').click();
+    await expect(page.getByTestId('processing-toggle')).toHaveText('Start processing');
+    await page.getByTestId('lead-checkbox-1').click();
+    await page.getByTestId('queue-button').click();
+    const toast = page.locator('.toast-success').last();
+    await expect(toast).toContainText('1 lead added to queue');
+    await expect(toast).toContainText('Processing is paused: nothing is sent until you start it.');
+  });
+
   test('offers the next window after a refusal and queues there', async ({ page }) => {
     // The Saturday after the pinned Monday, 10:00 in the admin's zone, chosen as a day and a time.
     await page.getByTestId('scheduled-for').selectOption(jerusalemDay(MONDAY, 5));

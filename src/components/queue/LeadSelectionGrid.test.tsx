@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '@/i18n';
 import { ServiceError } from '@/services/errors';
 import * as queueService from '@/services/queue/queueService';
@@ -10,7 +10,14 @@ import { LeadSelectionGrid } from './LeadSelectionGrid';
 const renderGrid = (readOnly = false) =>
   renderApp({ ui: <LeadSelectionGrid clientId="11111111-1111-4111-8111-111111111111" readOnly={readOnly} /> });
 
+// Monday 2024-01-15, 10:00 in Israel: the window is open, so the browser's own check lets the call through.
+const OPEN_MONDAY = new Date('2024-01-15T08:00:00Z').getTime();
+
 describe('LeadSelectionGrid', () => {
+  beforeEach(() => {
+    vi.spyOn(Date, 'now').mockReturnValue(OPEN_MONDAY);
+  });
+
   it('lists the leads with their state; opted-out and queued leads cannot be selected', async () => {
     renderGrid();
     expect(await screen.findByText('Avi Cohen')).toBeInTheDocument();
@@ -59,6 +66,35 @@ describe('LeadSelectionGrid', () => {
     await waitFor(() => expect(queueService.queueLeads).toHaveBeenLastCalledWith(expect.objectContaining({ scheduledFor: '2024-01-16T08:30:00.000Z' })));
   });
 
+  it.each([
+    ['en', 'Send at is in the past: pick a later time, or “As soon as possible”.'],
+    ['he', 'מועד השליחה עבר: בחר מועד מאוחר יותר, או „בהקדם האפשרי”.'],
+  ])('refuses a Send at already past on the spot (%s), and empties it after a successful add', async (lang, sentence) => {
+    await i18n.changeLanguage(lang);
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    const [day, time] = screen.getAllByRole('combobox').filter((box) => box.tagName === 'SELECT' && box.closest('fieldset'));
+    await user.selectOptions(day!, '2024-01-15');
+    await user.selectOptions(time!, '09:00'); // 09:00 today, an hour ago in Israel
+    expect(screen.getByTestId('send-at-past')).toHaveTextContent(sentence);
+    expect(screen.getByTestId('queue-button')).toBeDisabled();
+    expect(queueService.queueLeads).not.toHaveBeenCalled();
+
+    await user.selectOptions(time!, '10:30');
+    expect(screen.queryByTestId('send-at-past')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('queue-button'));
+    await waitFor(() => expect(queueService.queueLeads).toHaveBeenCalledWith(expect.objectContaining({ scheduledFor: '2024-01-15T08:30:00.000Z' })));
+    await waitFor(() => expect(day).toHaveValue(''));
+  });
+
+  it('says in the toast that processing is paused when it is', async () => {
+    backend.status = { ...backend.status, processing_state: 'paused' };
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('Processing is paused: nothing is sent until you start it.')).toBeInTheDocument();
+  });
+
   it('words the days in the UI’s language and names the admin’s zone when the browser’s differs', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-15T08:00:00Z').getTime());
     backend.settings = { ...backend.settings!, timezone: 'America/New_York' };
@@ -70,15 +106,17 @@ describe('LeadSelectionGrid', () => {
     expect(await screen.findByText(/מועד שליחה \(לא חובה\) · /)).toBeInTheDocument();
   });
 
-  it('shows the business-rule refusal and offers the next window', async () => {
-    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(
-      new ServiceError(
-        'business_closed',
-        'Cannot schedule for saturday - business closed',
-        { nextWindow: { start: '2024-01-14T07:00:00.000Z', end: '2024-01-14T15:00:00.000Z' } },
-        422,
-      ),
-    );
+  it('checks the window in the browser first: Saturday is refused on the spot, with the next window offered', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-13T10:00:00+02:00').getTime());
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('queue-button'));
+    await waitFor(() => expect(document.querySelector('.toast-error')).toHaveTextContent('Cannot schedule for Saturday - business closed'));
+    expect(document.querySelector('.toast-error')).toHaveTextContent('Next window:');
+    expect(queueService.queueLeads).not.toHaveBeenCalled();
+  });
+
+  it('shows the business-rule refusal (the browser checks first) and offers the next window', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(new Date('2024-01-13T10:00:00+02:00').getTime());
     const { user } = renderGrid();
     await user.click(await screen.findByTestId('lead-checkbox-1'));
@@ -111,6 +149,30 @@ describe('LeadSelectionGrid', () => {
     await user.click(screen.getByTestId('queue-button'));
     expect(await screen.findByText('Too many requests. Try again in 42 seconds.')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Schedule for the next window' })).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['en', 'Spread over the coming days', ['63 today', '200 on Tue 16 January'], 'Queue over 2 days', '2 leads spread over 2 days'],
+    ['he', 'פזר על פני הימים הבאים', ['63 היום', '200 ב'], 'הכנס לתור על פני 2 ימים', '2 לידים פוזרו על פני 2 ימים'],
+  ])('over capacity, offers a spread: previews the days, then queues them all in one call (%s)', async (lang, action, lines, confirm, done) => {
+    await i18n.changeLanguage(lang);
+    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (265/200)', {}, 422));
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('lead-checkbox-2'));
+    await user.click(screen.getByTestId('queue-button'));
+    await user.click(await screen.findByRole('button', { name: action }));
+    const dialog = await screen.findByRole('dialog');
+    const items = await within(dialog).findAllByRole('listitem');
+    expect(items).toHaveLength(2);
+    lines.forEach((line, i) => expect(items[i]).toHaveTextContent(line));
+    expect(queueService.planSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', 2, '2024-01-15T08:00:00.000Z');
+    expect(queueService.enqueueSpread).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole('button', { name: confirm }));
+    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z');
+    expect(await screen.findByText(done)).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getByTestId('lead-checkbox-1')).toBeDisabled());
   });
 
   it('translates refusals in Hebrew, holiday names and numbers included', async () => {

@@ -8,7 +8,9 @@ import { describeWarning, useErrorText } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
 import { useLeads } from '@/hooks/useLeads';
 import { useEnqueueInChunks, useLeadContext } from '@/hooks/useLeadManagement';
-import { nowIso } from '@/lib/clock';
+import { useOptionalQueueScope } from '@/hooks/useQueueScope';
+import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
+import { clock, nowIso } from '@/lib/clock';
 import { holidayName } from '@/lib/holidayNames';
 import { filterLeads, isQueueable } from '@/lib/leadFilter';
 import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority } from '@/types/queue';
@@ -24,6 +26,7 @@ import { LeadImportDialog } from './LeadImportDialog';
 import { LeadRows } from './LeadRows';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { SendAtPicker, type SendAt } from './SendAtPicker';
+import { SpreadDialog } from './SpreadDialog';
 
 const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'not_contacted_recently', 'in_queue', 'opted_out'];
 
@@ -35,7 +38,10 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const format = useFormat();
   const { leads, activeLeadIds, loading, error, reload } = useLeads(clientId);
   const { templates, region } = useLeadContext(clientId);
-  const enqueue = useEnqueueInChunks();
+  const scope = useOptionalQueueScope();
+  const settings = scope?.settings ?? null;
+  const enqueue = useEnqueueInChunks(settings);
+  const paused = useOptionalQueueStatus()?.queueStatus?.processing_state === 'paused';
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<LeadFilter>('all');
   const [tag, setTag] = useState('');
@@ -49,9 +55,10 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
+  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string } | null>(null);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), tooMany: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
+  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tooMany: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
   const variableIdPrefix = useId();
   const template = templates.find((known) => known.name === templateName);
 
@@ -73,6 +80,9 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const allSelected = selectableRows.length > 0 && selectableRows.every((lead) => selected.has(lead.id));
   const someSelected = !allSelected && selectableRows.some((lead) => selected.has(lead.id));
   const tooMany = selectedIds.length > MAX_LEADS_PER_REQUEST;
+  const sendAtIso = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : null;
+  // A chosen time already gone is refused here, not silently sent now (the picker's minute has passed as well).
+  const whenPast = sendAtIso !== null && Date.parse(sendAtIso) < clock() - 60_000;
 
   const toggle = (id: string, on: boolean) =>
     setSelected((prev) => {
@@ -109,15 +119,15 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     const { queued, skipped, warning } = result;
     const skippedCount = skipped.duplicates + skipped.optedOut + skipped.unknown;
     const details = [
+      !failure && deferToNextWindow ? t('leads.goesAt', { when: format.withZone(format.dateTime(result.scheduledFor ?? scheduledFor) ?? '') }) : null,
+      !failure && paused ? t('leads.pausedNote') : null,
       warning ? describeWarning(warning, t) : null,
       skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
       skipped.recentlyContacted > 0 ? t('leads.skippedRecent', { count: skipped.recentlyContacted }) : null,
     ].filter(Boolean).join(' · ');
     if (!failure) {
       toast.success(t('leads.added', { count: queued }), { description: details || undefined });
-      setSelected(new Set());
-      // The button the user pressed is now disabled: the list they were choosing from takes the focus.
-      gridRef.current?.focus();
+      added();
       return;
     }
     if (result.calls > 0) {
@@ -125,16 +135,25 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
       return;
     }
     const nextWindow = failure.details.nextWindow;
+    // Over today's capacity: offer to spread the batch over the coming open days instead.
+    const spread = failure.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor }) } : undefined;
     toast.error(errorText(failure), {
       description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
-      action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : undefined,
-      duration: nextWindow ? 20_000 : undefined,
+      action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : spread,
+      duration: nextWindow || spread ? 20_000 : undefined,
     });
   };
 
+  const added = () => {
+    setSelected(new Set());
+    setSendAt({ day: '', time: '09:00' });
+    // The button the user pressed is now disabled: the list they were choosing from takes the focus.
+    gridRef.current?.focus();
+  };
+
   const onQueue = () => {
-    const when = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : nowIso();
-    void submit(selectedIds, when);
+    if (whenPast) return;
+    void submit(selectedIds, sendAtIso ?? nowIso());
   };
 
   return (
@@ -264,6 +283,11 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <p id={ids.whenHint} className="basis-full text-xs text-muted-foreground sm:order-last">
               {t('leads.scheduledHint')}
             </p>
+            {whenPast && (
+              <p id={ids.whenPast} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="send-at-past">
+                {t('leads.whenPast')}
+              </p>
+            )}
             {progress && (
               <p role="status" className="basis-full text-sm" data-testid="queue-progress">
                 {t('leads.progress', progress)}
@@ -277,8 +301,8 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
             <Button
               data-testid="queue-button"
               onClick={onQueue}
-              disabled={busy || selectedIds.length === 0 || tooMany}
-              aria-describedby={tooMany ? ids.tooMany : undefined}
+              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || tooMany || whenPast}
+              aria-describedby={[tooMany ? ids.tooMany : null, whenPast ? ids.whenPast : null].filter(Boolean).join(' ') || undefined}
               className="ms-auto"
             >
               <Send className="rtl-mirror" aria-hidden="true" />
@@ -287,6 +311,19 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           </div>
         )}
       </CardHeader>
+      {spreading && (
+        <SpreadDialog
+          clientId={clientId}
+          leadIds={spreading.leadIds}
+          from={spreading.from}
+          priority={priority}
+          onClose={() => setSpreading(null)}
+          onDone={() => {
+            setSpreading(null);
+            added();
+          }}
+        />
+      )}
       <CardContent>
         {error && <LoadErrorAlert className="mb-3" error={error} onRetry={() => void reload()} />}
         <LeadRows

@@ -83,21 +83,59 @@ describe('QueueManagementDashboard', () => {
     await waitFor(() => expect(within(screen.getAllByTestId('queue-item')[1]!).getByText('Pending')).toBeInTheDocument());
   });
 
-  it('retries every failed item and cancels every waiting one at once', async () => {
-    backend.items = [
-      queueItem(1, { status: 'failed', last_error: 'timeout' }),
-      queueItem(2, { status: 'failed', last_error: 'timeout' }),
-      queueItem(3),
-      queueItem(4, { status: 'queued' }),
-    ];
+  it('retries every failed item at once', async () => {
+    backend.items = [queueItem(1, { status: 'failed', last_error: 'timeout' }), queueItem(2, { status: 'failed', last_error: 'timeout' }), queueItem(3)];
     const { user } = renderDashboard();
     await user.click(await screen.findByRole('button', { name: 'Retry all failed (2)' }));
     expect(queueService.retryQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id]);
     expect(await screen.findByText('2 items sent back to the queue')).toBeInTheDocument();
-    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (4)' }));
-    expect(queueService.cancelQueueItems).toHaveBeenCalledWith([queueItem(1).id, queueItem(2).id, queueItem(3).id, queueItem(4).id]);
-    expect(await screen.findByText('4 items cancelled')).toBeInTheDocument();
-    await waitFor(() => expect(screen.queryByTestId('cancel-all')).not.toBeInTheDocument());
+  });
+
+  it('"cancel all" asks first, then cancels every waiting item of the client in one call (375, not the loaded page)', async () => {
+    backend.status = { ...backend.status, depth: 370, queued: 5 };
+    backend.items = [queueItem(1), queueItem(2)];
+    vi.mocked(queueService.cancelWaitingItems).mockResolvedValueOnce(375);
+    const { user } = renderDashboard();
+    await user.click(await screen.findByRole('button', { name: 'Cancel all waiting (375)' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Cancel all 375 waiting items?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(queueService.cancelWaitingItems).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Cancel all waiting (375)' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cancel 375 items' }));
+    expect(queueService.cancelWaitingItems).toHaveBeenCalledWith(CLIENT_ID);
+    expect(queueService.cancelQueueItems).not.toHaveBeenCalled();
+    expect(await screen.findByText('375 items cancelled')).toBeInTheDocument();
+  });
+
+  it.each([
+    ['en', 'Why / when', 'Daily capacity reached — Sun 09:00', '137 of 200 sent today'],
+    ['he', 'למה / מתי', 'הגיע למכסה היומית — ', '137 מתוך 200 נשלחו היום'],
+  ])('shows why each waiting item waits and until when, and the capacity meter (%s)', async (lang, heading, sentence, meter) => {
+    await i18n.changeLanguage(lang);
+    backend.items = [
+      queueItem(1, {
+        outlook: { waiting_for: 'daily_capacity', waiting_until: '2024-01-14T07:00:00Z', expected_send_at: '2024-01-14T07:00:00Z', holiday_name: null, error_code: null, attempt: 0, max_attempts: 5 },
+      }),
+    ];
+    renderDashboard();
+    expect(await screen.findByRole('columnheader', { name: heading })).toBeInTheDocument();
+    expect(await screen.findByTestId('waiting-reason')).toHaveTextContent(sentence);
+    expect(await screen.findByTestId('capacity-meter')).toHaveTextContent(meter);
+  });
+
+  it("opens an item's history from its row", async () => {
+    backend.history = [
+      { queue_item_id: queueItem(4).id, id: 1, action: 'enqueued', from_status: null, to_status: 'pending', actor_id: ADMIN.id, details: { scheduled_for: '2024-01-15T08:00:00Z' }, created_at: '2024-01-15T07:59:00Z' },
+    ];
+    const { user } = renderDashboard();
+    const rows = await screen.findAllByTestId('queue-item');
+    await user.click(within(rows[0]!).getByRole('button', { name: 'History of Yossi Peretz' }));
+    const dialog = await screen.findByRole('dialog', { name: 'History of Yossi Peretz' });
+    const steps = await within(dialog).findAllByRole('listitem');
+    expect(steps.map((step) => step.querySelector('span')?.textContent)).toEqual(['Queued by you, to go from Mon, 15 Jan 2024, 10:00']);
+    expect(queueService.getItemHistory).toHaveBeenCalledWith(queueItem(4).id);
   });
 
   it('says so when a cancel changed nothing, and shows a failed cancel', async () => {

@@ -6,6 +6,7 @@ import { useAuth, useCanEdit } from '@/hooks/useAuth';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
 import { useQueueItems } from '@/hooks/useQueueItems';
+import { useCancelAllWaiting, useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { QUEUE_STATUSES, type QueueItemStatus, type QueueListItem } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
@@ -14,6 +15,9 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
+import { CapacityMeter } from './CapacityMeter';
+import { ConfirmDialog } from './ConfirmDialog';
+import { ItemHistoryDialog } from './ItemHistoryDialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { actionFor, type ItemAction } from '@/lib/queueActions';
 import { ActionIcon, QueueList } from './QueueList';
@@ -36,14 +40,19 @@ export function QueueManagementDashboard() {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const format = useFormat();
-  const { membership } = useAuth();
+  const { membership, user } = useAuth();
   const canEdit = useCanEdit();
   const filterId = useId();
   const listId = useId();
   const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
   const [busyItem, setBusyItem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [historyOf, setHistoryOf] = useState<QueueListItem | null>(null);
+  const clientId = membership?.clientId ?? '';
   const status = useQueueStatus();
-  const list = useQueueItems(membership?.clientId ?? '', filter);
+  const list = useQueueItems(clientId, filter);
+  const outlook = useQueueOutlook(clientId);
+  const cancelAll = useCancelAllWaiting(clientId);
 
   const act = async (ids: string[], action: ItemAction, busyKey: string) => {
     setBusyItem(busyKey);
@@ -60,6 +69,21 @@ export function QueueManagementDashboard() {
     }
   };
 
+  const cancelEveryWaiting = async () => {
+    setConfirming(false);
+    setBusyItem('all');
+    try {
+      const count = await cancelAll();
+      await list.reload();
+      toast.success(t('queue.cancelled', { count }));
+      document.getElementById(listId)?.focus();
+    } catch (failure) {
+      toast.error(errorText(failure));
+    } finally {
+      setBusyItem(null);
+    }
+  };
+
   const toggleProcessing = async () => {
     const next = status.isProcessing ? 'paused' : 'running';
     const ok = await (next === 'running' ? status.startProcessing() : status.pauseProcessing());
@@ -67,12 +91,9 @@ export function QueueManagementDashboard() {
   };
 
   const depth = status.queueStatus?.depth;
-  const idsFor = (action: ItemAction) => list.items.filter((item) => actionFor(item.status) === action).map((item) => item.id);
-  // Bulk buttons: retry shows from one failed item, cancel from two waiting ones (one has its own button).
-  const bulk = [
-    { action: 'retry' as const, ids: idsFor('retry'), min: 1, testId: 'retry-all', label: 'queue.actions.retryAllFailed' as const },
-    { action: 'cancel' as const, ids: idsFor('cancel'), min: 2, testId: 'cancel-all', label: 'queue.actions.cancelAllWaiting' as const },
-  ];
+  const failedIds = list.items.filter((item) => actionFor(item.status) === 'retry').map((item) => item.id);
+  // Every waiting item of the client, not the loaded page: what "cancel all" cancels, in one server call.
+  const waitingCount = (status.queueStatus?.depth ?? 0) + (status.queueStatus?.queued ?? 0);
   return (
     <Card aria-labelledby="queue-title">
       <CardHeader className="gap-4">
@@ -88,6 +109,7 @@ export function QueueManagementDashboard() {
                 {depth === undefined ? '…' : format.number(depth)}
               </span>
             </div>
+            {outlook.capacity && <CapacityMeter capacity={outlook.capacity} />}
             {canEdit && status.queueStatus && (
               <Button
                 data-testid="processing-toggle"
@@ -116,15 +138,26 @@ export function QueueManagementDashboard() {
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h3 className="font-semibold">{t('queue.list.title')}</h3>
           <div className="flex flex-wrap items-center gap-2">
-            {canEdit &&
-              bulk
-                .filter(({ ids, min }) => ids.length >= min)
-                .map(({ action, ids, testId, label }) => (
-                  <Button key={action} size="sm" variant="outline" data-testid={testId} disabled={busyItem !== null} onClick={() => void act(ids, action, 'all')}>
-                    <ActionIcon action={action} />
-                    {t(label, { count: ids.length })}
-                  </Button>
-                ))}
+            {canEdit && failedIds.length > 0 && (
+              <Button size="sm" variant="outline" data-testid="retry-all" disabled={busyItem !== null} onClick={() => void act(failedIds, 'retry', 'all')}>
+                <ActionIcon action="retry" />
+                {t('queue.actions.retryAllFailed', { count: failedIds.length })}
+              </Button>
+            )}
+            {canEdit && waitingCount >= 2 && (
+              <Button size="sm" variant="outline" data-testid="cancel-all" disabled={busyItem !== null} onClick={() => setConfirming(true)}>
+                <ActionIcon action="cancel" />
+                {t('queue.actions.cancelAllWaiting', { count: waitingCount })}
+              </Button>
+            )}
+            <ConfirmDialog
+              open={confirming}
+              onOpenChange={setConfirming}
+              title={t('queue.confirmCancelAll.title', { count: waitingCount })}
+              description={t('queue.confirmCancelAll.description')}
+              confirmLabel={t('queue.confirmCancelAll.confirm', { count: waitingCount })}
+              onConfirm={() => void cancelEveryWaiting()}
+            />
             <Label htmlFor={filterId}>{t('queue.list.filter')}</Label>
             <NativeSelect
               id={filterId}
@@ -152,8 +185,11 @@ export function QueueManagementDashboard() {
             busyItem={busyItem}
             onAction={(item: QueueListItem, action) => void act([item.id], action, item.id)}
             id={listId}
+            onHistory={setHistoryOf}
+            me={user?.id}
           />
         )}
+        <ItemHistoryDialog item={historyOf} me={user?.id} onClose={() => setHistoryOf(null)} />
         {list.items.length >= 200 && <p className="text-xs text-muted-foreground">{t('queue.list.showing', { count: list.items.length })}</p>}
       </CardContent>
     </Card>

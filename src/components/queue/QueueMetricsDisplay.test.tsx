@@ -22,17 +22,23 @@ describe('QueueMetricsDisplay', () => {
     expect(screen.queryByTestId('performance-table')).not.toBeInTheDocument();
   });
 
-  it('estimates when the queue drains from the business windows and the send rate', async () => {
+  it('the drain is the last waiting item\'s expected send, from queue_drain', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(MONDAY_10);
     backend.status = { ...backend.status, depth: 900 };
+    backend.drain = { waiting: 900, drain_at: '2024-01-21T07:10:00.000Z', paused: false };
     renderApp({ ui: <QueueMetricsDisplay /> });
-    // 1,000/h (the server's send budget; its 2 s delay alone would allow 1,800) capped at 200 a day: Mon-Thu take 800,
-    // Friday and Saturday are closed, the last 100 go out Sunday 09:00-09:06.
-    await waitFor(() => expect(screen.getByTestId('metric-eta')).toHaveTextContent('About 5 days 23 hours (done Sun 21 Jan, 09:06)'));
+    await waitFor(() => expect(screen.getByTestId('metric-eta')).toHaveTextContent('About 5 days 23 hours (done Sun 21 Jan, 09:10)'));
+  });
+
+  it('says paused while processing is paused, however short the queue', async () => {
+    backend.drain = { waiting: 1, drain_at: null, paused: true };
+    renderApp({ ui: <QueueMetricsDisplay /> });
+    await waitFor(() => expect(screen.getByTestId('metric-eta')).toHaveTextContent('Paused: nothing goes until processing starts'));
   });
 
   it('says the queue is empty, and when nothing happened in 24 hours', async () => {
     backend.status = { ...backend.status, depth: 0, sent_24h: 0, failed_24h: 0, success_rate: null };
+    backend.drain = { waiting: 0, drain_at: null, paused: false };
     backend.throughput = [];
     renderApp({ ui: <QueueMetricsDisplay /> });
     await waitFor(() => expect(screen.getByTestId('metric-eta')).toHaveTextContent('Queue is empty'));

@@ -4,7 +4,8 @@ import { AlertOctagon, AlertTriangle, Info } from 'lucide-react';
 import { describeAlert } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
 import { useQueueMetrics } from '@/hooks/useQueueMetrics';
-import { useScopeOutlook } from '@/hooks/useOutlook';
+import { useAuth } from '@/hooks/useAuth';
+import { useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
 import { nowDate } from '@/lib/clock';
 import { formatDuration } from '@/lib/format';
@@ -48,17 +49,18 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   const format = useFormat();
   const { queueStatus, total, admins, error: statusError } = useQueueStatus();
   const metrics = useQueueMetrics();
-  const outlook = useScopeOutlook();
-  const depth = queueStatus?.depth ?? 0;
+  const { drain } = useQueueOutlook(useAuth().membership?.clientId ?? '');
   const dash = t('common.none');
 
+  // The drain is the last waiting item's expected send (queue_drain, the processor's rules in SQL), or paused.
   let eta: string = t('app.loading');
-  if (queueStatus && depth === 0) eta = t('metrics.etaEmpty');
-  else if (outlook.ready && outlook.drainAt === null) eta = t('metrics.etaUnknown');
-  else if (outlook.ready && outlook.drainAt) {
+  if (drain && drain.waiting === 0) eta = t('metrics.etaEmpty');
+  else if (drain?.paused) eta = t('metrics.etaPaused');
+  else if (drain && drain.drain_at === null) eta = t('metrics.etaUnknown');
+  else if (drain?.drain_at) {
     eta = t('metrics.etaValue', {
-      duration: formatDuration(outlook.drainAt.getTime() - nowDate().getTime(), t),
-      when: format.withZone(format.dateTime(outlook.drainAt) ?? ''),
+      duration: formatDuration(new Date(drain.drain_at).getTime() - nowDate().getTime(), t),
+      when: format.withZone(format.dateTime(drain.drain_at) ?? ''),
     });
   }
 

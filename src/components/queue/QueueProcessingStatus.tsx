@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Activity, CalendarClock, Clock, Pause, Play } from 'lucide-react';
+import { Activity, CalendarClock, Clock, Hourglass, Pause, Play } from 'lucide-react';
 import { useFormat } from '@/hooks/useFormat';
 import { useScopeOutlook } from '@/hooks/useOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
+import { nowDate } from '@/lib/clock';
+import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { LoadErrorAlert } from './LoadErrorAlert';
@@ -58,6 +60,12 @@ export function QueueProcessingStatus() {
             {queueStatus ? t('status.inFlightValue', { queued: queueStatus.queued, processing: queueStatus.processing }) : t('app.loading')}
           </Fact>
         </dl>
+        {queueStatus?.sending_paused_until && new Date(queueStatus.sending_paused_until) > nowDate() && (
+          <Alert variant="warning" className="mt-4" data-testid="sending-paused">
+            <Hourglass aria-hidden="true" />
+            <AlertDescription>{t('status.sendingPaused', { when: format.withZone(format.dateTime(queueStatus.sending_paused_until) ?? '') })}</AlertDescription>
+          </Alert>
+        )}
       </CardContent>
     </Card>
   );

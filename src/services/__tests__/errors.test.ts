@@ -95,7 +95,7 @@ describe('response schemas', () => {
 
   it('accepts the nulls the generated types leave out, and drops columns the app does not read', () => {
     expect(parseResponse(QueueStatusRows, [status], 'queue_status() result')).toEqual([
-      { depth: 3, queued: 0, processing: 1, sent_24h: 8, failed_24h: 2, success_rate: null, oldest_pending_seconds: null, processing_state: 'paused', last_processor_run_at: null },
+      { depth: 3, queued: 0, processing: 1, sent_24h: 8, failed_24h: 2, success_rate: null, oldest_pending_seconds: null, processing_state: 'paused', last_processor_run_at: null, sending_paused_until: null },
     ]);
   });
 

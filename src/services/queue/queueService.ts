@@ -1,24 +1,31 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { AdminStatusRows, QueueLeadsResponse, QueueStatusRows } from '@/services/queue/schemas';
+import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPlanRows, SpreadResultRow } from '@/services/queue/schemas';
 import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import type {
   AdminStatus,
+  CapacityToday,
   ChunkedQueueResult,
+  HistoryEntry,
   Lead,
   ProcessingState,
   QueueItemStatus,
   QueueLeadsRequest,
   QueueLeadsResult,
+  QueueDrain,
   QueueListItem,
+  QueueOutlook,
   QueueStatus,
+  QueuePriority,
+  SpreadDay,
+  SpreadResult,
 } from '@/types/queue';
 
 const PAGE = 1000; // PostgREST's max rows per response
 const ACTIVE: QueueItemStatus[] = ['pending', 'queued', 'processing'];
 const LEAD_COLUMNS = 'id, name, phone, email, tags, opted_out_at, last_contacted_at';
 const ITEM_COLUMNS =
-  'id, lead_id, user_id, status, priority, scheduled_for, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
+  'id, lead_id, user_id, status, priority, scheduled_for, next_attempt_at, agent_conversation_id, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
 
 interface Page<T> {
   data: T[] | null;
@@ -61,7 +68,61 @@ export async function listQueueItems(clientId: string, status: QueueItemStatus |
     const chunk = leadIds.slice(i, i + 100);
     for (const row of unwrap(await supabase.from('leads').select('id, name, phone').in('id', chunk))) leads.set(row.id, row);
   }
-  return items.map((item) => ({ ...item, leadName: leads.get(item.lead_id)?.name ?? null, leadPhone: leads.get(item.lead_id)?.phone ?? null }));
+  const waiting = items.filter((item) => ACTIVE.includes(item.status)).map((item) => item.id);
+  const outlook = waiting.length > 0 ? await getQueueOutlook(clientId, waiting) : new Map<string, QueueOutlook>();
+  return items.map((item) => ({
+    ...item,
+    leadName: leads.get(item.lead_id)?.name ?? null,
+    leadPhone: leads.get(item.lead_id)?.phone ?? null,
+    outlook: outlook.get(item.id) ?? null,
+  }));
+}
+
+/** Why each of these waiting items waits and when it is expected to go (queue_outlook: RLS decides what it sees). */
+export async function getQueueOutlook(clientId: string, itemIds: string[]): Promise<Map<string, QueueOutlook>> {
+  const rows = parseResponse(QueueOutlookRows, unwrap(await supabase.rpc('queue_outlook', { item_ids: itemIds, for_client: clientId })), 'queue_outlook() result');
+  return new Map(rows.map(({ queue_item_id, ...outlook }) => [queue_item_id, outlook]));
+}
+
+/** When the client's last waiting item is expected to go, or that processing is paused. */
+export async function getQueueDrain(clientId: string): Promise<QueueDrain> {
+  const row = unwrap(await supabase.rpc('queue_drain', { for_client: clientId }).single());
+  return parseResponse(QueueDrainRow, row, 'queue_drain() result');
+}
+
+/** Sent today against the daily capacity ("137 of 200 sent today"). */
+export async function getCapacityToday(clientId: string): Promise<CapacityToday> {
+  const row = unwrap(await supabase.rpc('queue_capacity_today', { for_client: clientId }).single());
+  return parseResponse(CapacityTodayRow, row, 'queue_capacity_today() result');
+}
+
+/** An item's history from the audit log, oldest first (RLS: the admin's own items, a manager's client's). */
+export async function getItemHistory(itemId: string): Promise<HistoryEntry[]> {
+  const rows = unwrap(
+    await supabase
+      .from('queue_audit_log')
+      .select('id, action, from_status, to_status, actor_id, details, created_at')
+      .eq('queue_item_id', itemId)
+      .order('created_at')
+      .order('id'),
+  );
+  return rows.map((row) => ({ ...row, details: row.details !== null && typeof row.details === 'object' && !Array.isArray(row.details) ? row.details : {} }));
+}
+
+/** Cancels every waiting item of the client the caller may cancel, in one call; returns how many. */
+export async function cancelWaitingItems(clientId: string): Promise<number> {
+  return unwrap(await supabase.rpc('cancel_waiting_items', { for_client: clientId }));
+}
+
+/** How `count` new items would go over the open days from `from` within each day's remaining capacity (plan_spread). */
+export async function planSpread(clientId: string, count: number, from: string): Promise<SpreadDay[]> {
+  return parseResponse(SpreadPlanRows, unwrap(await supabase.rpc('plan_spread', { lead_count: count, for_client: clientId, at: from })), 'plan_spread() result');
+}
+
+/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day (enqueue_spread). */
+export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string): Promise<SpreadResult> {
+  const answer = unwrap(await supabase.rpc('enqueue_spread', { lead_ids: leadIds, for_client: clientId, priority, start_at: from }));
+  return parseResponse(SpreadResultRow, answer, 'enqueue_spread() result');
 }
 
 /** The dashboard's counts for one client (an admin of several sees the one picked). */

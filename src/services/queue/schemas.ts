@@ -7,12 +7,18 @@ import { Constants } from '@shared/database.ts';
 import type {
   AdminStatus,
   BusinessHours,
+  CapacityToday,
   HourlyThroughput,
+  QueueDrain,
+  QueueOutlook,
   QueueAlert,
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
+  SpreadDay,
+  SpreadResult,
 } from '@/types/queue';
+import { WAITING_REASONS } from '@/types/queue';
 
 const count = z.number();
 const maybeNumber = z.nullable(z.number());
@@ -28,11 +34,34 @@ const queueStatus = {
   oldest_pending_seconds: maybeNumber,
   processing_state: z.nullable(processingState),
   last_processor_run_at: z.nullable(z.string()),
+  // queue_status() answers it; queue_admin_status() rows do not.
+  sending_paused_until: z.optional(z.nullable(z.string())),
 };
 
 export const QueueStatusRows: z.ZodMiniType<QueueStatus[]> = z.array(z.object(queueStatus));
 
 export const AdminStatusRows: z.ZodMiniType<AdminStatus[]> = z.array(z.object({ user_id: z.string(), client_id: z.string(), email: z.nullable(z.string()), ...queueStatus }));
+
+export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: string })[]> = z.array(
+  z.object({
+    queue_item_id: z.string(),
+    waiting_for: z.enum(WAITING_REASONS),
+    waiting_until: z.nullable(z.string()),
+    expected_send_at: z.nullable(z.string()),
+    holiday_name: z.nullable(z.string()),
+    error_code: z.nullable(z.string()),
+    attempt: count,
+    max_attempts: count,
+  }),
+);
+
+export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });
+
+const spreadDay = z.object({ day: z.string(), window_start: z.string(), queued: count });
+export const SpreadPlanRows: z.ZodMiniType<SpreadDay[]> = z.array(spreadDay);
+export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({ queued: count, days: z.array(spreadDay), skipped: count, unplanned: count });
+
+export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_today: count, in_flight: count, capacity: count });
 
 export const HourlyThroughputRows: z.ZodMiniType<HourlyThroughput[]> = z.array(
   z.object({ hour: z.string(), queued: count, sent: count, failed: count, retried: count, avg_latency_ms: maybeNumber }),

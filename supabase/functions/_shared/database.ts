@@ -520,6 +520,7 @@ export type Database = {
     }
     Functions: {
       cancel_queue_items: { Args: { ids: string[] }; Returns: number }
+      cancel_waiting_items: { Args: { for_client: string }; Returns: number }
       claim_next_item: {
         Args: {
           at?: string
@@ -599,6 +600,17 @@ export type Database = {
         }
         Returns: Json
       }
+      enqueue_spread: {
+        Args: {
+          for_client: string
+          lead_ids: string[]
+          message_template?: string
+          message_variables?: Json
+          priority?: Database["public"]["Enums"]["queue_priority"]
+          start_at?: string
+        }
+        Returns: Json
+      }
       fail_queue_item: {
         Args: {
           error_code: string
@@ -637,6 +649,14 @@ export type Database = {
           status: number
         }
         Returns: Json
+      }
+      plan_spread: {
+        Args: { at?: string; for_client: string; lead_count: number }
+        Returns: {
+          day: string
+          queued: number
+          window_start: string
+        }[]
       }
       processor_defaults: {
         Args: Record<PropertyKey, never>
@@ -691,6 +711,14 @@ export type Database = {
           value: number
         }[]
       }
+      queue_capacity_today: {
+        Args: { at?: string; for_client?: string }
+        Returns: Record<string, unknown>
+      }
+      queue_drain: {
+        Args: { at?: string; for_client?: string }
+        Returns: Record<string, unknown>
+      }
       queue_hourly_throughput: {
         Args: { hours?: number }
         Returns: {
@@ -700,6 +728,19 @@ export type Database = {
           queued: number
           retried: number
           sent: number
+        }[]
+      }
+      queue_outlook: {
+        Args: { at?: string; for_client?: string; item_ids?: string[] }
+        Returns: {
+          attempt: number
+          error_code: string
+          expected_send_at: string
+          holiday_name: string
+          max_attempts: number
+          queue_item_id: string
+          waiting_for: string
+          waiting_until: string
         }[]
       }
       queue_status: {

@@ -4,6 +4,8 @@
  */
 import { DEFAULT_SETTINGS } from '@/lib/settings';
 import type {
+  CapacityToday,
+  HistoryEntry,
   AdminSettings,
   AdminStatus,
   ExportRow,
@@ -12,10 +14,12 @@ import type {
   Lead,
   Membership,
   QueueAlert,
+  QueueDrain,
   QueueListItem,
   ProcessorDefaults,
   QueueStatus,
   StoredQueueSettings,
+  SpreadDay,
 } from '@/types/queue';
 import type { ImportRow } from '@/lib/leadImport';
 import type { SessionUser } from '@/services/auth/authService';
@@ -46,6 +50,8 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
     status: 'pending',
     priority: 'normal',
     scheduled_for: '2024-01-15T08:00:00.000Z',
+    next_attempt_at: null,
+    agent_conversation_id: null,
     processed_at: null,
     attempts: 0,
     max_attempts: 5,
@@ -55,6 +61,7 @@ export function queueItem(n: number, patch: Partial<QueueListItem> = {}): QueueL
     updated_at: '2024-01-15T07:59:00.000Z',
     leadName: lead(n).name,
     leadPhone: lead(n).phone,
+    outlook: null,
     ...patch,
   };
 }
@@ -67,6 +74,11 @@ export interface Backend {
   items: QueueListItem[];
   /** The client's total as queue_status() answers it. */
   status: QueueStatus;
+  drain: QueueDrain;
+  history: (HistoryEntry & { queue_item_id: string })[];
+  capacity: CapacityToday;
+  /** What plan_spread answers: the open days ahead with how many go on each. */
+  spreadPlan: SpreadDay[];
   /** queue_admin_status() rows; null: one row, the demo admin's, equal to `status`. */
   adminStatus: AdminStatus[] | null;
   /** The demo admin's settings row. */
@@ -113,7 +125,15 @@ function initial(): Backend {
       oldest_pending_seconds: 120,
       processing_state: 'running',
       last_processor_run_at: '2024-01-15T07:59:00.000Z',
+      sending_paused_until: null,
     },
+    drain: { waiting: 1, drain_at: '2024-01-15T08:01:00.000Z', paused: false },
+    capacity: { sent_today: 137, in_flight: 0, capacity: 200 },
+    history: [],
+    spreadPlan: [
+      { day: '2024-01-15', window_start: '2024-01-15T08:00:00.000Z', queued: 63 },
+      { day: '2024-01-16', window_start: '2024-01-16T07:00:00.000Z', queued: 200 },
+    ],
     adminStatus: null,
     settings: { ...DEFAULT_SETTINGS, processing_state: 'running', last_processor_run_at: null },
     otherAdmins: [],

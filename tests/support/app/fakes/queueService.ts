@@ -2,7 +2,7 @@ import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
 import type { ServiceError } from '@/services/errors';
 import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
-import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest } from '@/types/queue';
+import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority } from '@/types/queue';
 import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
@@ -29,6 +29,15 @@ export const queueService = {
     backend.status = { ...backend.status, processing_state: state };
     return state;
   }),
+  getQueueOutlook: vi.fn(async (_clientId: string, itemIds: string[]) =>
+    new Map(backend.items.filter((item) => itemIds.includes(item.id) && item.outlook).map((item) => [item.id, item.outlook!])),
+  ),
+  getItemHistory: vi.fn(async (itemId: string) => backend.history.filter((entry) => entry.queue_item_id === itemId).map(({ queue_item_id: _item, ...entry }) => entry)),
+  getQueueDrain: vi.fn(async (_clientId: string) => ({ ...backend.drain })),
+  getCapacityToday: vi.fn(async (_clientId: string) => ({ ...backend.capacity })),
+  cancelWaitingItems: vi.fn(async (_clientId: string) =>
+    transition(backend.items.filter((item) => item.status === 'pending' || item.status === 'queued').map((item) => item.id), ['pending', 'queued'], { status: 'cancelled' }),
+  ),
   cancelQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['pending', 'queued'], { status: 'cancelled' })),
   retryQueueItems: vi.fn(async (ids: string[]) => transition(ids, ['failed'], { status: 'pending', last_error: null })),
   queueLeads: vi.fn(async (request: QueueLeadsRequest) => {
@@ -62,5 +71,11 @@ export const queueService = {
       onProgress(from + leadIds.length, request.leadIds.length);
     }
     return { result, error: null };
+  }),
+  planSpread: vi.fn(async (_clientId: string, _count: number, _from: string) => backend.spreadPlan.map((day) => ({ ...day }))),
+  enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string) => {
+    for (const id of leadIds) backend.activeLeadIds.add(id);
+    backend.status = { ...backend.status, depth: backend.status.depth + leadIds.length };
+    return { queued: leadIds.length, days: backend.spreadPlan.map((day) => ({ ...day })), skipped: 0, unplanned: 0 };
   }),
 } satisfies typeof QueueService;
