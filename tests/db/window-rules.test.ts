@@ -114,6 +114,31 @@ describe('the window in SQL and in TypeScript', () => {
     );
   });
 
+  it('skip a day whose hours fall inside the DST gap (it opens and closes at one instant) for the next open day', async () => {
+    const closedDay = { enabled: false, start: '09:00', end: '17:00' };
+    const settings: BusinessSettings = {
+      ...DEFAULT_SETTINGS,
+      timezone: 'Europe/Berlin',
+      holiday_calendar: 'none',
+      business_hours: {
+        sunday: { enabled: true, start: '02:27', end: '03:26' },
+        monday: closedDay,
+        tuesday: { enabled: true, start: '00:04', end: '23:59' },
+        wednesday: closedDay,
+        thursday: closedDay,
+        friday: closedDay,
+        saturday: closedDay,
+      },
+    };
+    // Friday before the spring-forward Sunday 2025-03-30 (02:00 -> 03:00 in Berlin).
+    const at = new Date('2025-03-28T01:27:00Z');
+    const sql = await sqlAnswer(settings, at);
+    const ts = nextBusinessWindow(at, settings);
+    const tuesday = { start: '2025-03-31T22:04:00.000Z', end: '2025-04-01T22:00:00.000Z' };
+    expect({ start: sql.next_start?.toISOString(), end: sql.next_end?.toISOString() }).toEqual(tuesday);
+    expect({ start: ts?.start.toISOString(), end: ts?.end.toISOString() }).toEqual(tuesday);
+  });
+
   it('agree on the spec cases and the end minute (17:00:59 open, 17:01 closed)', async () => {
     const defaults = DEFAULT_SETTINGS;
     const cases: Array<[string, boolean]> = [

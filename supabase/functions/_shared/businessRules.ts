@@ -198,9 +198,9 @@ export function nextBusinessWindow(from: Date, settings: BusinessSettings): Busi
   let date = localDateOf(from, settings.timezone);
   for (let day = 0; day < SEARCH_DAYS; day += 1) {
     const plan = planDay(date, settings);
-    if (plan.open && plan.window.end > from) {
-      return { start: plan.window.start > from ? plan.window.start : new Date(from), end: plan.window.end };
-    }
+    // A day whose hours fall inside a DST gap opens and closes at one instant: no window, look further.
+    const start = plan.open ? new Date(Math.max(plan.window.start.getTime(), from.getTime())) : null;
+    if (plan.open && start && plan.window.end > start) return { start, end: plan.window.end };
     date = nextDate(date);
   }
   return null;
