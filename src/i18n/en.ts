@@ -228,7 +228,6 @@ export const en = {
       day: 'Day',
       time: 'Time',
     },
-    tooMany: 'At most {{max}} leads can be added at a time, and {{count}} are selected: narrow the search or the selection.',
     queue: 'Add to queue',
     queueCount_one: 'Add {{count}} to queue',
     queueCount_other: 'Add {{count}} to queue',

@@ -245,7 +245,7 @@ describe('LeadSelectionGrid', () => {
     expect(screen.getByTestId('queue-button')).toBeDisabled();
   });
 
-  it('renders only a window of rows for 10,000 leads; select-all takes them all and says one call takes at most 1,000', async () => {
+  it('renders only a window of rows for 10,000 leads; select-all takes them all, and they can be queued (in calls of 1,000)', async () => {
     backend.leads = Array.from({ length: 10_000 }, (_, i) => lead(i + 1));
     backend.activeLeadIds = new Set();
     const { user } = renderGrid();
@@ -256,8 +256,7 @@ describe('LeadSelectionGrid', () => {
     expect(screen.queryByTestId('lead-checkbox-5000')).not.toBeInTheDocument();
     await user.click(screen.getByTestId('select-all'));
     expect(screen.getByTestId('queue-button')).toHaveTextContent('Add 10000 to queue');
-    expect(screen.getByTestId('queue-button')).toBeDisabled();
-    expect(screen.getByTestId('too-many-leads')).toHaveTextContent('At most 1,000 leads can be added at a time, and 10000 are selected');
+    expect(screen.getByTestId('queue-button')).toBeEnabled();
   });
 
   it('moves through the rows from the keyboard (one tab stop) and selects with Space', async () => {
@@ -306,6 +305,17 @@ describe('LeadSelectionGrid', () => {
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('Lead 00001')).toBeInTheDocument();
   });
+
+  it('queues more leads than one call takes in calls of 1,000, with one summary', async () => {
+    backend.leads = Array.from({ length: 1_100 }, (_, i) => lead(100 + i));
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('select-all-matching'));
+    expect(screen.getByTestId('queue-button')).toHaveTextContent('Add 1100 to queue');
+    await user.click(screen.getByTestId('queue-button'));
+
+    expect(await screen.findByText(/1,?100 leads added to queue/)).toBeInTheDocument();
+    expect(vi.mocked(queueService.queueLeads).mock.calls.map(([request]) => request.leadIds.length)).toEqual([1_000, 100]);
+  }, 30_000);
 
   it('is read-only for managers: no checkboxes, priority or queue button', async () => {
     renderApp({ as: 'manager', ui: <LeadSelectionGrid clientId="11111111-1111-4111-8111-111111111111" readOnly /> });

@@ -3,7 +3,6 @@ import { useTranslation } from 'react-i18next';
 import { fromZonedTime } from 'date-fns-tz';
 import { toast } from 'sonner';
 import { Pencil, Plus, Search, Send, X } from 'lucide-react';
-import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import { describeWarning, useErrorText } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
 import { useLeads } from '@/hooks/useLeads';
@@ -58,7 +57,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string } | null>(null);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tooMany: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
+  const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
   const variableIdPrefix = useId();
   const template = templates.find((known) => known.name === templateName);
 
@@ -79,7 +78,6 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   }, [rows, selectedIds]);
   const allSelected = selectableRows.length > 0 && selectableRows.every((lead) => selected.has(lead.id));
   const someSelected = !allSelected && selectableRows.some((lead) => selected.has(lead.id));
-  const tooMany = selectedIds.length > MAX_LEADS_PER_REQUEST;
   const sendAtIso = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : null;
   // A chosen time already gone is refused here, not silently sent now (the picker's minute has passed as well).
   const whenPast = sendAtIso !== null && Date.parse(sendAtIso) < clock() - 60_000;
@@ -293,16 +291,11 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 {t('leads.progress', progress)}
               </p>
             )}
-            {tooMany && (
-              <p id={ids.tooMany} role="alert" className="basis-full text-sm font-medium text-destructive sm:order-last" data-testid="too-many-leads">
-                {t('leads.tooMany', { max: format.number(MAX_LEADS_PER_REQUEST), count: selectedIds.length })}
-              </p>
-            )}
             <Button
               data-testid="queue-button"
               onClick={onQueue}
-              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || tooMany || whenPast}
-              aria-describedby={[tooMany ? ids.tooMany : null, whenPast ? ids.whenPast : null].filter(Boolean).join(' ') || undefined}
+              disabled={busy || (scope !== null && !settings) || selectedIds.length === 0 || whenPast}
+              aria-describedby={whenPast ? ids.whenPast : undefined}
               className="ms-auto"
             >
               <Send className="rtl-mirror" aria-hidden="true" />
