@@ -105,10 +105,14 @@ describe('pacing across invocations', () => {
         `select created_at as at, details->>'worker' as worker from public.queue_audit_log
           where action = 'started' and queue_item_id = any($1) order by created_at`, [ids]);
       const gaps = rows.slice(1).map((row, index) => row.at.getTime() - rows[index]!.at.getTime());
-      // Each invocation claims for its whole window: about windowMs / delayMs + 1 sends (9), not windowMs less a timeout.
-      expect(sent[0]).toBeGreaterThanOrEqual(windowMs / delayMs - 1);
-      expect(sent[1]).toBeGreaterThanOrEqual(windowMs / delayMs - 1);
-      expect(new Set(rows.map((row) => row.worker)).size).toBe(2);
+      const workers = [...new Set(rows.map((row) => row.worker))];
+      expect(workers).toHaveLength(2);
+      expect(sent.every((count) => count >= 4)).toBe(true);
+      // Each invocation claims for its whole window (up to 9 sends; fewer when the machine is slow), not a part of it.
+      for (const worker of workers) {
+        const times = rows.filter((row) => row.worker === worker).map((row) => row.at.getTime());
+        expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(windowMs - 2 * delayMs - 300);
+      }
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(delayMs);
       // The handover: the second invocation's first claim follows the first's last by about the tick's remainder.
       expect(Math.max(...gaps)).toBeLessThan(delayMs + 1000);

@@ -163,6 +163,14 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
   const stoppedClients = new Map<string, SkipReason>();
   // Work that arrives while POSTs are in flight waits up to COALESCE_MS for them, so one step carries many sends.
   let waitingSince: number | null = null;
+  // One wake-up for the loop, called by whichever POST finishes first (a race over every POST in flight would attach
+  // a reaction to each of them on every turn).
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
   for (;;) {
     const ready: PairRun[] = [];
     for (const pair of pairs) {
@@ -216,6 +224,7 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
             .finally(() => {
               pair.busy = false;
               inFlight.delete(sending);
+              notify();
             });
           inFlight.add(sending);
         } else if (claim.reason === 'paced') {
@@ -235,10 +244,11 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
       ? coalesceLeft
       : waiting.length ? Math.min(...waiting.map((pair) => pair.readyAt)) - deps.monotonic() : Number.POSITIVE_INFINITY;
     if (nextReady <= 0) continue;
-    const wakeUps: Promise<unknown>[] = [...inFlight];
-    if (Number.isFinite(nextReady)) wakeUps.push(deps.sleep(nextReady));
-    if (wakeUps.length === 0) return;
-    await Promise.race(wakeUps);
+    if (inFlight.size === 0 && !Number.isFinite(nextReady)) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      if (Number.isFinite(nextReady)) void deps.sleep(nextReady).then(() => wake === resolve && notify());
+    });
   }
 }
 
