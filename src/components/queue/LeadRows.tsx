@@ -208,13 +208,9 @@ export function LeadRows(props: LeadRowsProps) {
                     </Badge>
                   </div>
                   <div role="gridcell" data-testid={`lead-contacted-${item.index + 1}`} className="truncate text-xs text-muted-foreground max-md:col-start-3 max-md:row-start-2 max-md:justify-self-end md:text-sm">
+                    {/* On a phone the date stands under the state without a label: a label there took the name's room. */}
                     {lead.last_contacted_at ? (
-                      <>
-                        <span className="md:hidden" aria-hidden="true">
-                          {t('leads.lastContacted')}:{' '}
-                        </span>
-                        {format.dateTime(lead.last_contacted_at)}
-                      </>
+                      format.dateTime(lead.last_contacted_at)
                     ) : (
                       <span className="max-md:sr-only">{t('common.never')}</span>
                     )}

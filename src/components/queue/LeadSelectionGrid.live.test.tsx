@@ -41,7 +41,7 @@ describe('LeadSelectionGrid, live contact state', () => {
     expect(vi.mocked(queueService.listLeads)).toHaveBeenCalledTimes(1);
   });
 
-  it('reloads the list once for a change too big to name, and polls while the channel is down', async () => {
+  it('reloads the list once for a change too big to name, polls while the channel is down, and once more when it is back', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     renderGrid();
     await screen.findByText('Avi Cohen');
@@ -58,9 +58,11 @@ describe('LeadSelectionGrid, live contact state', () => {
     act(() => emitChannelState('down'));
     act(() => vi.advanceTimersByTime(10_000));
     await waitFor(() => expect(loads()).toBe(4));
+    act(() => emitChannelState('connecting'));
     act(() => emitChannelState('live'));
+    await waitFor(() => expect(loads()).toBe(5));
     act(() => vi.advanceTimersByTime(10_000));
-    expect(loads()).toBe(4);
+    expect(loads()).toBe(5);
   });
 
   it.each([
