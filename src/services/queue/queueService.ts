@@ -1,11 +1,9 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
 import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPlanRows, SpreadResultRow } from '@/services/queue/schemas';
-import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
 import type {
   AdminStatus,
   CapacityToday,
-  ChunkedQueueResult,
   HistoryEntry,
   Lead,
   ProcessingState,
@@ -154,42 +152,4 @@ export async function queueLeads(request: QueueLeadsRequest): Promise<QueueLeads
   const { data, error } = await supabase.functions.invoke<unknown>('queue-leads', { body: request });
   if (error) throw await fromFunctions(error);
   return parseResponse(QueueLeadsResponse, data, 'queue-leads answer');
-}
-
-/**
- * Queues any number of leads as calls of at most MAX_LEADS_PER_REQUEST, one after another, with one running total
- * (`onProgress(sent, total)` after each call). Stops at the first refusal: the sums so far and the error, so the
- * caller can say what was queued and what was not. Issue 11's batch spreading reuses this.
- */
-export async function enqueueInChunks(
-  request: QueueLeadsRequest,
-  onProgress: (sent: number, total: number) => void = () => {},
-): Promise<{ result: ChunkedQueueResult; error: ServiceError | null }> {
-  const total = request.leadIds.length;
-  const result: ChunkedQueueResult = {
-    queued: 0,
-    queueIds: [],
-    skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 },
-    warning: null,
-    calls: 0,
-    notSent: 0,
-  };
-  for (let from = 0; from < total; from += MAX_LEADS_PER_REQUEST) {
-    const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
-    let answer: QueueLeadsResult;
-    try {
-      answer = await queueLeads({ ...request, leadIds });
-    } catch (error) {
-      result.notSent = total - from;
-      return { result, error: error instanceof ServiceError ? error : new ServiceError('unknown', String(error)) };
-    }
-    result.calls += 1;
-    result.queued += answer.queued;
-    result.queueIds.push(...answer.queueIds);
-    for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
-    result.warning = answer.warning ?? result.warning;
-    if (answer.scheduledFor) result.scheduledFor = answer.scheduledFor;
-    onProgress(Math.min(from + leadIds.length, total), total);
-  }
-  return { result, error: null };
 }

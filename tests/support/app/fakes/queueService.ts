@@ -1,8 +1,6 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
-import type { ServiceError } from '@/services/errors';
-import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
-import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority } from '@/types/queue';
+import type { ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority } from '@/types/queue';
 import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
@@ -49,28 +47,6 @@ export const queueService = {
       skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 },
       warning: null,
     };
-  }),
-  // The real chunking over the fake queueLeads, so a component test sees every call.
-  enqueueInChunks: vi.fn(async (request: QueueLeadsRequest, onProgress: (sent: number, total: number) => void = () => {}) => {
-    const result: ChunkedQueueResult = {
-      queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
-    };
-    for (let from = 0; from < request.leadIds.length; from += MAX_LEADS_PER_REQUEST) {
-      const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
-      try {
-        const answer = await queueService.queueLeads({ ...request, leadIds });
-        result.calls += 1;
-        result.queued += answer.queued;
-        result.queueIds.push(...answer.queueIds);
-        for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
-        result.warning = answer.warning ?? result.warning;
-      } catch (error) {
-        result.notSent = request.leadIds.length - from;
-        return { result, error: error as ServiceError };
-      }
-      onProgress(from + leadIds.length, request.leadIds.length);
-    }
-    return { result, error: null };
   }),
   planSpread: vi.fn(async (_clientId: string, _count: number, _from: string) => backend.spreadPlan.map((day) => ({ ...day }))),
   enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string) => {
