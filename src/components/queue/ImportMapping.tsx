@@ -65,7 +65,7 @@ export function ImportMapping({ preview, mapping, onChange }: { preview: ImportP
           {preview.sample.map((cells, index) => (
             <TableRow key={index}>
               {SHOWN.map((field) => (
-                <ValueCell key={field} value={cell(cells, field)} dir={LATIN.has(field) ? 'ltr' : 'auto'} className="px-1.5 sm:px-3" />
+                <ValueCell key={field} value={cell(cells, field)} dir={LATIN.has(field) ? 'ltr' : undefined} className="px-1.5 sm:px-3" />
               ))}
             </TableRow>
           ))}
