@@ -179,6 +179,25 @@ describe('LeadSelectionGrid', () => {
     await waitFor(() => expect(screen.getByTestId('lead-checkbox-1')).toBeDisabled());
   });
 
+  it('queues with the template the admin picked and its variables, and the cool-down override when ticked', async () => {
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.selectOptions(screen.getByTestId('template-select'), 'event_invite');
+    await user.type(screen.getByTestId('variable-event_name'), 'Open day');
+    await user.type(screen.getByTestId('variable-event_date'), '20 January');
+    await user.click(screen.getByTestId('include-recent'));
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('1 lead added to queue')).toBeInTheDocument();
+    expect(queueService.queueLeads).toHaveBeenCalledWith(
+      expect.objectContaining({
+        leadIds: [lead(1).id],
+        template: 'event_invite',
+        variables: { event_name: 'Open day', event_date: '20 January' },
+        includeRecentlyContacted: true,
+      }),
+    );
+  });
+
   it("a spread keeps the batch's template, its variables and the cool-down override, and previews the cool-down's skips", async () => {
     vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (265/200)', {}, 422));
     vi.mocked(queueService.previewSpread).mockResolvedValueOnce({ days: [{ day: '2024-01-15', window_start: '2024-01-15T08:00:00.000Z', queued: 1 }], skipped_recently_contacted: 1 });
