@@ -1,8 +1,8 @@
 import { useCallback } from 'react';
 import { listLeadsById } from '@/services/leads/leadService';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { enqueueSpread, listActiveLeadIds, listLeads, planSpread } from '@/services/queue/queueService';
-import type { Lead, QueuePriority } from '@/types/queue';
+import { enqueueSpread, listActiveLeadIds, listLeads, previewSpread } from '@/services/queue/queueService';
+import type { Lead, QueuePriority, SpreadChoice } from '@/types/queue';
 import { useLeadChanges } from './useLeadChanges';
 import { useLoader } from './useLoader';
 import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
@@ -52,10 +52,13 @@ export function useLeads(clientId: string) {
 
 /** A batch spread over the coming open days: the plan to preview, then the spread itself (all or nothing). */
 export function useSpread(clientId: string) {
-  const plan = useCallback((count: number, from: string) => planSpread(clientId, count, from), [clientId]);
+  const plan = useCallback(
+    (leadIds: string[], from: string, includeRecentlyContacted: boolean) => previewSpread(clientId, leadIds, from, includeRecentlyContacted),
+    [clientId],
+  );
   const spread = useCallback(
-    async (leadIds: string[], priority: QueuePriority, from: string) => {
-      const result = await enqueueSpread(clientId, leadIds, priority, from);
+    async (leadIds: string[], priority: QueuePriority, from: string, choice: SpreadChoice) => {
+      const result = await enqueueSpread(clientId, leadIds, priority, from, choice);
       notifyQueueChanged();
       return result;
     },

@@ -243,10 +243,20 @@ export interface SpreadDay {
   queued: number;
 }
 
+/** What a spread keeps from the batch's choice: the template, its variables and the cool-down override. */
+export type SpreadChoice = Required<Pick<QueueLeadsRequest, 'template' | 'variables' | 'includeRecentlyContacted'>>;
+
+/** A spread's preview: the open days, and the leads the cool-down keeps out (they take no day's capacity). */
+export interface SpreadPreview {
+  days: SpreadDay[];
+  skipped_recently_contacted: number;
+}
+
 export interface SpreadResult {
   queued: number;
   days: SpreadDay[];
   skipped: number;
+  skipped_recently_contacted: number;
   /** Leads that fit no open day within a year. */
   unplanned: number;
 }

@@ -12,7 +12,7 @@ import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
 import { clock, nowIso } from '@/lib/clock';
 import { holidayName } from '@/lib/holidayNames';
 import { cooldownSince, filterLeads, isQueueable, isRecent } from '@/lib/leadFilter';
-import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority } from '@/types/queue';
+import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority, type SpreadChoice } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Checkbox } from '@/components/ui/checkbox';
@@ -54,7 +54,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
-  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string } | null>(null);
+  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string; choice: SpreadChoice } | null>(null);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
   const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
@@ -142,7 +142,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     }
     const nextWindow = failure.details.nextWindow;
     // Over today's capacity: offer to spread the batch over the coming open days instead.
-    const spread = failure.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor }) } : undefined;
+    const spread = failure.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor, choice: { template: templateName, variables: templateVariables, includeRecentlyContacted: includeRecent } }) } : undefined;
     toast.error(errorText(failure), {
       description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
       action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : spread,
@@ -323,6 +323,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           leadIds={spreading.leadIds}
           from={spreading.from}
           priority={priority}
+          choice={spreading.choice}
           onClose={() => setSpreading(null)}
           onDone={() => {
             setSpreading(null);

@@ -1,6 +1,6 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPlanRows, SpreadResultRow } from '@/services/queue/schemas';
+import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPreviewRow, SpreadResultRow } from '@/services/queue/schemas';
 import type {
   AdminStatus,
   CapacityToday,
@@ -15,7 +15,8 @@ import type {
   QueueOutlook,
   QueueStatus,
   QueuePriority,
-  SpreadDay,
+  SpreadChoice,
+  SpreadPreview,
   SpreadResult,
 } from '@/types/queue';
 
@@ -112,14 +113,27 @@ export async function cancelWaitingItems(clientId: string): Promise<number> {
   return unwrap(await supabase.rpc('cancel_waiting_items', { for_client: clientId }));
 }
 
-/** How `count` new items would go over the open days from `from` within each day's remaining capacity (plan_spread). */
-export async function planSpread(clientId: string, count: number, from: string): Promise<SpreadDay[]> {
-  return parseResponse(SpreadPlanRows, unwrap(await supabase.rpc('plan_spread', { lead_count: count, for_client: clientId, at: from })), 'plan_spread() result');
+/** How these leads would go over the open days from `from` within each day's remaining capacity, the cool-down's skips apart (preview_spread). */
+export async function previewSpread(clientId: string, leadIds: string[], from: string, includeRecentlyContacted: boolean): Promise<SpreadPreview> {
+  const answer = unwrap(
+    await supabase.rpc('preview_spread', { lead_ids: leadIds, for_client: clientId, at: from, include_recently_contacted: includeRecentlyContacted }),
+  );
+  return parseResponse(SpreadPreviewRow, answer, 'preview_spread() result');
 }
 
-/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day (enqueue_spread). */
-export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string): Promise<SpreadResult> {
-  const answer = unwrap(await supabase.rpc('enqueue_spread', { lead_ids: leadIds, for_client: clientId, priority, start_at: from }));
+/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day with the batch's choice (enqueue_spread). */
+export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string, choice: SpreadChoice): Promise<SpreadResult> {
+  const answer = unwrap(
+    await supabase.rpc('enqueue_spread', {
+      lead_ids: leadIds,
+      for_client: clientId,
+      priority,
+      start_at: from,
+      message_template: choice.template,
+      message_variables: choice.variables,
+      include_recently_contacted: choice.includeRecentlyContacted,
+    }),
+  );
   return parseResponse(SpreadResultRow, answer, 'enqueue_spread() result');
 }
 

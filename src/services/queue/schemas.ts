@@ -15,7 +15,7 @@ import type {
   QueueLeadsResult,
   QueueStatus,
   StoredQueueSettings,
-  SpreadDay,
+  SpreadPreview,
   SpreadResult,
 } from '@/types/queue';
 import { WAITING_REASONS } from '@/types/queue';
@@ -58,8 +58,14 @@ export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: st
 export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });
 
 const spreadDay = z.object({ day: z.string(), window_start: z.string(), queued: count });
-export const SpreadPlanRows: z.ZodMiniType<SpreadDay[]> = z.array(spreadDay);
-export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({ queued: count, days: z.array(spreadDay), skipped: count, unplanned: count });
+export const SpreadPreviewRow: z.ZodMiniType<SpreadPreview> = z.object({ days: z.array(spreadDay), skipped_recently_contacted: count });
+export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({
+  queued: count,
+  days: z.array(spreadDay),
+  skipped: count,
+  skipped_recently_contacted: count,
+  unplanned: count,
+});
 
 export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_today: count, in_flight: count, capacity: count });
 

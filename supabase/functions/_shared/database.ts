@@ -603,6 +603,7 @@ export type Database = {
       enqueue_spread: {
         Args: {
           for_client: string
+          include_recently_contacted?: boolean
           lead_ids: string[]
           message_template?: string
           message_variables?: Json
@@ -610,6 +611,48 @@ export type Database = {
           start_at?: string
         }
         Returns: Json
+      }
+      export_page_end: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          client_id: string
+          created_from: string
+          created_to: string
+          page_size?: number
+          status_filter?: string
+        }
+        Returns: {
+          created_at: string
+          id: string
+        }[]
+      }
+      export_queue_csv: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          client_id: string
+          created_from: string
+          created_to: string
+          status_filter?: string
+          until_created_at?: string
+          until_id?: string
+        }
+        Returns: {
+          agent_conversation_id: string
+          attempts: number
+          created_at: string
+          error_code: string
+          last_error: string
+          lead_name: string
+          lead_phone: string
+          priority: string
+          processed_at: string
+          queue_item_id: string
+          scheduled_for: string
+          status: string
+          template: string
+        }[]
       }
       fail_queue_item: {
         Args: {
@@ -657,6 +700,15 @@ export type Database = {
           queued: number
           window_start: string
         }[]
+      }
+      preview_spread: {
+        Args: {
+          at?: string
+          for_client: string
+          include_recently_contacted?: boolean
+          lead_ids: string[]
+        }
+        Returns: Json
       }
       processor_defaults: {
         Args: Record<PropertyKey, never>

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
-import type { ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority } from '@/types/queue';
+import type { ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority, SpreadChoice } from '@/types/queue';
 import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
@@ -48,10 +48,13 @@ export const queueService = {
       warning: null,
     };
   }),
-  planSpread: vi.fn(async (_clientId: string, _count: number, _from: string) => backend.spreadPlan.map((day) => ({ ...day }))),
-  enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string) => {
+  previewSpread: vi.fn(async (_clientId: string, _leadIds: string[], _from: string, _includeRecentlyContacted: boolean) => ({
+    days: backend.spreadPlan.map((day) => ({ ...day })),
+    skipped_recently_contacted: 0,
+  })),
+  enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string, _choice: SpreadChoice) => {
     for (const id of leadIds) backend.activeLeadIds.add(id);
     backend.status = { ...backend.status, depth: backend.status.depth + leadIds.length };
-    return { queued: leadIds.length, days: backend.spreadPlan.map((day) => ({ ...day })), skipped: 0, unplanned: 0 };
+    return { queued: leadIds.length, days: backend.spreadPlan.map((day) => ({ ...day })), skipped: 0, skipped_recently_contacted: 0, unplanned: 0 };
   }),
 } satisfies typeof QueueService;
