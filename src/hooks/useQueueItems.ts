@@ -24,6 +24,8 @@ export function useSettledValue<T>(value: T, ms = SEARCH_SETTLE_MS): T {
 export function useQueueItems(clientId: string, { status, search }: QueueListQuery) {
   const key = `${clientId}\n${status}\n${search}`;
   const [pages, setPages] = useState<{ key: string; starts: (QueuePageCursor | null)[] }>({ key, starts: [null] });
+  // Another tab or search starts over at the first page, and coming back to one does too.
+  if (pages.key !== key) setPages({ key, starts: [null] });
   const starts = useMemo(() => (pages.key === key ? pages.starts : [null]), [pages, key]);
   const after = starts.at(-1) ?? null;
 
