@@ -22,7 +22,7 @@ async function seedList(): Promise<{ phone: string; name: string }> {
       [DEMO_ADMIN],
     );
     const { rows } = await client.query<{ phone: string; name: string }>(
-      `select l.phone, l.name from public.whatsapp_message_queue q join public.leads l on l.id = q.lead_id where q.status = 'pending' order by q.created_at limit 1`,
+      `select l.phone, l.name from public.whatsapp_message_queue q join public.leads l on l.id = q.lead_id where q.status = 'pending' and l.name >= 'D' and l.name not like 'Z%' order by q.created_at limit 1`, // a lead with one item
     );
     return rows[0]!;
   });
@@ -34,7 +34,7 @@ const dialled = (e164: string) => `0${e164.slice(4, 6)}-${e164.slice(6)}`;
 for (const lang of ['en', 'he'] as const) {
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
     test(`the queue list in ${lang} at ${size} size: status tabs with counts, pages, search by phone as dialled; axe clean, captured`, async ({ page }) => {
-      test.setTimeout(120_000);
+      test.setTimeout(300_000); // two pages checked by axe and captured; slow on a shared machine
       const target = await seedList();
       const counts = await withDatabase(async (client) => (await client.query<{ status: string; n: number }>(
         `select status::text, count(*)::int as n from public.whatsapp_message_queue group by 1`)).rows);
