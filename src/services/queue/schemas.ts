@@ -13,6 +13,7 @@ import type {
   QueueOutlook,
   QueueAlert,
   QueueLeadsResult,
+  QueueItem,
   QueueStatus,
   StoredQueueSettings,
   SpreadPreview,
@@ -53,6 +54,33 @@ export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: st
     attempt: count,
     max_attempts: count,
   }),
+);
+
+const text = z.nullable(z.string());
+export const QueueListPageRows: z.ZodMiniType<(QueueItem & { lead_name: string | null; lead_phone: string | null })[]> = z.array(
+  z.object({
+    id: z.string(),
+    lead_id: z.string(),
+    user_id: z.string(),
+    status: z.enum(Constants.public.Enums.queue_item_status),
+    priority: z.enum(Constants.public.Enums.queue_priority),
+    scheduled_for: z.string(),
+    next_attempt_at: text,
+    agent_conversation_id: text,
+    processed_at: text,
+    attempts: count,
+    max_attempts: count,
+    last_error: text,
+    error_code: text,
+    created_at: z.string(),
+    updated_at: z.string(),
+    lead_name: text,
+    lead_phone: text,
+  }),
+);
+
+export const QueueListCountRows: z.ZodMiniType<{ status: QueueItem['status']; items: number; capped: boolean }[]> = z.array(
+  z.object({ status: z.enum(Constants.public.Enums.queue_item_status), items: count, capped: z.boolean() }),
 );
 
 export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });

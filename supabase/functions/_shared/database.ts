@@ -342,6 +342,27 @@ export type Database = {
           },
         ]
       }
+      queue_status_counts: {
+        Row: {
+          client_id: string
+          items: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+          user_id: string
+        }
+        Insert: {
+          client_id: string
+          items?: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+          user_id: string
+        }
+        Update: {
+          client_id?: string
+          items?: number
+          status?: Database["public"]["Enums"]["queue_item_status"]
+          user_id?: string
+        }
+        Relationships: []
+      }
       user_queue_settings: {
         Row: {
           batch_size: number | null
@@ -780,6 +801,43 @@ export type Database = {
           queued: number
           retried: number
           sent: number
+        }[]
+      }
+      queue_list_counts: {
+        Args: { for_client: string; search?: string }
+        Returns: {
+          capped: boolean
+          items: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+        }[]
+      }
+      queue_list_page: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          for_client: string
+          page_size?: number
+          search?: string
+          status_filter?: Database["public"]["Enums"]["queue_item_status"]
+        }
+        Returns: {
+          agent_conversation_id: string
+          attempts: number
+          created_at: string
+          error_code: string
+          id: string
+          last_error: string
+          lead_id: string
+          lead_name: string
+          lead_phone: string
+          max_attempts: number
+          next_attempt_at: string
+          priority: Database["public"]["Enums"]["queue_priority"]
+          processed_at: string
+          scheduled_for: string
+          status: Database["public"]["Enums"]["queue_item_status"]
+          updated_at: string
+          user_id: string
         }[]
       }
       queue_outlook: {
