@@ -18,6 +18,7 @@ import { enqueueSuite } from './suites/enqueue.ts';
 import { frontendSuite } from './suites/frontend.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { importSuite } from './suites/import.ts';
+import { listSuite } from './suites/list.ts';
 import { processorSuite } from './suites/processor.ts';
 import { realtimeSuite } from './suites/realtime.ts';
 import { uiSuite } from './suites/ui.ts';
@@ -29,6 +30,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<SuiteResult>> = {
   engine: engineSuite,
   enqueue: enqueueSuite,
   dashboard: dashboardSuite,
+  list: listSuite,
   gateway: gatewaySuite,
   realtime: realtimeSuite,
   frontend: frontendSuite,

@@ -224,7 +224,7 @@ async function trivialDirect(url: string, runs: number): Promise<Stats> {
   }
 }
 
-async function loadDashboardData(url: string, rows: number): Promise<number> {
+export async function loadDashboardData(url: string, rows: number): Promise<number> {
   const sql = (await readFile(path.join(ROOT, 'bench', 'dashboard-data.sql'), 'utf8')).replaceAll('__ROWS__', String(rows));
   const { ms } = await timeIt(() => withClient(url, async (db) => {
     await db.query(sql);

@@ -3,8 +3,9 @@ import { nowDate } from '@/lib/clock';
 import { ServiceError, toServiceError } from '@/services/errors';
 import { getClientRegion, listTemplates, optOutLead, saveLead } from '@/services/leads/leadService';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { enqueueInChunks } from '@/services/queue/queueService';
-import type { ChunkedQueueResult, LeadDraft, QueueLeadsRequest, QueueSettings } from '@/types/queue';
+import { enqueueInChunks, nothingQueued } from '@/services/queue/enqueueInChunks';
+import { queueLeads } from '@/services/queue/queueService';
+import type { LeadDraft, QueueLeadsRequest, QueueSettings } from '@/types/queue';
 import { useLoader } from './useLoader';
 
 /** The client's message templates and its default phone region. */
@@ -26,10 +27,6 @@ async function precheck(request: QueueLeadsRequest, settings: QueueSettings): Pr
   return new ServiceError(refusal.code, refusal.reason, { nextWindow }, 422);
 }
 
-const NOTHING_SENT = (): ChunkedQueueResult => ({
-  queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
-});
-
 /**
  * Queues any number of leads in calls of the per-call limit, with one progress callback and one summary. With the
  * admin's settings the window is checked first in the browser (at its clock), as the spec's engine does; the server
@@ -38,9 +35,9 @@ const NOTHING_SENT = (): ChunkedQueueResult => ({
 export function useEnqueueInChunks(settings: QueueSettings | null = null) {
   return useCallback(async (request: QueueLeadsRequest, onProgress: (sent: number, total: number) => void) => {
     const refused = settings ? await precheck(request, settings) : null;
-    if (refused) return { result: { ...NOTHING_SENT(), notSent: request.leadIds.length }, error: refused };
+    if (refused) return { result: { ...nothingQueued(), notSent: request.leadIds.length }, error: refused };
     try {
-      const outcome = await enqueueInChunks(request, onProgress);
+      const outcome = await enqueueInChunks(request, queueLeads, onProgress);
       notifyQueueChanged();
       return outcome;
     } catch (error) {

@@ -1,9 +1,21 @@
 import { useCallback } from 'react';
+import { listLeadsById } from '@/services/leads/leadService';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { enqueueSpread, listActiveLeadIds, listLeads, planSpread } from '@/services/queue/queueService';
-import type { QueuePriority } from '@/types/queue';
+import { enqueueSpread, listActiveLeadIds, listLeads, previewSpread } from '@/services/queue/queueService';
+import type { Lead, QueuePriority, SpreadChoice } from '@/types/queue';
+import { useLeadChanges } from './useLeadChanges';
 import { useLoader } from './useLoader';
 import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
+
+/** Past this many changed leads one read of the whole list costs less than reading them by id. */
+const MAX_READ_BY_ID = 500;
+
+/** `fresh` rows in place of their old versions, in the list's order. */
+function merge(rows: Lead[] | null, fresh: Lead[]): Lead[] | null {
+  if (!rows) return rows;
+  const byId = new Map(fresh.map((lead) => [lead.id, lead]));
+  return rows.map((lead) => byId.get(lead.id) ?? lead);
+}
 
 /** The client's leads, and which of them are in the queue now (kept current by realtime). */
 export function useLeads(clientId: string) {
@@ -12,6 +24,22 @@ export function useLeads(clientId: string) {
   const leads = useLoader(loadLeads);
   const active = useLoader(loadActive);
   useQueueChanges(active.reload, { kinds: ITEM_CHANGES });
+  const { reload: reloadLeads, mutate: mutateLeads } = leads;
+  // A send or an opt-out by anyone: read just those leads again (all of them when too many, or when polling).
+  const refresh = useCallback(
+    async (leadIds: string[] | null) => {
+      if (leadIds === null || leadIds.length > MAX_READ_BY_ID) return reloadLeads();
+      try {
+        const fresh = await listLeadsById(clientId, leadIds);
+        mutateLeads((rows) => merge(rows, fresh));
+      } catch {
+        // The loader's reload retries and reports a lasting failure; this quiet path must not hide one.
+        await reloadLeads();
+      }
+    },
+    [clientId, reloadLeads, mutateLeads],
+  );
+  useLeadChanges(clientId, refresh);
 
   return {
     leads: leads.data ?? [],
@@ -24,10 +52,13 @@ export function useLeads(clientId: string) {
 
 /** A batch spread over the coming open days: the plan to preview, then the spread itself (all or nothing). */
 export function useSpread(clientId: string) {
-  const plan = useCallback((count: number, from: string) => planSpread(clientId, count, from), [clientId]);
+  const plan = useCallback(
+    (leadIds: string[], from: string, includeRecentlyContacted: boolean) => previewSpread(clientId, leadIds, from, includeRecentlyContacted),
+    [clientId],
+  );
   const spread = useCallback(
-    async (leadIds: string[], priority: QueuePriority, from: string) => {
-      const result = await enqueueSpread(clientId, leadIds, priority, from);
+    async (leadIds: string[], priority: QueuePriority, from: string, choice: SpreadChoice) => {
+      const result = await enqueueSpread(clientId, leadIds, priority, from, choice);
       notifyQueueChanged();
       return result;
     },

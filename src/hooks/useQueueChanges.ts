@@ -3,7 +3,8 @@ import { subscribeQueueChanges, type ChannelState, type QueueChangeKind } from '
 import { useAuth } from './useAuth';
 
 const COALESCE_MS = 250;
-const POLL_MS = 5000;
+/** While the channel is down, the fallback polls this often. */
+export const POLL_MS = 5000;
 
 /** Every kind of change: what queue_status() reads (items, each admin's state and last run, the sending pause). */
 export const ALL_QUEUE_CHANGES: readonly QueueChangeKind[] = ['items', 'settings', 'pause'];

@@ -1,5 +1,7 @@
 import type { Lead, LeadFilter } from '@/types/queue';
 
+const DAY_MS = 86_400_000;
+
 export type LeadState = 'in_queue' | 'opted_out' | 'never_contacted' | 'contacted';
 
 export function leadState(lead: Lead, activeLeadIds: ReadonlySet<string>): LeadState {
@@ -12,6 +14,16 @@ export function leadState(lead: Lead, activeLeadIds: ReadonlySet<string>): LeadS
 export function isQueueable(lead: Lead, activeLeadIds: ReadonlySet<string>): boolean {
   const state = leadState(lead, activeLeadIds);
   return state === 'never_contacted' || state === 'contacted';
+}
+
+/** The instant (ms) a cool-down of `days` reaches back to from `now`; null when there is no cool-down. */
+export function cooldownSince(days: number, now: number): number | null {
+  return days > 0 ? now - days * DAY_MS : null;
+}
+
+/** Contacted after `since` (ms), i.e. within the cool-down that enqueue_leads skips by default. */
+export function isRecent(lead: Lead, since: number | null): boolean {
+  return since !== null && lead.last_contacted_at !== null && Date.parse(lead.last_contacted_at) > since;
 }
 
 function matches(lead: Lead, query: string, digits: string): boolean {
@@ -28,8 +40,6 @@ export interface LeadFilterOptions {
   days?: number;
   now?: Date;
 }
-
-const DAY_MS = 86_400_000;
 
 export function filterLeads(
   leads: readonly Lead[],

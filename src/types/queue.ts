@@ -167,6 +167,30 @@ export interface QueueListItem extends QueueItem {
   outlook: QueueOutlook | null;
 }
 
+/** Where the next page of the list starts: the last shown item's keys (created_at as the server wrote it, microseconds kept). */
+export interface QueuePageCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** Items per page of the queue list. */
+export const QUEUE_PAGE_SIZE = 50;
+
+/** One page of the list, newest first; `next` is null on the last page. */
+export interface QueuePage {
+  items: QueueListItem[];
+  next: QueuePageCursor | null;
+}
+
+/** What the list shows: a status tab (or all) and an optional search by lead name or phone. */
+export interface QueueListQuery {
+  status: QueueItemStatus | 'all';
+  search: string;
+}
+
+/** The status tabs' counts; with a search, each stops at 1,000 (`capped` says it did). */
+export type QueueStatusCounts = Record<QueueItemStatus, { items: number; capped: boolean }>;
+
 // The generated types call every column of a set-returning function not null; these say which can be.
 
 export interface QueueStatus {
@@ -243,10 +267,20 @@ export interface SpreadDay {
   queued: number;
 }
 
+/** What a spread keeps from the batch's choice: the template, its variables and the cool-down override. */
+export type SpreadChoice = Required<Pick<QueueLeadsRequest, 'template' | 'variables' | 'includeRecentlyContacted'>>;
+
+/** A spread's preview: the open days, and the leads the cool-down keeps out (they take no day's capacity). */
+export interface SpreadPreview {
+  days: SpreadDay[];
+  skipped_recently_contacted: number;
+}
+
 export interface SpreadResult {
   queued: number;
   days: SpreadDay[];
   skipped: number;
+  skipped_recently_contacted: number;
   /** Leads that fit no open day within a year. */
   unplanned: number;
 }

@@ -145,6 +145,16 @@ const MATRIX: Record<string, Record<Command, Cell>> = {
     },
     delete: { sql: () => ['delete from user_queue_settings where user_id = $1', [DEMO_ADMIN_ID]], outcomes: all('denied', { service_role: 1 }) },
   },
+  // Kept by triggers; users read the counters of the items they may read.
+  queue_status_counts: {
+    select: { sql: () => ['select status from queue_status_counts', []], outcomes: all(1, { anon: 'denied', service_role: 2 }) },
+    insert: {
+      sql: () => ["insert into queue_status_counts (client_id, user_id, status, items) values ($1, $2, 'sent', 5)", [DEMO_CLIENT_ID, DEMO_ADMIN_ID]],
+      outcomes: all('denied', { service_role: 1 }),
+    },
+    update: { sql: () => ['update queue_status_counts set items = 99 where user_id = $1', [DEMO_ADMIN_ID]], outcomes: all('denied', { service_role: 1 }) },
+    delete: { sql: () => ['delete from queue_status_counts where user_id = $1', [DEMO_ADMIN_ID]], outcomes: all('denied', { service_role: 1 }) },
+  },
   queue_performance_metrics: {
     select: {
       sql: () => ['select hour from queue_performance_metrics', []],

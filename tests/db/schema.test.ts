@@ -65,7 +65,7 @@ describe('schema hygiene', () => {
     expect(rows.map((r) => r.version)).toEqual((await listMigrations()).map((m) => m.version));
   });
 
-  it('broadcasts the queue, settings and sending pause instead of publishing them to postgres_changes', async () => {
+  it('broadcasts the queue, settings, sending pause and the leads’ contact state instead of publishing them to postgres_changes', async () => {
     const published = await db.pool.query("select tablename from pg_publication_tables where pubname = 'supabase_realtime'");
     expect(published.rows).toEqual([]);
     const { rows } = await db.pool.query<{ table: string; trigger: string }>(
@@ -74,6 +74,7 @@ describe('schema hygiene', () => {
     );
     expect(rows.map((r) => `${r.table}.${r.trigger}`)).toEqual([
       'clients.clients_broadcast_pause',
+      'leads.leads_broadcast_contact',
       'user_queue_settings.user_queue_settings_broadcast_deletes',
       'user_queue_settings.user_queue_settings_broadcast_inserts',
       'user_queue_settings.user_queue_settings_broadcast_updates',

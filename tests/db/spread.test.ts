@@ -76,4 +76,45 @@ describe('spread, do not refuse', () => {
     await expect(as(db.pool, USERS.demoManager, (client) => client.query('select * from plan_spread(10, $1)', [DEMO_CLIENT_ID]))).rejects.toMatchObject({ code: '42501' });
     await expect(as(db.pool, 'anon', (client) => client.query('select * from plan_spread(10, $1)', [DEMO_CLIENT_ID]))).rejects.toMatchObject({ code: '42501' });
   });
+
+  it("a spread batch carries the admin's template and variables to every day", async () => {
+    const leads = await createLeads(db.pool, 300, DEMO_CLIENT_ID, 'invite');
+    const variables = { event_name: 'Open day', event_date: '2026-12-20' };
+    const answer = await as(db.pool, USERS.demoAdmin, async (client) =>
+      (await client.query(`select enqueue_spread($1, $2, message_template => 'event_invite', message_variables => $3) as r`, [leads, DEMO_CLIENT_ID, variables])).rows[0].r,
+      { commit: true });
+    expect(answer).toMatchObject({ queued: 300, skipped_recently_contacted: 0, unplanned: 0 });
+    expect(answer.days).toHaveLength(2);
+    const { rows } = await db.pool.query(
+      `select message_template, message_variables, count(*)::int as n from whatsapp_message_queue group by 1, 2`);
+    expect(rows).toEqual([{ message_template: 'event_invite', message_variables: variables, n: 300 }]);
+  });
+
+  it('the cool-down keeps recently contacted leads out of the plan and the batch; the override queues them', async () => {
+    const leads = await createLeads(db.pool, 250, DEMO_CLIENT_ID, 'cool');
+    const recent = leads.slice(0, 60);
+    await db.pool.query(`update leads set last_contacted_at = now() - interval '3 days' where id = any($1)`, [recent]);
+    const preview = (include: boolean) =>
+      as(db.pool, USERS.demoAdmin, async (client) =>
+        (await client.query('select preview_spread($1, $2, include_recently_contacted => $3) as r', [leads, DEMO_CLIENT_ID, include])).rows[0].r);
+    const kept = await preview(false);
+    expect(kept.skipped_recently_contacted).toBe(60);
+    expect(kept.days.reduce((sum: number, day: { queued: number }) => sum + day.queued, 0)).toBe(190);
+    const all = await preview(true);
+    expect(all.skipped_recently_contacted).toBe(0);
+    expect(all.days.reduce((sum: number, day: { queued: number }) => sum + day.queued, 0)).toBe(250);
+
+    // Without the override: 190 fit one day's capacity of 200, none of the 60 is queued.
+    const answer = await spread(leads);
+    expect(answer).toMatchObject({ queued: 190, skipped_recently_contacted: 60, unplanned: 0 });
+    expect(answer.days).toHaveLength(1);
+    const queued = await db.pool.query('select count(*)::int as n from whatsapp_message_queue where lead_id = any($1)', [recent]);
+    expect(queued.rows[0].n).toBe(0);
+
+    // With it: the 60 go too, over the capacity left today and the next open day.
+    const overridden = await as(db.pool, USERS.demoAdmin, async (client) =>
+      (await client.query('select enqueue_spread($1, $2, include_recently_contacted => true) as r', [recent, DEMO_CLIENT_ID])).rows[0].r, { commit: true });
+    expect(overridden).toMatchObject({ queued: 60, skipped_recently_contacted: 0, unplanned: 0 });
+    expect((await perDay()).map((day) => day.n)).toEqual([200, 50]);
+  });
 });

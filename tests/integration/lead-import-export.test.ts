@@ -7,7 +7,6 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { chunk, ImportReader } from '../../src/lib/leadImport.ts';
 import { csvRow } from '../../src/lib/csv.ts';
-import type { ExportRow } from '../../src/types/queue.ts';
 import { createLeads, insertItems } from '../support/queueItems.ts';
 import { DEMO_CLIENT_ID, OTHER_ADMIN_ID, OTHER_CLIENT_ID, PASSWORD, USERS } from '../support/seed.ts';
 import { withStack } from '../support/withStack.ts';
@@ -122,35 +121,40 @@ describe('export through the SPA service: RLS decides what is in the file', () =
     vi.stubEnv('VITE_SUPABASE_URL', stack.url);
     vi.stubEnv('VITE_SUPABASE_ANON_KEY', stack.anonKey);
     const { supabase } = await import('../../src/integrations/supabase/client.ts');
-    const { exportQueueItems } = await import('../../src/services/leads/exportService.ts');
+    const { exportQueueFile, EXPORT_HEADER } = await import('../../src/services/leads/exportService.ts');
     const exportAs = async (email: string, clientId: string) => {
       expect((await supabase.auth.signInWithPassword({ email, password: PASSWORD })).error).toBeNull();
-      const rows: ExportRow[] = [];
       const pages: number[] = [];
-      const total = await exportQueueItems(
+      const { file, rows: total } = await exportQueueFile(
         { clientId, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), status: 'sent' },
-        (page) => {
-          pages.push(page.length);
-          rows.push(...page);
-        },
+        (sofar) => pages.push(sofar),
       );
       await supabase.auth.signOut();
-      return { rows, pages, total };
+      // Blob.text() decodes as UTF-8 and so drops the BOM: look at the bytes.
+      expect([...new Uint8Array(await file.slice(0, 3).arrayBuffer())]).toEqual([0xef, 0xbb, 0xbf]);
+      const text = await file.text();
+      const [header, ...rows] = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
+      expect(header).toEqual(EXPORT_HEADER);
+      expect(rows).toHaveLength(total);
+      return { rows, pages, total, text };
     };
 
     const manager = await exportAs(USERS.demoManager.email, DEMO_CLIENT_ID);
-    expect(manager.pages).toEqual([1000, 1000, 500]);
-    expect(new Set(manager.rows.map((row) => row.id)).size).toBe(2500);
-    const demoPhones = new Set((await stack.pool.query('select phone from public.leads where client_id = $1', [DEMO_CLIENT_ID])).rows.map((row) => row.phone));
-    expect(manager.rows.every((row) => row.lead && demoPhones.has(row.lead.phone))).toBe(true);
-    const formulaRow = manager.rows.find((row) => row.lead?.name.startsWith('='));
-    expect(csvRow([formulaRow!.lead!.name])).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")"\r\n`);
+    expect(manager.pages).toEqual([1000, 2000, 2500]);
+    expect(manager.total).toBe(2500);
+    expect(new Set(manager.rows.map((row) => row[0])).size).toBe(2500);
+    const demoPhones = new Set((await stack.pool.query('select phone from public.leads where client_id = $1', [DEMO_CLIENT_ID])).rows.map((row) => `'${row.phone}`));
+    expect(manager.rows.every((row) => demoPhones.has(row[2]!))).toBe(true);
+    // The database defuses the formula as src/lib/csv.ts does: a leading apostrophe, quotes doubled inside quotes.
+    expect(manager.rows.find((row) => row[1]!.startsWith("'="))?.[1]).toBe(`'=HYPERLINK("http://evil.example","click")`);
+    expect(manager.text).toContain(`,"'=HYPERLINK(""http://evil.example"",""click"")",`);
+    expect(csvRow(['=HYPERLINK("http://evil.example","click")'])).toBe(`"'=HYPERLINK(""http://evil.example"",""click"")"\r\n`);
 
     // Another client's id in the filter changes nothing: RLS shows a manager no item of it.
     expect((await exportAs(USERS.demoManager.email, OTHER_CLIENT_ID)).total).toBe(0);
     const otherAdmin = await exportAs(USERS.otherAdmin.email, OTHER_CLIENT_ID);
-    expect(otherAdmin.rows.map((row) => row.lead?.phone).sort()).toEqual(
-      (await stack.pool.query('select phone from public.leads where id = any($1) order by phone', [otherLeads])).rows.map((row) => row.phone),
+    expect(otherAdmin.rows.map((row) => row[2]).sort()).toEqual(
+      (await stack.pool.query('select phone from public.leads where id = any($1) order by phone', [otherLeads])).rows.map((row) => `'${row.phone}`),
     );
     expect((await exportAs(USERS.otherAdmin.email, DEMO_CLIENT_ID)).total).toBe(0);
   });

@@ -4,11 +4,14 @@ import { mappingProblem, type ColumnMapping, type ImportField, type ImportPrevie
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Field } from '@/components/ui/field';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { Table, TableBody, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { ValueCell } from './ValueCell';
 
 const FIELDS: ImportField[] = ['name', 'firstName', 'lastName', 'phone', 'email', 'tags', 'optedOut'];
 const SHOWN: ImportField[] = ['name', 'phone', 'email', 'tags', 'optedOut'];
 const NONE = 'none';
+// Values with no strong letter of their own (+972…, digits, an address): left to right in any language.
+const LATIN: ReadonlySet<ImportField> = new Set(['phone', 'email']);
 
 /** The guessed columns, each changeable, and the file's first rows read through them. */
 export function ImportMapping({ preview, mapping, onChange }: { preview: ImportPreview; mapping: ColumnMapping; onChange: (mapping: ColumnMapping) => void }) {
@@ -62,9 +65,7 @@ export function ImportMapping({ preview, mapping, onChange }: { preview: ImportP
           {preview.sample.map((cells, index) => (
             <TableRow key={index}>
               {SHOWN.map((field) => (
-                <TableCell key={field} className="truncate px-1.5 sm:px-3">
-                  <bdi>{cell(cells, field)}</bdi>
-                </TableCell>
+                <ValueCell key={field} value={cell(cells, field)} dir={LATIN.has(field) ? 'ltr' : undefined} className="px-1.5 sm:px-3" />
               ))}
             </TableRow>
           ))}

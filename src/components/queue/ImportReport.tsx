@@ -4,6 +4,7 @@ import { downloadBlob } from '@/lib/download';
 import type { LeadImportReport } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { ValueCell } from './ValueCell';
 
 const SHOWN_PROBLEMS = 20;
 const REASONS = ['missing_name', 'name_too_long', 'missing_phone', 'invalid_phone', 'invalid_email', 'invalid_tags', 'invalid_row'] as const;
@@ -58,12 +59,7 @@ export function ImportReport({ report }: { report: LeadImportReport }) {
               <TableRow key={problem.row}>
                 <TableCell className="tabular-nums">{problem.row}</TableCell>
                 <TableCell>{t(`leadImport.reasons.${asReason(problem.reason)}`)}</TableCell>
-                {/* The value reads left to right (a phone, an address) but sits where the column starts, as its header does. */}
-                <TableCell className="truncate">
-                  <bdi dir="ltr" data-testid="import-problem-value">
-                    {problem.value}
-                  </bdi>
-                </TableCell>
+                <ValueCell value={problem.value} dir="ltr" testId="import-problem-value" />
               </TableRow>
             ))}
           </TableBody>

@@ -4,18 +4,20 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useFormat } from '@/hooks/useFormat';
 import { useMediaQuery, WIDE } from '@/hooks/useMediaQuery';
 import { formatPhone } from '@/lib/format';
-import { isQueueable, leadState, type LeadState } from '@/lib/leadFilter';
+import { isQueueable, isRecent, leadState, type LeadState } from '@/lib/leadFilter';
 import type { Lead } from '@/types/queue';
 import { Badge, type BadgeVariant } from '@/components/ui/badge';
 import { Checkbox } from '@/components/ui/checkbox';
 import { cn } from '@/lib/utils';
 
-const STATE_BADGE: Record<LeadState, { variant: BadgeVariant; key: 'inQueue' | 'optedOut' | 'neverContacted' | 'contacted' }> = {
+type BadgeKey = 'inQueue' | 'optedOut' | 'neverContacted' | 'contacted' | 'contactedRecently';
+const STATE_BADGE: Record<LeadState, { variant: BadgeVariant; key: BadgeKey }> = {
   in_queue: { variant: 'info', key: 'inQueue' },
   opted_out: { variant: 'destructive', key: 'optedOut' },
   never_contacted: { variant: 'secondary', key: 'neverContacted' },
   contacted: { variant: 'outline', key: 'contacted' },
 };
+const RECENT_BADGE: { variant: BadgeVariant; key: BadgeKey } = { variant: 'warning', key: 'contactedRecently' };
 // Wide: one line per lead in columns. Narrow: a two-line card (name and state, then phone and last contact).
 const ROW_HEIGHT = { wide: 48, narrow: 72 };
 // The header row stays on top of the scrolling rows; scrolling to a row keeps it clear of the header.
@@ -27,6 +29,8 @@ interface LeadRowsProps {
   rows: Lead[];
   activeLeadIds: ReadonlySet<string>;
   selected: ReadonlySet<string>;
+  /** Leads contacted after this instant (ms) are within the cool-down; null when there is none. */
+  recentSince: number | null;
   readOnly: boolean;
   labelledBy: string;
   allSelected: boolean;
@@ -46,7 +50,7 @@ interface LeadRowsProps {
  * Space to select. aria-rowcount and aria-rowindex tell assistive technology where a row sits in the whole list.
  */
 export function LeadRows(props: LeadRowsProps) {
-  const { rows, activeLeadIds, selected, readOnly, labelledBy, gridRef, empty } = props;
+  const { rows, activeLeadIds, selected, recentSince, readOnly, labelledBy, gridRef, empty } = props;
   const { t } = useTranslation();
   const format = useFormat();
   const wide = useMediaQuery(WIDE);
@@ -155,7 +159,8 @@ export function LeadRows(props: LeadRowsProps) {
             {items.map((item) => {
               const lead = rows[item.index];
               if (!lead) return null;
-              const badge = STATE_BADGE[leadState(lead, activeLeadIds)];
+              const state = leadState(lead, activeLeadIds);
+              const badge = state === 'contacted' && isRecent(lead, recentSince) ? RECENT_BADGE : STATE_BADGE[state];
               const queueable = isQueueable(lead, activeLeadIds);
               const isActive = item.index === activeIndex;
               return (
@@ -198,16 +203,14 @@ export function LeadRows(props: LeadRowsProps) {
                     <span dir="ltr">{formatPhone(lead.phone)}</span>
                   </div>
                   <div role="gridcell" className="max-md:col-start-3 max-md:row-start-1 max-md:justify-self-end">
-                    <Badge variant={badge.variant}>{t(`leads.${badge.key}`)}</Badge>
+                    <Badge variant={badge.variant} data-testid={`lead-state-${item.index + 1}`}>
+                      {t(`leads.${badge.key}`)}
+                    </Badge>
                   </div>
-                  <div role="gridcell" className="truncate text-xs text-muted-foreground max-md:col-start-3 max-md:row-start-2 max-md:justify-self-end md:text-sm">
+                  <div role="gridcell" data-testid={`lead-contacted-${item.index + 1}`} className="truncate text-xs text-muted-foreground max-md:col-start-3 max-md:row-start-2 max-md:justify-self-end md:text-sm">
+                    {/* On a phone the date stands under the state without a label: a label there took the name's room. */}
                     {lead.last_contacted_at ? (
-                      <>
-                        <span className="md:hidden" aria-hidden="true">
-                          {t('leads.lastContacted')}:{' '}
-                        </span>
-                        {format.dateTime(lead.last_contacted_at)}
-                      </>
+                      format.dateTime(lead.last_contacted_at)
                     ) : (
                       <span className="max-md:sr-only">{t('common.never')}</span>
                     )}

@@ -166,13 +166,74 @@ describe('LeadSelectionGrid', () => {
     const items = await within(dialog).findAllByRole('listitem');
     expect(items).toHaveLength(2);
     lines.forEach((line, i) => expect(items[i]).toHaveTextContent(line));
-    expect(queueService.planSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', 2, '2024-01-15T08:00:00.000Z');
+    expect(queueService.previewSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], '2024-01-15T08:00:00.000Z', false);
     expect(queueService.enqueueSpread).not.toHaveBeenCalled();
     await user.click(within(dialog).getByRole('button', { name: confirm }));
-    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z');
+    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z', {
+      template: 'initial_outreach',
+      variables: {},
+      includeRecentlyContacted: false,
+    });
     expect(await screen.findByText(done)).toBeInTheDocument();
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     await waitFor(() => expect(screen.getByTestId('lead-checkbox-1')).toBeDisabled());
+  });
+
+  it('queues with the template the admin picked and its variables, and the cool-down override when ticked', async () => {
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.selectOptions(screen.getByTestId('template-select'), 'event_invite');
+    await user.type(screen.getByTestId('variable-event_name'), 'Open day');
+    await user.type(screen.getByTestId('variable-event_date'), '20 January');
+    await user.click(screen.getByTestId('include-recent'));
+    await user.click(screen.getByTestId('queue-button'));
+    expect(await screen.findByText('1 lead added to queue')).toBeInTheDocument();
+    expect(queueService.queueLeads).toHaveBeenCalledWith(
+      expect.objectContaining({
+        leadIds: [lead(1).id],
+        template: 'event_invite',
+        variables: { event_name: 'Open day', event_date: '20 January' },
+        includeRecentlyContacted: true,
+      }),
+    );
+  });
+
+  it("a spread keeps the batch's template, its variables and the cool-down override, and previews the cool-down's skips", async () => {
+    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (265/200)', {}, 422));
+    vi.mocked(queueService.previewSpread).mockResolvedValueOnce({ days: [{ day: '2024-01-15', window_start: '2024-01-15T08:00:00.000Z', queued: 1 }], skipped_recently_contacted: 1 });
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('lead-checkbox-2'));
+    await user.selectOptions(screen.getByTestId('template-select'), 'event_invite');
+    await user.type(screen.getByTestId('variable-event_name'), 'Open day');
+    await user.type(screen.getByTestId('variable-event_date'), '20 January');
+    await user.click(screen.getByTestId('queue-button'));
+    await user.click(await screen.findByRole('button', { name: 'Spread over the coming days' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(await within(dialog).findByTestId('spread-skipped-recent')).toHaveTextContent('1 skipped: contacted within the cool-down');
+    await user.click(within(dialog).getByRole('button', { name: /Queue over/ }));
+    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z', {
+      template: 'event_invite',
+      variables: { event_name: 'Open day', event_date: '20 January' },
+      includeRecentlyContacted: false,
+    });
+  });
+
+  it('a spread with "include recently contacted" ticked previews and queues with the override', async () => {
+    vi.mocked(queueService.queueLeads).mockRejectedValueOnce(new ServiceError('capacity_exceeded', 'Daily capacity exceeded (265/200)', {}, 422));
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    await user.click(screen.getByTestId('include-recent'));
+    await user.click(screen.getByTestId('queue-button'));
+    await user.click(await screen.findByRole('button', { name: 'Spread over the coming days' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(queueService.previewSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id], '2024-01-15T08:00:00.000Z', true);
+    await user.click(await within(dialog).findByRole('button', { name: /Queue over/ }));
+    expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id], 'normal', '2024-01-15T08:00:00.000Z', {
+      template: 'initial_outreach',
+      variables: {},
+      includeRecentlyContacted: true,
+    });
   });
 
   it('translates refusals in Hebrew, holiday names and numbers included', async () => {

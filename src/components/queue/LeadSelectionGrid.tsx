@@ -11,8 +11,8 @@ import { useOptionalQueueScope } from '@/hooks/useQueueScope';
 import { useOptionalQueueStatus } from '@/hooks/useQueueStatus';
 import { clock, nowIso } from '@/lib/clock';
 import { holidayName } from '@/lib/holidayNames';
-import { filterLeads, isQueueable } from '@/lib/leadFilter';
-import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority } from '@/types/queue';
+import { cooldownSince, filterLeads, isQueueable, isRecent } from '@/lib/leadFilter';
+import { PRIORITIES, type Lead, type LeadFilter, type QueuePriority, type SpreadChoice } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Checkbox } from '@/components/ui/checkbox';
@@ -54,7 +54,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
   const [priority, setPriority] = useState<QueuePriority>('normal');
   const [sendAt, setSendAt] = useState<SendAt>({ day: '', time: '09:00' });
   const [busy, setBusy] = useState(false);
-  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string } | null>(null);
+  const [spreading, setSpreading] = useState<{ leadIds: string[]; from: string; choice: SpreadChoice } | null>(null);
   const deferredSearch = useDeferredValue(search);
   const gridRef = useRef<HTMLDivElement>(null);
   const ids = { search: useId(), filter: useId(), priority: useId(), whenHint: useId(), whenPast: useId(), tag: useId(), days: useId(), template: useId(), recent: useId() };
@@ -76,6 +76,14 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     const shown = new Set(rows.map((lead) => lead.id));
     return selectedIds.filter((id) => !shown.has(id)).length;
   }, [rows, selectedIds]);
+  // Selected leads contacted within the cool-down (perhaps a moment ago, by anyone): they stay selected, as the
+  // admin chose them, but the grid says the enqueue will skip them (or message them again when included).
+  // To the minute, so the memo below holds between renders.
+  const recentSince = cooldownSince(settings?.cooldown_days ?? 0, Math.floor(clock() / 60_000) * 60_000);
+  const selectedRecent = useMemo(
+    () => leads.filter((lead) => selected.has(lead.id) && isQueueable(lead, activeLeadIds) && isRecent(lead, recentSince)).length,
+    [leads, selected, activeLeadIds, recentSince],
+  );
   const allSelected = selectableRows.length > 0 && selectableRows.every((lead) => selected.has(lead.id));
   const someSelected = !allSelected && selectableRows.some((lead) => selected.has(lead.id));
   const sendAtIso = sendAt.day ? fromZonedTime(`${sendAt.day}T${sendAt.time}:00`, format.ctx.zone).toISOString() : null;
@@ -134,7 +142,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
     }
     const nextWindow = failure.details.nextWindow;
     // Over today's capacity: offer to spread the batch over the coming open days instead.
-    const spread = failure.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor }) } : undefined;
+    const spread = failure.code === 'capacity_exceeded' ? { label: t('leads.spread.action'), onClick: () => setSpreading({ leadIds, from: scheduledFor, choice: { template: templateName, variables: templateVariables, includeRecentlyContacted: includeRecent } }) } : undefined;
     toast.error(errorText(failure), {
       description: nextWindow ? t('leads.nextWindowAt', { when: format.withZone(format.dateTime(nextWindow.start) ?? '') }) : undefined,
       action: nextWindow ? { label: t('leads.nextWindow'), onClick: () => void submit(leadIds, nextWindow.start, true) } : spread,
@@ -286,6 +294,11 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
                 {t('leads.whenPast')}
               </p>
             )}
+            {selectedRecent > 0 && (
+              <p role="status" className="basis-full text-sm text-warning sm:order-last" data-testid="selected-recent">
+                {t(includeRecent ? 'leads.selectedRecentIncluded' : 'leads.selectedRecent', { count: selectedRecent })}
+              </p>
+            )}
             {progress && (
               <p role="status" className="basis-full text-sm" data-testid="queue-progress">
                 {t('leads.progress', progress)}
@@ -310,6 +323,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           leadIds={spreading.leadIds}
           from={spreading.from}
           priority={priority}
+          choice={spreading.choice}
           onClose={() => setSpreading(null)}
           onDone={() => {
             setSpreading(null);
@@ -323,6 +337,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           rows={rows}
           activeLeadIds={activeLeadIds}
           selected={selected}
+          recentSince={recentSince}
           readOnly={readOnly}
           labelledBy="leads-title"
           allSelected={allSelected}

@@ -148,18 +148,20 @@ describe('QueueManagementDashboard', () => {
     expect(await screen.findByText('The server could not be reached. Check your connection.')).toBeInTheDocument();
   });
 
-  it('filters the list by status', async () => {
+  it('filters the list by status tab, each tab with its count', async () => {
     const { user } = renderDashboard();
     await screen.findAllByTestId('queue-item');
-    await user.selectOptions(screen.getByLabelText('Filter by status'), 'failed');
+    await waitFor(() => expect(screen.getByRole('tab', { name: 'All 2' })).toHaveAttribute('aria-selected', 'true'));
+    expect(screen.getByRole('tab', { name: 'Pending 1' })).toBeInTheDocument();
+    await user.click(screen.getByRole('tab', { name: 'Failed 1' }));
     await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(1));
-    expect(queueService.listQueueItems).toHaveBeenLastCalledWith(expect.any(String), 'failed');
-    await user.selectOptions(screen.getByLabelText('Filter by status'), 'sent');
+    expect(queueService.listQueuePage).toHaveBeenLastCalledWith(expect.any(String), { status: 'failed', search: '' }, null);
+    await user.click(screen.getByRole('tab', { name: 'Sent 0' }));
     expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Nothing in the queue with this status.');
   });
 
   it('retries a failed load by itself and clears the error when the API answers again', async () => {
-    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new ServiceError('network', 'Failed to fetch', {}, 0));
+    vi.mocked(queueService.listQueuePage).mockRejectedValueOnce(new ServiceError('network', 'Failed to fetch', {}, 0));
     renderDashboard();
     expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
     await waitFor(() => expect(screen.queryByText(/Could not load/)).not.toBeInTheDocument(), { timeout: 4000 });
@@ -178,7 +180,7 @@ describe('QueueManagementDashboard', () => {
   it('shows an empty queue and list load errors with a retry', async () => {
     backend.items = [];
     backend.status = { ...backend.status, depth: 0 };
-    vi.mocked(queueService.listQueueItems).mockRejectedValueOnce(new ServiceError('network', 'AbortError: The operation timed out', {}, 0));
+    vi.mocked(queueService.listQueuePage).mockRejectedValueOnce(new ServiceError('network', 'AbortError: The operation timed out', {}, 0));
     const { user } = renderDashboard();
     expect(await screen.findByText('Could not load: The server could not be reached. Check your connection.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
@@ -189,7 +191,7 @@ describe('QueueManagementDashboard', () => {
   it('coalesces a burst of realtime changes into one refetch', async () => {
     renderDashboard();
     await screen.findAllByTestId('queue-item');
-    const before = vi.mocked(queueService.listQueueItems).mock.calls.length;
+    const before = vi.mocked(queueService.listQueuePage).mock.calls.length;
     backend.items = [queueItem(4, { leadName: 'Yossi Peretz', status: 'sent' })];
     backend.status = { ...backend.status, depth: 0 };
     act(() => {
@@ -199,7 +201,7 @@ describe('QueueManagementDashboard', () => {
     await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(1));
     expect(within(screen.getByTestId('queue-item')).getByText('Sent')).toBeInTheDocument();
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(vi.mocked(queueService.listQueueItems).mock.calls.length).toBe(before + 1);
+    expect(vi.mocked(queueService.listQueuePage).mock.calls.length).toBe(before + 1);
   });
 
   it('asks queue_status once per burst however many panels show it', async () => {
@@ -219,7 +221,7 @@ describe('QueueManagementDashboard', () => {
     await screen.findAllByTestId('queue-item');
     await screen.findByTestId('processing-state');
     const status = () => vi.mocked(queueService.getQueueStatus).mock.calls.length;
-    const lists = () => vi.mocked(queueService.listQueueItems).mock.calls.length + vi.mocked(queueService.listActiveLeadIds).mock.calls.length;
+    const lists = () => vi.mocked(queueService.listQueuePage).mock.calls.length + vi.mocked(queueService.listActiveLeadIds).mock.calls.length;
     const [statusBefore, listsBefore] = [status(), lists()];
     act(() => {
       emitQueueChange('settings');

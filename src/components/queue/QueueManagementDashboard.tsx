@@ -8,19 +8,20 @@ import { useFormat } from '@/hooks/useFormat';
 import { useQueueItems } from '@/hooks/useQueueItems';
 import { useCancelAllWaiting, useQueueOutlook } from '@/hooks/useQueueOutlook';
 import { useQueueStatus } from '@/hooks/useQueueStatus';
-import { QUEUE_STATUSES, type QueueItemStatus, type QueueListItem } from '@/types/queue';
+import { QUEUE_PAGE_SIZE, type QueueListItem } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { Label } from '@/components/ui/label';
-import { NativeSelect } from '@/components/ui/native-select';
+import { Tabs, TabsContent } from '@/components/ui/tabs';
 import { CapacityMeter } from './CapacityMeter';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ItemHistoryDialog } from './ItemHistoryDialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { actionFor, type ItemAction } from '@/lib/queueActions';
 import { ActionIcon, QueueList } from './QueueList';
+import { STATUS_TABS, tabCount, type StatusTab } from '@/lib/statusTabs';
+import { QueuePager, QueueSearch, QueueStatusTabs } from './QueueListControls';
 
 /** Live: changes arrive by themselves; reconnecting: the socket is down, so the page polls; offline: the API does not answer. */
 function LiveBadge({ live, offline }: { live: boolean; offline: boolean }) {
@@ -42,15 +43,15 @@ export function QueueManagementDashboard() {
   const format = useFormat();
   const { membership, user } = useAuth();
   const canEdit = useCanEdit();
-  const filterId = useId();
   const listId = useId();
-  const [filter, setFilter] = useState<QueueItemStatus | 'all'>('all');
+  const [filter, setFilter] = useState<StatusTab>('all');
+  const [search, setSearch] = useState('');
   const [busyItem, setBusyItem] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [historyOf, setHistoryOf] = useState<QueueListItem | null>(null);
   const clientId = membership?.clientId ?? '';
   const status = useQueueStatus();
-  const list = useQueueItems(clientId, filter);
+  const list = useQueueItems(clientId, { status: filter, search });
   const outlook = useQueueOutlook(clientId);
   const cancelAll = useCancelAllWaiting(clientId);
 
@@ -158,39 +159,47 @@ export function QueueManagementDashboard() {
               confirmLabel={t('queue.confirmCancelAll.confirm', { count: waitingCount })}
               onConfirm={() => void cancelEveryWaiting()}
             />
-            <Label htmlFor={filterId}>{t('queue.list.filter')}</Label>
-            <NativeSelect
-              id={filterId}
-              data-testid="status-filter"
-              className="h-9 px-2"
-              value={filter}
-              options={[{ value: 'all' as const, label: t('queue.status.all') }, ...QUEUE_STATUSES.map((value) => ({ value, label: t(`queue.status.${value}`) }))]}
-              onValueChange={setFilter}
-            />
           </div>
         </div>
-        {list.error && <LoadErrorAlert error={list.error} onRetry={() => void list.reload()} />}
-        {list.loading && list.items.length === 0 ? (
-          <p role="status" className="py-6 text-center text-muted-foreground">
-            {t('app.loading')}
-          </p>
-        ) : list.items.length === 0 ? (
-          <p className="py-6 text-center text-muted-foreground" data-testid="queue-empty">
-            {t('queue.list.empty')}
-          </p>
-        ) : (
-          <QueueList
-            items={list.items}
-            canEdit={canEdit}
-            busyItem={busyItem}
-            onAction={(item: QueueListItem, action) => void act([item.id], action, item.id)}
-            id={listId}
-            onHistory={setHistoryOf}
-            me={user?.id}
-          />
-        )}
+        <div className="flex flex-col gap-3 md:flex-row md:items-end md:justify-between">
+          <QueueSearch onSearch={setSearch} />
+        </div>
+        <Tabs value={filter} onValueChange={(value) => setFilter(STATUS_TABS.find((tab) => tab === value) ?? 'all')}>
+          <QueueStatusTabs counts={list.counts} />
+          <TabsContent value={filter} className="mt-3 flex flex-col gap-3">
+            {list.error && <LoadErrorAlert error={list.error} onRetry={() => void list.reload()} />}
+            {list.loading && list.items.length === 0 ? (
+              <p role="status" className="py-6 text-center text-muted-foreground">
+                {t('app.loading')}
+              </p>
+            ) : list.items.length === 0 ? (
+              <p className="py-6 text-center text-muted-foreground" data-testid="queue-empty">
+                {search ? t('queue.list.noMatch', { search }) : t('queue.list.empty')}
+              </p>
+            ) : (
+              <QueueList
+                items={list.items}
+                canEdit={canEdit}
+                busyItem={busyItem}
+                onAction={(item: QueueListItem, action) => void act([item.id], action, item.id)}
+                id={listId}
+                onHistory={setHistoryOf}
+                me={user?.id}
+              />
+            )}
+            <QueuePager
+              pageIndex={list.pageIndex}
+              pageSize={QUEUE_PAGE_SIZE}
+              shown={list.items.length}
+              total={list.counts ? tabCount(list.counts, filter) : null}
+              hasNext={list.hasNext}
+              busy={list.loading}
+              onPrevious={list.previousPage}
+              onNext={list.nextPage}
+            />
+          </TabsContent>
+        </Tabs>
         <ItemHistoryDialog item={historyOf} me={user?.id} onClose={() => setHistoryOf(null)} />
-        {list.items.length >= 200 && <p className="text-xs text-muted-foreground">{t('queue.list.showing', { count: list.items.length })}</p>}
       </CardContent>
     </Card>
   );

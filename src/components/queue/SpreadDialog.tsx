@@ -5,7 +5,7 @@ import { useErrorText } from '@/hooks/useErrorText';
 import { useFormat } from '@/hooks/useFormat';
 import { useSpread } from '@/hooks/useLeads';
 import { useLoader } from '@/hooks/useLoader';
-import type { QueuePriority } from '@/types/queue';
+import type { QueuePriority, SpreadChoice } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
@@ -16,6 +16,7 @@ export function SpreadDialog({
   leadIds,
   from,
   priority,
+  choice,
   onClose,
   onDone,
 }: {
@@ -25,6 +26,8 @@ export function SpreadDialog({
   /** The first moment the batch may go: the Send at it was refused for. */
   from: string;
   priority: QueuePriority;
+  /** The batch's template, variables and cool-down override, kept on every day. */
+  choice: SpreadChoice;
   onClose: () => void;
   onDone: () => void;
 }) {
@@ -35,15 +38,18 @@ export function SpreadDialog({
   const [busy, setBusy] = useState(false);
   const count = leadIds.length;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: format.ctx.zone }).format(format.ctx.now);
-  const preview = useLoader(useCallback(() => plan(count, from), [plan, count, from]));
-  const days = preview.data;
+  const preview = useLoader(useCallback(() => plan(leadIds, from, choice.includeRecentlyContacted), [plan, leadIds, from, choice.includeRecentlyContacted]));
+  const days = preview.data?.days;
+  const recent = preview.data?.skipped_recently_contacted ?? 0;
   const planned = (days ?? []).reduce((sum, day) => sum + day.queued, 0);
 
   const confirm = async () => {
     setBusy(true);
     try {
-      const result = await spread(leadIds, priority, from);
-      toast.success(t('leads.spread.done', { count: result.queued, days: result.days.length }));
+      const result = await spread(leadIds, priority, from, choice);
+      toast.success(t('leads.spread.done', { count: result.queued, days: result.days.length }), {
+        description: result.skipped_recently_contacted > 0 ? t('leads.skippedRecent', { count: result.skipped_recently_contacted }) : undefined,
+      });
       onDone();
     } catch (error) {
       toast.error(errorText(error));
@@ -70,7 +76,8 @@ export function SpreadDialog({
                 <span className="text-muted-foreground"> · {format.withZone(format.time(day.window_start))}</span>
               </li>
             ))}
-            {days && planned < count && <li className="text-destructive">{t('leads.spread.unplanned', { count: count - planned })}</li>}
+            {recent > 0 && <li data-testid="spread-skipped-recent">{t('leads.skippedRecent', { count: recent })}</li>}
+            {days && planned + recent < count && <li className="text-destructive">{t('leads.spread.unplanned', { count: count - planned - recent })}</li>}
           </ul>
         )}
         <DialogFooter>

@@ -10,3 +10,6 @@ export const supabase: SupabaseClient<Database> = createClient<Database>(env.VIT
   auth: { persistSession: true, autoRefreshToken: true, storageKey: 'lq.auth' },
   global: { fetch: trackedFetch },
 });
+
+/** Where the API is, for the few calls supabase-js cannot shape (a response body kept as a Blob). */
+export const supabaseApi = { url: env.VITE_SUPABASE_URL, anonKey: env.VITE_SUPABASE_ANON_KEY };

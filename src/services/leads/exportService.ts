@@ -1,27 +1,96 @@
-import { supabase } from '@/integrations/supabase/client';
-import { unwrap } from '@/services/errors';
-import type { ExportFilter, ExportRow } from '@/types/queue';
+import { supabase, supabaseApi } from '@/integrations/supabase/client';
+import { trackedFetch } from '@/integrations/supabase/apiHealth';
+import { fromPostgrest, ServiceError, unwrap } from '@/services/errors';
+import { CSV_BOM } from '@/lib/csv';
+import type { ExportFilter } from '@/types/queue';
 
 const PAGE = 1000; // PostgREST's max rows per response
-const COLUMNS =
-  'id, created_at, status, priority, scheduled_for, processed_at, attempts, error_code, last_error, agent_conversation_id, message_template, lead:leads(name, phone)';
+
+/** The file's columns: export_queue_csv's, whose names PostgREST writes as each page's first line. */
+export const EXPORT_HEADER = [
+  'queue_item_id', 'lead_name', 'lead_phone', 'status', 'priority', 'template', 'attempts', 'error_code', 'last_error',
+  'agent_conversation_id', 'created_at', 'scheduled_for', 'processed_at',
+];
+const HEADER_BYTES = EXPORT_HEADER.join(',').length;
+
+interface Cursor {
+  created_at: string;
+  id: string;
+}
+
+// The rows a read answered, from the Content-Range PostgREST sends on every read (0-999 of any total; a star when none).
+function rowsOf(response: Response): number {
+  const range = /^(\d+)-(\d+)\//.exec(response.headers.get('content-range') ?? '');
+  return range ? Number(range[2]) - Number(range[1]) + 1 : 0;
+}
+
+/** One page of the file as PostgREST's CSV (header line first, LF between rows): the body goes to a Blob, not the heap. */
+async function csvPage(filter: ExportFilter, after: Cursor | null, until: Cursor | null): Promise<{ csv: Blob; rows: number }> {
+  const token = (await supabase.auth.getSession()).data.session?.access_token ?? supabaseApi.anonKey;
+  const response = await trackedFetch(`${supabaseApi.url}/rest/v1/rpc/export_queue_csv`, {
+    method: 'POST',
+    headers: { apikey: supabaseApi.anonKey, authorization: `Bearer ${token}`, accept: 'text/csv', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: filter.clientId,
+      created_from: filter.from,
+      created_to: filter.to,
+      status_filter: filter.status,
+      after_created_at: after?.created_at ?? null,
+      after_id: after?.id ?? null,
+      until_created_at: until?.created_at ?? null,
+      until_id: until?.id ?? null,
+    }),
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { message?: string; code?: string } | null;
+    if (body?.code) throw fromPostgrest({ message: body.message ?? response.statusText, code: body.code }, response.status);
+    throw new ServiceError('server_error', `Export failed: ${response.status} ${response.statusText}`, {}, response.status);
+  }
+  return { csv: await response.blob(), rows: rowsOf(response) };
+}
 
 /**
- * The client's queue items in [from, to) by creation, one page at a time in (created_at, id) order (keyset, so a
- * page costs the same at row 100,000 as at row 1); RLS decides which items the caller sees.
+ * The client's queue items in [from, to) by creation as CSV pages, in (created_at, id) order: first the key where the
+ * page ends (keyset, so a page costs the same at row 100,000 as at row 1), then the rows up to it as text/csv, cells
+ * already defused by the database. RLS decides which items the caller sees. `onPage` gets each page's Blob and size.
  */
-export async function exportQueueItems(filter: ExportFilter, onPage: (rows: ExportRow[]) => void | Promise<void>): Promise<number> {
-  let after: { created_at: string; id: string } | null = null;
+async function exportQueueCsv(filter: ExportFilter, onPage: (csv: Blob, rows: number) => void | Promise<void>): Promise<number> {
+  let after: Cursor | null = null;
   let total = 0;
   for (;;) {
-    let query = supabase.from('whatsapp_message_queue').select(COLUMNS).eq('client_id', filter.clientId).gte('created_at', filter.from).lt('created_at', filter.to);
-    if (filter.status !== 'all') query = query.eq('status', filter.status);
-    if (after) query = query.or(`created_at.gt.${after.created_at},and(created_at.eq.${after.created_at},id.gt.${after.id})`);
-    const rows = unwrap(await query.order('created_at').order('id').limit(PAGE)) as unknown as ExportRow[];
-    if (rows.length > 0) await onPage(rows);
-    total += rows.length;
-    const last = rows.at(-1);
-    if (!last || rows.length < PAGE) return total;
-    after = { created_at: last.created_at, id: last.id };
+    const ends: Cursor[] = unwrap(
+      await supabase.rpc('export_page_end', {
+        client_id: filter.clientId,
+        created_from: filter.from,
+        created_to: filter.to,
+        status_filter: filter.status,
+        after_created_at: after?.created_at,
+        after_id: after?.id,
+        page_size: PAGE,
+      }),
+    );
+    const until: Cursor | null = ends[0] ?? null;
+    const { csv, rows } = await csvPage(filter, after, until);
+    total += rows;
+    await onPage(csv, rows);
+    if (!until) return total;
+    after = until;
   }
+}
+
+/**
+ * The whole file: BOM and header, then every page sliced past its own header line (PostgREST writes none for an empty
+ * answer), keeping the LF that joins it on. Slicing a Blob copies nothing into the page's heap, so it holds no rows.
+ * `onProgress` gets the rows so far after each page.
+ */
+export async function exportQueueFile(filter: ExportFilter, onProgress: (rows: number) => void): Promise<{ file: Blob; rows: number }> {
+  const parts: Blob[] = [new Blob([CSV_BOM, EXPORT_HEADER.join(',')])];
+  let count = 0;
+  await exportQueueCsv(filter, (csv, rows) => {
+    if (rows > 0) parts.push(csv.slice(HEADER_BYTES));
+    count += rows;
+    onProgress(count);
+  });
+  parts.push(new Blob(['\n']));
+  return { file: new Blob(parts, { type: 'text/csv;charset=utf-8' }), rows: count };
 }

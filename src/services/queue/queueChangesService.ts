@@ -1,5 +1,5 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { QUEUE_EVENTS, queueTopic, type QueueChangeKind } from '@shared/queueTopics.ts';
+import { LEAD_EVENT, leadsTopic, QUEUE_EVENTS, queueTopic, type QueueChangeKind } from '@shared/queueTopics.ts';
 import { supabase } from '@/integrations/supabase/client';
 import type { MemberRole } from '@/types/queue';
 
@@ -18,19 +18,31 @@ export interface QueueChange {
   kind: QueueChangeKind;
 }
 
-interface Listener {
-  onChange: (change: QueueChange) => void;
+/** Leads whose contact state changed (sent, opted out); null when too many to name: reload them all. */
+export interface LeadChange {
+  leadIds: string[] | null;
+}
+
+interface Listener<C> {
+  onChange: (change: C) => void;
   onState: (state: ChannelState) => void;
 }
 
-/** The app's one private channel, shared by every hook that wants queue changes. */
-interface Feed {
+/** One private channel, shared by every hook that wants its changes. */
+interface Feed<C> {
   topic: string;
+  /** The change a broadcast means, or null when it is not one of this feed's events. */
+  read: (event: string, payload: unknown) => C | null;
   channel: RealtimeChannel | null;
   state: ChannelState;
-  listeners: Set<Listener>;
+  listeners: Set<Listener<C>>;
   rejoin: ReturnType<typeof setTimeout> | null;
   linger: ReturnType<typeof setTimeout> | null;
+}
+
+/** The app's channels: the member's live queue, and the client's leads. */
+interface Slot<C> {
+  feed: Feed<C> | null;
 }
 
 /** A channel the server closed (token expired, membership revoked) is joined again after this long. */
@@ -41,54 +53,101 @@ const KIND_OF_EVENT = new Map<string, QueueChangeKind>(
   (Object.keys(QUEUE_EVENTS) as QueueChangeKind[]).map((kind) => [QUEUE_EVENTS[kind], kind]),
 );
 
-let feed: Feed | null = null;
+const queueSlot: Slot<QueueChange> = { feed: null };
+const leadSlot: Slot<LeadChange> = { feed: null };
 
 function scopeTopic(scope: QueueScope): string {
   return scope.role === 'manager' ? queueTopic(scope.clientId) : queueTopic(scope.clientId, scope.userId);
 }
 
-function setState(target: Feed, state: ChannelState): void {
+function setState<C>(target: Feed<C>, state: ChannelState): void {
   target.state = state;
   for (const listener of target.listeners) listener.onState(state);
 }
 
-function emit(change: QueueChange): void {
-  for (const listener of feed?.listeners ?? []) listener.onChange(change);
+function emit<C>(target: Feed<C>, change: C): void {
+  for (const listener of target.listeners) listener.onChange(change);
 }
 
-function drop(target: Feed): void {
+function readQueueChange(event: string): QueueChange | null {
+  const kind = KIND_OF_EVENT.get(event);
+  return kind ? { kind } : null;
+}
+
+function readLeadChange(event: string, payload: unknown): LeadChange | null {
+  if (event !== LEAD_EVENT) return null;
+  const { ids, truncated } = (payload ?? {}) as { ids?: unknown; truncated?: unknown };
+  const named = Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
+  return { leadIds: truncated === false && named ? named : null };
+}
+
+function drop<C>(target: Feed<C>): void {
   const { channel } = target;
   target.channel = null;
   if (channel) void supabase.removeChannel(channel);
 }
 
 /** Joins the private topic with the session's token; the realtime.messages policies decide the join. */
-async function open(target: Feed): Promise<void> {
+async function open<C>(slot: Slot<C>, target: Feed<C>): Promise<void> {
   target.rejoin = null;
   await supabase.realtime.setAuth();
-  if (feed !== target) return;
+  if (slot.feed !== target) return;
   const channel = supabase
     .channel(target.topic, { config: { private: true } })
-    .on('broadcast', { event: '*' }, (message: { event: string }) => {
-      const kind = KIND_OF_EVENT.get(message.event);
-      if (kind && feed === target) emit({ kind });
+    .on('broadcast', { event: '*' }, (message: { event: string; payload?: unknown }) => {
+      const change = target.read(message.event, message.payload);
+      if (change && slot.feed === target) emit(target, change);
     });
   target.channel = channel;
   channel.subscribe((status) => {
-    if (feed !== target || target.channel !== channel) return;
+    if (slot.feed !== target || target.channel !== channel) return;
     setState(target, status === 'SUBSCRIBED' ? 'live' : 'down');
     // realtime-js rejoins after errors by itself, never after the server closed the channel.
     if (status === 'CLOSED') {
       drop(target);
-      target.rejoin = setTimeout(() => void open(target).catch(() => setState(target, 'down')), REJOIN_MS);
+      target.rejoin = setTimeout(() => void open(slot, target).catch(() => setState(target, 'down')), REJOIN_MS);
     }
   });
 }
 
-function close(target: Feed): void {
+function close<C>(target: Feed<C>): void {
   if (target.rejoin) clearTimeout(target.rejoin);
   if (target.linger) clearTimeout(target.linger);
   drop(target);
+}
+
+/** Joins `slot` to `topic` (leaving another topic it was on) and adds a listener; returns the unsubscribe. */
+function subscribe<C>(
+  slot: Slot<C>,
+  topic: string,
+  read: Feed<C>['read'],
+  onChange: (change: C) => void,
+  onState: (state: ChannelState) => void,
+): () => void {
+  if (slot.feed && slot.feed.topic !== topic) {
+    close(slot.feed);
+    slot.feed = null;
+  }
+  if (!slot.feed) {
+    const created: Feed<C> = { topic, read, channel: null, state: 'connecting', listeners: new Set(), rejoin: null, linger: null };
+    slot.feed = created;
+    void open(slot, created).catch(() => setState(created, 'down'));
+  }
+  const target = slot.feed;
+  if (target.linger) clearTimeout(target.linger);
+  target.linger = null;
+  const listener: Listener<C> = { onChange, onState };
+  target.listeners.add(listener);
+  onState(target.state);
+  return () => {
+    target.listeners.delete(listener);
+    if (target.listeners.size > 0 || slot.feed !== target) return;
+    target.linger = setTimeout(() => {
+      if (slot.feed !== target || target.listeners.size > 0) return;
+      close(target);
+      slot.feed = null;
+    }, LINGER_MS);
+  };
 }
 
 /** Calls `onChange` for every change of the caller's live queue; returns the unsubscribe. */
@@ -97,34 +156,19 @@ export function subscribeQueueChanges(
   onChange: (change: QueueChange) => void,
   onState: (state: ChannelState) => void,
 ): () => void {
-  const topic = scopeTopic(scope);
-  if (feed && feed.topic !== topic) {
-    close(feed);
-    feed = null;
-  }
-  if (!feed) {
-    const created: Feed = { topic, channel: null, state: 'connecting', listeners: new Set(), rejoin: null, linger: null };
-    feed = created;
-    void open(created).catch(() => setState(created, 'down'));
-  }
-  const target = feed;
-  if (target.linger) clearTimeout(target.linger);
-  target.linger = null;
-  const listener: Listener = { onChange, onState };
-  target.listeners.add(listener);
-  onState(target.state);
-  return () => {
-    target.listeners.delete(listener);
-    if (target.listeners.size > 0 || feed !== target) return;
-    target.linger = setTimeout(() => {
-      if (feed !== target || target.listeners.size > 0) return;
-      close(target);
-      feed = null;
-    }, LINGER_MS);
-  };
+  return subscribe(queueSlot, scopeTopic(scope), readQueueChange, onChange, onState);
+}
+
+/** Calls `onChange` when the contact state of the client's leads changes, whoever sent or opted them out. */
+export function subscribeLeadChanges(
+  clientId: string,
+  onChange: (change: LeadChange) => void,
+  onState: (state: ChannelState) => void,
+): () => void {
+  return subscribe(leadSlot, leadsTopic(clientId), readLeadChange, onChange, onState);
 }
 
 /** Tells this tab's listeners that the queue changed (after our own writes), ahead of realtime. */
 export function notifyQueueChanged(kind: QueueChangeKind = 'items'): void {
-  emit({ kind });
+  if (queueSlot.feed) emit(queueSlot.feed, { kind });
 }

@@ -1,11 +1,9 @@
 import { supabase } from '@/integrations/supabase/client';
 import { fromFunctions, parseResponse, ServiceError, unwrap } from '@/services/errors';
-import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueOutlookRows, QueueStatusRows, SpreadPlanRows, SpreadResultRow } from '@/services/queue/schemas';
-import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
+import { AdminStatusRows, CapacityTodayRow, QueueDrainRow, QueueLeadsResponse, QueueListCountRows, QueueListPageRows, QueueOutlookRows, QueueStatusRows, SpreadPreviewRow, SpreadResultRow } from '@/services/queue/schemas';
 import type {
   AdminStatus,
   CapacityToday,
-  ChunkedQueueResult,
   HistoryEntry,
   Lead,
   ProcessingState,
@@ -13,20 +11,22 @@ import type {
   QueueLeadsRequest,
   QueueLeadsResult,
   QueueDrain,
-  QueueListItem,
+  QueueListQuery,
   QueueOutlook,
+  QueuePage,
+  QueuePageCursor,
   QueueStatus,
+  QueueStatusCounts,
   QueuePriority,
-  SpreadDay,
+  SpreadChoice,
+  SpreadPreview,
   SpreadResult,
 } from '@/types/queue';
+import { QUEUE_PAGE_SIZE, QUEUE_STATUSES } from '@/types/queue';
 
 const PAGE = 1000; // PostgREST's max rows per response
 const ACTIVE: QueueItemStatus[] = ['pending', 'queued', 'processing'];
 const LEAD_COLUMNS = 'id, name, phone, email, tags, opted_out_at, last_contacted_at';
-const ITEM_COLUMNS =
-  'id, lead_id, user_id, status, priority, scheduled_for, next_attempt_at, agent_conversation_id, processed_at, attempts, max_attempts, last_error, error_code, created_at, updated_at';
-
 interface Page<T> {
   data: T[] | null;
   error: { message: string; code: string } | null;
@@ -58,24 +58,44 @@ export async function listActiveLeadIds(clientId: string): Promise<Set<string>> 
   return new Set(rows.map((row) => row.lead_id));
 }
 
-export async function listQueueItems(clientId: string, status: QueueItemStatus | 'all', limit = 200): Promise<QueueListItem[]> {
-  let query = supabase.from('whatsapp_message_queue').select(ITEM_COLUMNS).eq('client_id', clientId);
-  if (status !== 'all') query = query.eq('status', status);
-  const items = unwrap(await query.order('created_at', { ascending: false }).order('id').limit(limit));
-  const leadIds = [...new Set(items.map((item) => item.lead_id))];
-  const leads = new Map<string, { name: string; phone: string }>();
-  for (let i = 0; i < leadIds.length; i += 100) {
-    const chunk = leadIds.slice(i, i + 100);
-    for (const row of unwrap(await supabase.from('leads').select('id, name, phone').in('id', chunk))) leads.set(row.id, row);
-  }
-  const waiting = items.filter((item) => ACTIVE.includes(item.status)).map((item) => item.id);
+/**
+ * One page of the client's queue as the caller may see it (queue_list_page: RLS applies), newest first, from `after`
+ * (the previous page's last item), with each waiting item's outlook. Asks one row more to know whether a page follows.
+ */
+export async function listQueuePage(clientId: string, query: QueueListQuery, after: QueuePageCursor | null, pageSize = QUEUE_PAGE_SIZE): Promise<QueuePage> {
+  const rows = parseResponse(
+    QueueListPageRows,
+    unwrap(
+      await supabase.rpc('queue_list_page', {
+        for_client: clientId,
+        page_size: pageSize + 1,
+        ...(query.status !== 'all' && { status_filter: query.status }),
+        ...(query.search.trim() && { search: query.search.trim() }),
+        ...(after && { after_created_at: after.createdAt, after_id: after.id }),
+      }),
+    ),
+    'queue_list_page() result',
+  );
+  const page = rows.slice(0, pageSize);
+  const waiting = page.filter((item) => ACTIVE.includes(item.status)).map((item) => item.id);
   const outlook = waiting.length > 0 ? await getQueueOutlook(clientId, waiting) : new Map<string, QueueOutlook>();
-  return items.map((item) => ({
-    ...item,
-    leadName: leads.get(item.lead_id)?.name ?? null,
-    leadPhone: leads.get(item.lead_id)?.phone ?? null,
-    outlook: outlook.get(item.id) ?? null,
-  }));
+  const last = page.at(-1);
+  return {
+    items: page.map(({ lead_name, lead_phone, ...item }) => ({ ...item, leadName: lead_name, leadPhone: lead_phone, outlook: outlook.get(item.id) ?? null })),
+    next: rows.length > pageSize && last ? { createdAt: last.created_at, id: last.id } : null,
+  };
+}
+
+/** The status tabs' counts (queue_list_counts: kept counters, or the search's matches up to 1,000 each; RLS applies). */
+export async function getQueueStatusCounts(clientId: string, search: string): Promise<QueueStatusCounts> {
+  const rows = parseResponse(
+    QueueListCountRows,
+    unwrap(await supabase.rpc('queue_list_counts', { for_client: clientId, ...(search.trim() && { search: search.trim() }) })),
+    'queue_list_counts() result',
+  );
+  const counts = Object.fromEntries(QUEUE_STATUSES.map((status) => [status, { items: 0, capped: false }])) as QueueStatusCounts;
+  for (const row of rows) counts[row.status] = { items: row.items, capped: row.capped };
+  return counts;
 }
 
 /** Why each of these waiting items waits and when it is expected to go (queue_outlook: RLS decides what it sees). */
@@ -114,14 +134,27 @@ export async function cancelWaitingItems(clientId: string): Promise<number> {
   return unwrap(await supabase.rpc('cancel_waiting_items', { for_client: clientId }));
 }
 
-/** How `count` new items would go over the open days from `from` within each day's remaining capacity (plan_spread). */
-export async function planSpread(clientId: string, count: number, from: string): Promise<SpreadDay[]> {
-  return parseResponse(SpreadPlanRows, unwrap(await supabase.rpc('plan_spread', { lead_count: count, for_client: clientId, at: from })), 'plan_spread() result');
+/** How these leads would go over the open days from `from` within each day's remaining capacity, the cool-down's skips apart (preview_spread). */
+export async function previewSpread(clientId: string, leadIds: string[], from: string, includeRecentlyContacted: boolean): Promise<SpreadPreview> {
+  const answer = unwrap(
+    await supabase.rpc('preview_spread', { lead_ids: leadIds, for_client: clientId, at: from, include_recently_contacted: includeRecentlyContacted }),
+  );
+  return parseResponse(SpreadPreviewRow, answer, 'preview_spread() result');
 }
 
-/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day (enqueue_spread). */
-export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string): Promise<SpreadResult> {
-  const answer = unwrap(await supabase.rpc('enqueue_spread', { lead_ids: leadIds, for_client: clientId, priority, start_at: from }));
+/** Queues the leads over the coming open days in one transaction, through enqueue_leads once per day with the batch's choice (enqueue_spread). */
+export async function enqueueSpread(clientId: string, leadIds: string[], priority: QueuePriority, from: string, choice: SpreadChoice): Promise<SpreadResult> {
+  const answer = unwrap(
+    await supabase.rpc('enqueue_spread', {
+      lead_ids: leadIds,
+      for_client: clientId,
+      priority,
+      start_at: from,
+      message_template: choice.template,
+      message_variables: choice.variables,
+      include_recently_contacted: choice.includeRecentlyContacted,
+    }),
+  );
   return parseResponse(SpreadResultRow, answer, 'enqueue_spread() result');
 }
 
@@ -154,42 +187,4 @@ export async function queueLeads(request: QueueLeadsRequest): Promise<QueueLeads
   const { data, error } = await supabase.functions.invoke<unknown>('queue-leads', { body: request });
   if (error) throw await fromFunctions(error);
   return parseResponse(QueueLeadsResponse, data, 'queue-leads answer');
-}
-
-/**
- * Queues any number of leads as calls of at most MAX_LEADS_PER_REQUEST, one after another, with one running total
- * (`onProgress(sent, total)` after each call). Stops at the first refusal: the sums so far and the error, so the
- * caller can say what was queued and what was not. Issue 11's batch spreading reuses this.
- */
-export async function enqueueInChunks(
-  request: QueueLeadsRequest,
-  onProgress: (sent: number, total: number) => void = () => {},
-): Promise<{ result: ChunkedQueueResult; error: ServiceError | null }> {
-  const total = request.leadIds.length;
-  const result: ChunkedQueueResult = {
-    queued: 0,
-    queueIds: [],
-    skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 },
-    warning: null,
-    calls: 0,
-    notSent: 0,
-  };
-  for (let from = 0; from < total; from += MAX_LEADS_PER_REQUEST) {
-    const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
-    let answer: QueueLeadsResult;
-    try {
-      answer = await queueLeads({ ...request, leadIds });
-    } catch (error) {
-      result.notSent = total - from;
-      return { result, error: error instanceof ServiceError ? error : new ServiceError('unknown', String(error)) };
-    }
-    result.calls += 1;
-    result.queued += answer.queued;
-    result.queueIds.push(...answer.queueIds);
-    for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
-    result.warning = answer.warning ?? result.warning;
-    if (answer.scheduledFor) result.scheduledFor = answer.scheduledFor;
-    onProgress(Math.min(from + leadIds.length, total), total);
-  }
-  return { result, error: null };
 }

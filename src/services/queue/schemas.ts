@@ -13,9 +13,10 @@ import type {
   QueueOutlook,
   QueueAlert,
   QueueLeadsResult,
+  QueueItem,
   QueueStatus,
   StoredQueueSettings,
-  SpreadDay,
+  SpreadPreview,
   SpreadResult,
 } from '@/types/queue';
 import { WAITING_REASONS } from '@/types/queue';
@@ -55,11 +56,44 @@ export const QueueOutlookRows: z.ZodMiniType<(QueueOutlook & { queue_item_id: st
   }),
 );
 
+const text = z.nullable(z.string());
+export const QueueListPageRows: z.ZodMiniType<(QueueItem & { lead_name: string | null; lead_phone: string | null })[]> = z.array(
+  z.object({
+    id: z.string(),
+    lead_id: z.string(),
+    user_id: z.string(),
+    status: z.enum(Constants.public.Enums.queue_item_status),
+    priority: z.enum(Constants.public.Enums.queue_priority),
+    scheduled_for: z.string(),
+    next_attempt_at: text,
+    agent_conversation_id: text,
+    processed_at: text,
+    attempts: count,
+    max_attempts: count,
+    last_error: text,
+    error_code: text,
+    created_at: z.string(),
+    updated_at: z.string(),
+    lead_name: text,
+    lead_phone: text,
+  }),
+);
+
+export const QueueListCountRows: z.ZodMiniType<{ status: QueueItem['status']; items: number; capped: boolean }[]> = z.array(
+  z.object({ status: z.enum(Constants.public.Enums.queue_item_status), items: count, capped: z.boolean() }),
+);
+
 export const QueueDrainRow: z.ZodMiniType<QueueDrain> = z.object({ waiting: count, drain_at: z.nullable(z.string()), paused: z.boolean() });
 
 const spreadDay = z.object({ day: z.string(), window_start: z.string(), queued: count });
-export const SpreadPlanRows: z.ZodMiniType<SpreadDay[]> = z.array(spreadDay);
-export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({ queued: count, days: z.array(spreadDay), skipped: count, unplanned: count });
+export const SpreadPreviewRow: z.ZodMiniType<SpreadPreview> = z.object({ days: z.array(spreadDay), skipped_recently_contacted: count });
+export const SpreadResultRow: z.ZodMiniType<SpreadResult> = z.object({
+  queued: count,
+  days: z.array(spreadDay),
+  skipped: count,
+  skipped_recently_contacted: count,
+  unplanned: count,
+});
 
 export const CapacityTodayRow: z.ZodMiniType<CapacityToday> = z.object({ sent_today: count, in_flight: count, capacity: count });
 

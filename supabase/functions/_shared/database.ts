@@ -342,6 +342,27 @@ export type Database = {
           },
         ]
       }
+      queue_status_counts: {
+        Row: {
+          client_id: string
+          items: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+          user_id: string
+        }
+        Insert: {
+          client_id: string
+          items?: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+          user_id: string
+        }
+        Update: {
+          client_id?: string
+          items?: number
+          status?: Database["public"]["Enums"]["queue_item_status"]
+          user_id?: string
+        }
+        Relationships: []
+      }
       user_queue_settings: {
         Row: {
           batch_size: number | null
@@ -603,6 +624,7 @@ export type Database = {
       enqueue_spread: {
         Args: {
           for_client: string
+          include_recently_contacted?: boolean
           lead_ids: string[]
           message_template?: string
           message_variables?: Json
@@ -610,6 +632,48 @@ export type Database = {
           start_at?: string
         }
         Returns: Json
+      }
+      export_page_end: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          client_id: string
+          created_from: string
+          created_to: string
+          page_size?: number
+          status_filter?: string
+        }
+        Returns: {
+          created_at: string
+          id: string
+        }[]
+      }
+      export_queue_csv: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          client_id: string
+          created_from: string
+          created_to: string
+          status_filter?: string
+          until_created_at?: string
+          until_id?: string
+        }
+        Returns: {
+          agent_conversation_id: string
+          attempts: number
+          created_at: string
+          error_code: string
+          last_error: string
+          lead_name: string
+          lead_phone: string
+          priority: string
+          processed_at: string
+          queue_item_id: string
+          scheduled_for: string
+          status: string
+          template: string
+        }[]
       }
       fail_queue_item: {
         Args: {
@@ -657,6 +721,15 @@ export type Database = {
           queued: number
           window_start: string
         }[]
+      }
+      preview_spread: {
+        Args: {
+          at?: string
+          for_client: string
+          include_recently_contacted?: boolean
+          lead_ids: string[]
+        }
+        Returns: Json
       }
       processor_defaults: {
         Args: Record<PropertyKey, never>
@@ -728,6 +801,43 @@ export type Database = {
           queued: number
           retried: number
           sent: number
+        }[]
+      }
+      queue_list_counts: {
+        Args: { for_client: string; search?: string }
+        Returns: {
+          capped: boolean
+          items: number
+          status: Database["public"]["Enums"]["queue_item_status"]
+        }[]
+      }
+      queue_list_page: {
+        Args: {
+          after_created_at?: string
+          after_id?: string
+          for_client: string
+          page_size?: number
+          search?: string
+          status_filter?: Database["public"]["Enums"]["queue_item_status"]
+        }
+        Returns: {
+          agent_conversation_id: string
+          attempts: number
+          created_at: string
+          error_code: string
+          id: string
+          last_error: string
+          lead_id: string
+          lead_name: string
+          lead_phone: string
+          max_attempts: number
+          next_attempt_at: string
+          priority: Database["public"]["Enums"]["queue_priority"]
+          processed_at: string
+          scheduled_for: string
+          status: Database["public"]["Enums"]["queue_item_status"]
+          updated_at: string
+          user_id: string
         }[]
       }
       queue_outlook: {

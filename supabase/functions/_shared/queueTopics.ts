@@ -15,3 +15,13 @@ export const QUEUE_EVENTS = {
 } as const;
 
 export type QueueChangeKind = keyof typeof QUEUE_EVENTS;
+
+/**
+ * The client's leads topic: every member hears the contact state of the client's leads change (a send, an opt-out),
+ * whoever caused it. The database sends to it (private.leads_topic in the lead_broadcasts migration).
+ */
+export function leadsTopic(clientId: string): string {
+  return `leads:client:${clientId}`;
+}
+
+export const LEAD_EVENT = 'leads';

@@ -1,13 +1,18 @@
 import { vi } from 'vitest';
 import type * as ExportService from '@/services/leads/exportService';
-import type { ExportFilter, ExportRow } from '@/types/queue';
+import { CSV_BOM, csvRow } from '@/lib/csv';
+import type { ExportFilter } from '@/types/queue';
 import { backend } from '../backend';
 
-/** Stands in for services/leads/exportService: backend.exportRows in pages of two. */
+const EXPORT_HEADER = ['queue_item_id', 'lead_name', 'lead_phone', 'status'];
+
+/** Stands in for services/leads/exportService: backend.exportRows as a small CSV, progress reported in steps of two. */
 export const exportService = {
-  exportQueueItems: vi.fn(async (filter: ExportFilter, onPage: (rows: ExportRow[]) => void | Promise<void>) => {
+  EXPORT_HEADER,
+  exportQueueFile: vi.fn(async (filter: ExportFilter, onProgress: (rows: number) => void) => {
     const rows = backend.exportRows.filter((row) => filter.status === 'all' || row.status === filter.status);
-    for (let i = 0; i < rows.length; i += 2) await onPage(rows.slice(i, i + 2));
-    return rows.length;
+    for (let i = 2; i < rows.length + 2; i += 2) onProgress(Math.min(i, rows.length));
+    const lines = rows.map((row) => csvRow([row.id, row.lead?.name, row.lead?.phone, row.status]));
+    return { file: new Blob([CSV_BOM, csvRow(EXPORT_HEADER), ...lines]), rows: rows.length };
   }),
 } satisfies typeof ExportService;

@@ -8,6 +8,7 @@ import { backend, lead } from '../backend';
 export const leadService = {
   listTemplates: vi.fn(async (_clientId: string) => backend.templates),
   getClientRegion: vi.fn(async (_clientId: string) => backend.region),
+  listLeadsById: vi.fn(async (_clientId: string, ids: readonly string[]) => backend.leads.filter((known) => ids.includes(known.id))),
   saveLead: vi.fn(async (_clientId: string, draft: LeadDraft, id?: string) => {
     if (backend.leads.some((known) => known.phone === draft.phone && known.id !== id)) {
       throw new ServiceError('conflict', 'duplicate key value violates unique constraint "leads_client_phone_key"', { backendCode: '23505' }, 409);

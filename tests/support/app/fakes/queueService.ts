@@ -1,8 +1,6 @@
 import { vi } from 'vitest';
 import type * as QueueService from '@/services/queue/queueService';
-import type { ServiceError } from '@/services/errors';
-import { MAX_LEADS_PER_REQUEST } from '@shared/settingsDefaults.ts';
-import type { ChunkedQueueResult, ProcessingState, QueueItemStatus, QueueLeadsRequest, QueuePriority } from '@/types/queue';
+import { QUEUE_STATUSES, type ProcessingState, type QueueItemStatus, type QueueLeadsRequest, type QueueListQuery, type QueuePageCursor, type QueuePriority, type QueueStatusCounts, type SpreadChoice } from '@/types/queue';
 import { ADMIN, backend } from '../backend';
 
 /** Moves the items in `ids` that are in a `from` status to `patch`; returns how many moved. */
@@ -16,13 +14,30 @@ function transition(ids: string[], from: QueueItemStatus[], patch: Partial<(type
   return count;
 }
 
+/** The fake rows whose lead name contains the search, or whose phone holds its digits (050… as 97250…). */
+function matching(search: string) {
+  const term = search.trim().toLowerCase();
+  if (!term) return backend.items;
+  const digits = /^[\s\d+()./-]+$/.test(term) ? term.replace(/\D/g, '').replace(/^00/, '').replace(/^0/, '972') : '';
+  return backend.items.filter((item) => (digits.length >= 3 ? (item.leadPhone ?? '').includes(digits) : (item.leadName ?? '').toLowerCase().includes(term)));
+}
+
 /** Stands in for services/queue/queueService; `satisfies` fails typecheck when the two drift apart. */
 export const queueService = {
   listLeads: vi.fn(async (_clientId: string) => backend.leads),
   listActiveLeadIds: vi.fn(async (_clientId: string) => new Set(backend.activeLeadIds)),
-  listQueueItems: vi.fn(async (_clientId: string, status: QueueItemStatus | 'all') =>
-    backend.items.filter((item) => status === 'all' || item.status === status),
-  ),
+  // The fake rows are in the server's order (newest first); a page starts after the item the cursor names.
+  listQueuePage: vi.fn(async (_clientId: string, query: QueueListQuery, after: QueuePageCursor | null, pageSize = 50) => {
+    const filtered = matching(query.search).filter((item) => query.status === 'all' || item.status === query.status);
+    const rows = after ? filtered.slice(filtered.findIndex((item) => item.id === after.id) + 1) : filtered;
+    const items = rows.slice(0, pageSize);
+    const last = items.at(-1);
+    return { items, next: rows.length > pageSize && last ? { createdAt: last.created_at, id: last.id } : null };
+  }),
+  getQueueStatusCounts: vi.fn(async (_clientId: string, search: string) => {
+    const rows = matching(search);
+    return Object.fromEntries(QUEUE_STATUSES.map((status) => [status, { items: rows.filter((item) => item.status === status).length, capped: false }])) as QueueStatusCounts;
+  }),
   getQueueStatus: vi.fn(async (_clientId: string) => ({ ...backend.status })),
   getAdminStatus: vi.fn(async (clientId: string) => backend.adminStatus ?? [{ ...backend.status, user_id: ADMIN.id, client_id: clientId, email: ADMIN.email }]),
   setProcessingState: vi.fn(async (state: ProcessingState, _clientId: string) => {
@@ -50,32 +65,13 @@ export const queueService = {
       warning: null,
     };
   }),
-  // The real chunking over the fake queueLeads, so a component test sees every call.
-  enqueueInChunks: vi.fn(async (request: QueueLeadsRequest, onProgress: (sent: number, total: number) => void = () => {}) => {
-    const result: ChunkedQueueResult = {
-      queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 0 }, warning: null, calls: 0, notSent: 0,
-    };
-    for (let from = 0; from < request.leadIds.length; from += MAX_LEADS_PER_REQUEST) {
-      const leadIds = request.leadIds.slice(from, from + MAX_LEADS_PER_REQUEST);
-      try {
-        const answer = await queueService.queueLeads({ ...request, leadIds });
-        result.calls += 1;
-        result.queued += answer.queued;
-        result.queueIds.push(...answer.queueIds);
-        for (const key of ['duplicates', 'optedOut', 'unknown', 'recentlyContacted'] as const) result.skipped[key] += answer.skipped[key];
-        result.warning = answer.warning ?? result.warning;
-      } catch (error) {
-        result.notSent = request.leadIds.length - from;
-        return { result, error: error as ServiceError };
-      }
-      onProgress(from + leadIds.length, request.leadIds.length);
-    }
-    return { result, error: null };
-  }),
-  planSpread: vi.fn(async (_clientId: string, _count: number, _from: string) => backend.spreadPlan.map((day) => ({ ...day }))),
-  enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string) => {
+  previewSpread: vi.fn(async (_clientId: string, _leadIds: string[], _from: string, _includeRecentlyContacted: boolean) => ({
+    days: backend.spreadPlan.map((day) => ({ ...day })),
+    skipped_recently_contacted: 0,
+  })),
+  enqueueSpread: vi.fn(async (_clientId: string, leadIds: string[], _priority: QueuePriority, _from: string, _choice: SpreadChoice) => {
     for (const id of leadIds) backend.activeLeadIds.add(id);
     backend.status = { ...backend.status, depth: backend.status.depth + leadIds.length };
-    return { queued: leadIds.length, days: backend.spreadPlan.map((day) => ({ ...day })), skipped: 0, unplanned: 0 };
+    return { queued: leadIds.length, days: backend.spreadPlan.map((day) => ({ ...day })), skipped: 0, skipped_recently_contacted: 0, unplanned: 0 };
   }),
 } satisfies typeof QueueService;

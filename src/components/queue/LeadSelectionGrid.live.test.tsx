@@ -1,0 +1,105 @@
+import { act, screen, waitFor } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import i18n from '@/i18n';
+import * as leadService from '@/services/leads/leadService';
+import * as queueService from '@/services/queue/queueService';
+import { backend, lead } from '@tests/support/app/backend';
+import { emitChannelState, emitLeadChange } from '@tests/support/app/fakes/queueChangesService';
+import { renderApp } from '@tests/support/app/renderApp';
+import { LeadSelectionGrid } from './LeadSelectionGrid';
+
+const renderGrid = () => renderApp({ ui: <LeadSelectionGrid clientId="11111111-1111-4111-8111-111111111111" /> });
+
+// Monday 2024-01-15, 10:00 in Israel; the admin's cool-down is 30 days.
+const NOW = new Date('2024-01-15T08:00:00Z').getTime();
+
+/** What the processor's send does to a lead: last_contacted_at becomes the moment it went. */
+function contact(n: number, at = new Date(NOW - 60_000).toISOString()): void {
+  backend.leads = backend.leads.map((known) => (known.id === lead(n).id ? { ...known, last_contacted_at: at } : known));
+}
+
+describe('LeadSelectionGrid, live contact state', () => {
+  beforeEach(() => {
+    vi.spyOn(Date, 'now').mockReturnValue(NOW);
+  });
+
+  it('shows a lead sent a moment ago without a reload: a burst of 1,000 changes reads the named leads once', async () => {
+    renderGrid();
+    expect(await screen.findByTestId('lead-state-1')).toHaveTextContent('Never contacted');
+    expect(screen.getByTestId('lead-contacted-1')).toHaveTextContent('Never');
+    contact(1);
+    contact(4);
+    act(() => {
+      for (let i = 0; i < 1_000; i += 1) emitLeadChange([i % 2 === 0 ? lead(1).id : lead(4).id]);
+    });
+
+    await waitFor(() => expect(screen.getByTestId('lead-state-1')).toHaveTextContent('Contacted recently'));
+    expect(screen.getByTestId('lead-contacted-1')).toHaveTextContent('Mon 15 Jan, 09:59');
+    expect(vi.mocked(leadService.listLeadsById)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(leadService.listLeadsById).mock.calls[0]?.[1]).toEqual([lead(1).id, lead(4).id]);
+    // Only those leads were read: the list itself was loaded once, at the start.
+    expect(vi.mocked(queueService.listLeads)).toHaveBeenCalledTimes(1);
+  });
+
+  it('reloads the list once for a change too big to name, polls while the channel is down, and once more when it is back', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    renderGrid();
+    await screen.findByText('Avi Cohen');
+    const loads = () => vi.mocked(queueService.listLeads).mock.calls.length;
+    contact(1);
+    act(() => {
+      emitLeadChange([lead(2).id]);
+      emitLeadChange(null);
+    });
+    await waitFor(() => expect(screen.getByTestId('lead-state-1')).toHaveTextContent('Contacted recently'));
+    expect(loads()).toBe(2);
+    expect(vi.mocked(leadService.listLeadsById)).not.toHaveBeenCalled();
+
+    act(() => emitChannelState('down'));
+    act(() => vi.advanceTimersByTime(10_000));
+    await waitFor(() => expect(loads()).toBe(4));
+    act(() => emitChannelState('connecting'));
+    act(() => emitChannelState('live'));
+    await waitFor(() => expect(loads()).toBe(5));
+    act(() => vi.advanceTimersByTime(10_000));
+    expect(loads()).toBe(5);
+  });
+
+  it.each([
+    ['en', '1 selected lead was contacted within the cool-down: it will be skipped', '1 selected lead was contacted within the cool-down and will be messaged again', 'Contacted recently', '1 skipped: contacted within the cool-down'],
+    ['he', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון: הוא ידולג', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון, והוא יקבל הודעה שוב', 'נוצר קשר לאחרונה', '1 דולגו: נוצר איתם קשר בתקופת הצינון'],
+  ])('keeps a selected lead that was just contacted selected, and says the cool-down will skip it (%s)', async (lang, skipped, included, badge, toastText) => {
+    await i18n.changeLanguage(lang);
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    expect(screen.queryByTestId('selected-recent')).not.toBeInTheDocument();
+    contact(1);
+    act(() => emitLeadChange([lead(1).id]));
+
+    expect(await screen.findByTestId('selected-recent')).toHaveTextContent(skipped);
+    expect(screen.getByTestId('lead-state-1')).toHaveTextContent(badge);
+    expect(screen.getByTestId('lead-checkbox-1')).toBeChecked();
+    await user.click(screen.getByTestId('include-recent'));
+    expect(screen.getByTestId('selected-recent')).toHaveTextContent(included);
+
+    // Queued as chosen: the server's cool-down decides, and the toast counts what it skipped.
+    await user.click(screen.getByTestId('include-recent'));
+    vi.mocked(queueService.queueLeads).mockResolvedValueOnce({
+      queued: 0, queueIds: [], skipped: { duplicates: 0, optedOut: 0, unknown: 0, recentlyContacted: 1 }, warning: null,
+    });
+    await user.click(screen.getByTestId('queue-button'));
+    await waitFor(() => expect(vi.mocked(queueService.queueLeads).mock.calls[0]?.[0]).toMatchObject({ leadIds: [lead(1).id] }));
+    expect(vi.mocked(queueService.queueLeads).mock.calls[0]?.[0]).not.toHaveProperty('includeRecentlyContacted');
+    await waitFor(() => expect(document.querySelector('[data-sonner-toast]')).toHaveTextContent(toastText));
+  });
+
+  it('says nothing of a cool-down when the admin has none: a lead contacted a minute ago is just contacted', async () => {
+    backend.settings = backend.settings && { ...backend.settings, cooldown_days: 0 };
+    const { user } = renderGrid();
+    await user.click(await screen.findByTestId('lead-checkbox-1'));
+    contact(1);
+    act(() => emitLeadChange([lead(1).id]));
+    await waitFor(() => expect(screen.getByTestId('lead-state-1')).toHaveTextContent(/^Contacted$/));
+    expect(screen.queryByTestId('selected-recent')).not.toBeInTheDocument();
+  });
+});
