@@ -19,9 +19,10 @@ export { processCpuMs };
 const ITEMS_PER_ADMIN = 10;
 
 interface Shard {
-  totals: { sent: number };
-  admins: { userId: string; sent: number }[];
+  totals: { sent: number; failed: number; retrying: number };
+  admins: { userId: string; sent: number; lost: number; skipped?: string }[];
   roundTrips: number;
+  errors: string[];
   startedAt: string;
   finishedAt: string;
 }
@@ -80,6 +81,8 @@ interface Meters {
 
 interface TickFigures {
   shards: Shard[];
+  /** Items waiting for a retry after this tick, by the error of their last attempt. */
+  retryCodes: Record<string, number>;
   ids: string[];
   wallMs: number;
   denoMs: number;
@@ -103,16 +106,61 @@ async function tick(url: string, stack: TestStack, meters: Meters, minWallMs = 0
   const shards = await withClient(url, async (db) =>
     (await db.query<{ content: string }>('select content from net._http_response where id = any($1::bigint[])', [ids])).rows.map((row) => JSON.parse(row.content) as Shard));
   if (minWallMs > wallMs) await new Promise((resolve) => setTimeout(resolve, minWallMs - wallMs));
-  return { ...figures, shards };
+  return { ...figures, shards, retryCodes: await retryCodes(url) };
 }
 
-function row(run: number, admins: number, delay: number, n: number, t: TickFigures): (string | number)[] {
+/** `count` dispatcher ticks a minute apart, measured together until every invocation answered; `perAdmin`: each
+ * admin's sends (processed_at) in the `count` minutes from the first tick. */
+async function pacedTicks(url: string, stack: TestStack, meters: Meters, count: number): Promise<TickFigures & { perAdmin: number[] }> {
+  const rss = rssSampler(meters.deno, 50);
+  const [deno0, pg0, node0] = [await processCpuMs(meters.deno), await treeCpuMs(meters.postmaster), process.cpuUsage()];
+  const t0 = performance.now();
+  const since = await withClient(url, async (db) => (await db.query<{ at: Date }>('select clock_timestamp() as at')).rows[0]!.at);
+  const ids: string[] = [];
+  for (let n = 0; n < count; n += 1) {
+    const wait = t0 + n * 60_000 - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    ids.push(...await withClient(url, async (db) => (await db.query<{ ids: string[] }>('select public.dispatch_queue_processor() as ids')).rows[0]!.ids));
+  }
+  const rest = t0 + count * 60_000 - performance.now();
+  if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+  await stack.pgNet!.idle();
+  const wallMs = performance.now() - t0;
+  rss.stop();
+  const node = process.cpuUsage(node0);
+  const figures = { ids, wallMs, denoMs: (await processCpuMs(meters.deno)) - deno0, postgresMs: (await treeCpuMs(meters.postmaster)) - pg0,
+    nodeMs: (node.user + node.system) / 1000, peakRss: rss.peak() };
+  return withClient(url, async (db) => {
+    const shards = (await db.query<{ content: string }>('select content from net._http_response where id = any($1::bigint[])', [ids])).rows
+      .map((row) => JSON.parse(row.content) as Shard);
+    const perAdmin = (await db.query<{ n: number }>(
+      `select count(*)::int as n from public.whatsapp_message_queue where status = 'sent' and processed_at >= $1
+          and processed_at < $1 + make_interval(mins => $2) group by user_id`, [since, count])).rows.map((row) => row.n);
+    return { ...figures, shards, perAdmin, retryCodes: await retryCodes(url) };
+  });
+}
+
+async function retryCodes(url: string): Promise<Record<string, number>> {
+  return withClient(url, async (db) => Object.fromEntries((await db.query<{ code: string; n: number }>(
+    `select coalesce(error_code, '?') as code, count(*)::int as n from public.whatsapp_message_queue
+      where status = 'pending' and attempts > 0 group by 1 order by 2 desc`)).rows.map((row) => [row.code, row.n])));
+}
+
+/** What kept items from going out in a tick: retries scheduled, failures, sends lost, the invocations' errors. */
+function troubles(t: Pick<TickFigures, 'shards' | 'retryCodes'>): string {
+  const sum = (pick: (shard: Shard) => number) => t.shards.reduce((total, shard) => total + pick(shard), 0);
+  const lost = sum((shard) => shard.admins.reduce((total, admin) => total + admin.lost, 0));
+  const codes = Object.entries(t.retryCodes).map(([code, n]) => `${code} ${n}`).join(', ');
+  return `${sum((shard) => shard.totals.retrying)} / ${sum((shard) => shard.totals.failed)} / ${lost} / ${sum((shard) => shard.errors.length)}${codes ? ` (${codes})` : ''}`;
+}
+
+function row(run: number, admins: number, delay: number, n: number | string, t: TickFigures): (string | number)[] {
   const sent = t.shards.reduce((sum, shard) => sum + shard.totals.sent, 0);
   const trips = t.shards.reduce((sum, shard) => sum + shard.roundTrips, 0);
   const maxWall = Math.max(0, ...t.shards.map((shard) => Date.parse(shard.finishedAt) - Date.parse(shard.startedAt)));
   const per = (ms: number) => fmt(sent ? ms / sent : 0, 2);
   return [run, admins, delay, n, t.ids.length, sent, fmt(t.wallMs / 1000, 1), fmt(maxWall / 1000, 1), fmt(t.denoMs / 1000, 2), per(t.denoMs),
-    per(t.postgresMs), per(t.nodeMs), fmt(t.peakRss, 0), fmt(sent ? trips / sent : 0, 2)];
+    per(t.postgresMs), per(t.nodeMs), fmt(t.peakRss, 0), fmt(sent ? trips / sent : 0, 2), troubles(t)];
 }
 
 const sentIn = (t: TickFigures) => t.shards.reduce((sum, shard) => sum + shard.totals.sent, 0);
@@ -122,11 +170,12 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   await recreateDatabase(ctx.serverUrl, 'bench_processor');
   await resetDatabase(url);
   const { startTestStack } = await import('@leads-queue/local-supabase/testing');
-  const env = { WHATSAPP_RATE_LIMIT_PER_HOUR: '1000000', QUEUE_PROCESSOR_BUDGET_MS: '50000' };
+  const env = { WHATSAPP_RATE_LIMIT_PER_HOUR: '1000000' };
   const stack = await startTestStack({ databaseUrl: url, functions: true, eagerFunctions: true, sink: true, pgNet: true, env });
   const result = emptyResult('7. Processor fan-out (dispatcher -> pg_net -> queue-processor shards -> Agent DB stand-in)', [
     'run', 'admins', 'delay ms', 'tick', 'shards', 'sent', 'tick wall s', 'max invocation wall s', 'Deno CPU s', 'Deno CPU / send ms',
     'Postgres CPU / send ms', 'Node CPU / send ms', 'Deno peak RSS MB', 'round trips / send',
+    'retrying / failed / lost / errors (waiting retries by code)',
   ]);
   const data: unknown[] = [];
   const runs = ctx.quick ? 1 : 2;
@@ -189,25 +238,19 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
     }
     await cleanup(url);
 
-    // The default pace: every admin due with more than a minute's work, two ticks a minute apart.
+    // The default pace: every admin due with more than two minutes' work; the dispatcher ticks a minute apart whether
+    // or not the last tick's invocations have finished (as pg_cron does); sends per admin counted over the two minutes.
     const pacedAdmins = ctx.quick ? 100 : 1000;
     for (let run = 1; run <= runs; run += 1) {
-      await seed(url, pacedAdmins, 2000, 60);
-      const perAdmin = new Map<string, number>();
-      let ticks = 0;
-      for (let n = 1; n <= 2; n += 1) {
-        const figures = await tick(url, stack, meters, 60_000);
-        ticks += 1;
-        for (const shard of figures.shards) for (const admin of shard.admins) perAdmin.set(admin.userId, (perAdmin.get(admin.userId) ?? 0) + admin.sent);
-        result.rows.push(row(run, pacedAdmins, 2000, n, figures));
-        data.push({ kind: 'paced', run, admins: pacedAdmins, tick: n, ...figures, shards: figures.ids.length, sent: sentIn(figures) });
-        ctx.log(`  ${pacedAdmins} admins at 2 s (run ${run}), tick ${n}: ${sentIn(figures)} sent in ${fmt(figures.wallMs / 1000, 1)} s`);
-      }
-      const served = [...perAdmin.values()];
-      const rates = [...served, ...Array<number>(Math.max(0, pacedAdmins - served.length)).fill(0)].map((sent) => sent / ticks);
+      await seed(url, pacedAdmins, 2000, 80);
+      const figures = await pacedTicks(url, stack, meters, 2);
+      result.rows.push(row(run, pacedAdmins, 2000, '1-2 (60 s apart)', figures));
+      data.push({ kind: 'paced', run, admins: pacedAdmins, ...figures, shards: figures.ids.length, sent: sentIn(figures) });
+      const rates = [...figures.perAdmin, ...Array<number>(Math.max(0, pacedAdmins - figures.perAdmin.length)).fill(0)].map((sent) => sent / 2);
+      ctx.log(`  ${pacedAdmins} admins at 2 s (run ${run}): ${sentIn(figures)} sent by the invocations, median ${fmt(percentile(rates, 50), 1)} a minute per admin`);
       result.budgets.push({
-        label: `${pacedAdmins} admins, delay 2 s (run ${run}): sends per admin per minute ≈ the pace (25: a 50 s budget / 2 s)`,
-        value: `median ${fmt(percentile(rates, 50), 1)}, min ${fmt(Math.min(...rates), 1)}, max ${fmt(Math.max(...rates), 1)}; ${served.filter((sent) => sent > 0).length} of ${pacedAdmins} admins served`,
+        label: `${pacedAdmins} admins, delay 2 s (run ${run}): sends per admin per minute ≈ the pace (25; 30 for the whole minute at 2 s)`,
+        value: `median ${fmt(percentile(rates, 50), 1)}, min ${fmt(Math.min(...rates), 1)}, max ${fmt(Math.max(...rates), 1)} (sent in the 2 minutes from the first tick); ${figures.perAdmin.filter((sent) => sent > 0).length} of ${pacedAdmins} admins served`,
         met: percentile(rates, 50) >= 24,
       });
       await cleanup(url);
@@ -217,7 +260,7 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   }
   result.notes.push(
     'Local: one Deno process serves every queue-processor invocation of a tick (hosted Supabase runs each in its own isolate), so "Deno CPU / send" is the process\'s CPU over the tick ÷ the tick\'s sends; the invocation alone is the per-invocation figure. Postgres CPU is the postmaster\'s and its live backends\' (/proc), Node CPU is this process\'s: the gateway with the PostgREST stand-in, the pg_net worker, the Agent DB stand-in and the bench.',
-    'Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (10); budget per invocation 50 s.',
+    'Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (10); the function\'s defaults: 57 s claim window, 100 s budget. "retrying / failed / lost / errors": the invocations\' retries scheduled, permanent failures, sends whose outcome was not recorded, and errors they reported; in brackets the items waiting for a retry after the tick by their last error code.',
   );
   result.data = data;
   return result;

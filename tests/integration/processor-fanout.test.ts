@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../supabase/functions/queue-processor/processor.ts';
 import { createRunningAdmins } from '../support/admins.ts';
 import { invoke } from '../support/invoke.ts';
+import { runProcessorProcess, startProcessorProcess } from '../support/processorProcess.ts';
 import { seedDueItems } from '../support/queueItems.ts';
 import { ALWAYS_OPEN } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID } from '../support/seed.ts';
@@ -84,6 +85,42 @@ describe('the dispatcher on the stack', () => {
 });
 
 describe('pacing across invocations', () => {
+  it('a pair keeps its pace for the whole claim window, and the next tick\'s invocation takes it over without a gap or an overlap', async () => {
+    // The production ratio scaled down: a 2 s claim window (57 s) for ticks 2.3 s apart (60 s), 250 ms between sends (2 s).
+    const windowMs = 2000;
+    const delayMs = 250;
+    const alone = await startProcessorProcess({ stack, name: 'windowed',
+      env: { AGENT_DB_TIMEOUT_MS: String(TIMEOUT_MS), WHATSAPP_RATE_LIMIT_PER_HOUR: '100000', QUEUE_PROCESSOR_BUDGET_MS: '20000',
+             QUEUE_PROCESSOR_CLAIM_WINDOW_MS: String(windowMs) } });
+    try {
+      await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = $2 where user_id = $1`, [DEMO_ADMIN_ID, delayMs]);
+      const ids = await seedDueItems(stack.pool, { count: 40, userId: DEMO_ADMIN_ID });
+      const shard = { pairs: [{ user_id: DEMO_ADMIN_ID, client_id: DEMO_CLIENT_ID }] };
+      const first = runProcessorProcess(alone, stack.serviceRoleKey, shard);
+      await new Promise((resolve) => setTimeout(resolve, windowMs + 300));
+      const answers = await Promise.all([first, runProcessorProcess(alone, stack.serviceRoleKey, shard)]);
+      const sent = answers.map((answer) => ('body' in answer ? (answer.body as RunSummary).totals.sent : 0));
+
+      const { rows } = await stack.pool.query<{ at: Date; worker: string }>(
+        `select created_at as at, details->>'worker' as worker from public.queue_audit_log
+          where action = 'started' and queue_item_id = any($1) order by created_at`, [ids]);
+      const gaps = rows.slice(1).map((row, index) => row.at.getTime() - rows[index]!.at.getTime());
+      const workers = [...new Set(rows.map((row) => row.worker))];
+      expect(workers).toHaveLength(2);
+      expect(sent.every((count) => count >= 4)).toBe(true);
+      // Each invocation claims for its whole window (up to 9 sends; fewer when the machine is slow), not a part of it.
+      for (const worker of workers) {
+        const times = rows.filter((row) => row.worker === worker).map((row) => row.at.getTime());
+        expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(windowMs - 2 * delayMs - 300);
+      }
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(delayMs);
+      // The handover: the second invocation's first claim follows the first's last by about the tick's remainder.
+      expect(Math.max(...gaps)).toBeLessThan(delayMs + 1000);
+    } finally {
+      alone.child.kill('SIGTERM');
+    }
+  });
+
   it('overlapping invocations (cron, an immediate trigger, runs cut by their budget) never send two items of one admin closer than its delay', async () => {
     await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = $2 where user_id = $1`, [DEMO_ADMIN_ID, DELAY_MS]);
     // When each claim took its item, by the database's clock (this file's database only).

@@ -79,10 +79,11 @@ export function agentConfigProblem(agent: { url: string | null; apiKey: string; 
 /** Key bytes of a Standard Webhooks secret: base64 after `whsec_`; a secret without the prefix is used as raw text. */
 function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
   if (secret.startsWith('whsec_')) return base64ToBytes(secret.slice('whsec_'.length));
-  return new TextEncoder().encode(secret);
+  return encoder.encode(secret);
 }
 
 /** `v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>` */
+const encoder = new TextEncoder();
 const signingKeys = new Map<string, Promise<CryptoKey>>();
 
 /** The secret's HMAC key, imported once per secret (the processor signs every send with the same one). */
@@ -98,7 +99,7 @@ function signingKey(secret: string): Promise<CryptoKey> {
 
 export async function signWebhook(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   const key = await signingKey(secret);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${id}.${timestamp}.${body}`));
   return `v1,${bytesToBase64(new Uint8Array(mac))}`;
 }
 
@@ -191,12 +192,12 @@ export async function triggerAgent(config: AgentConfig, item: AgentQueueItem, no
   const body = JSON.stringify(buildPayload(item, now));
   const timestamp = Math.floor(now.getTime() / 1000);
   const signature = await signWebhook(config.secret, item.id, timestamp, body);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), config.timeoutMs);
+  // The runtime's own timer (no JS timer to set and clear per send).
+  const signal = AbortSignal.timeout(config.timeoutMs);
   try {
     const response = await (config.fetch ?? fetch)(config.url, {
       method: 'POST',
-      signal: controller.signal,
+      signal,
       headers: {
         'Content-Type': 'application/json',
         Authorization: `Bearer ${config.apiKey}`,
@@ -209,12 +210,10 @@ export async function triggerAgent(config: AgentConfig, item: AgentQueueItem, no
     const text = await response.text();
     return classifyResponse(response.status, text, response.headers.get('retry-after'), now);
   } catch (error) {
-    if (controller.signal.aborted) {
+    if (signal.aborted) {
       return { kind: 'retryable', status: null, code: 'timeout', message: `Agent DB did not answer within ${config.timeoutMs} ms`, retryAfterSeconds: null };
     }
     const message = error instanceof Error ? error.message : String(error);
     return { kind: 'retryable', status: null, code: 'connection_error', message: truncate(`Agent DB unreachable: ${message}`), retryAfterSeconds: null };
-  } finally {
-    clearTimeout(timer);
   }
 }

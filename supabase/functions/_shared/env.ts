@@ -13,7 +13,8 @@ const schema = z.object({
   AGENT_DB_TIMEOUT_MS: positiveInt(10_000),
   QUEUE_BATCH_SIZE: positiveInt(10),
   QUEUE_PROCESSING_DELAY: z.coerce.number().int().min(0).default(2000),
-  QUEUE_PROCESSOR_BUDGET_MS: positiveInt(50_000),
+  QUEUE_PROCESSOR_BUDGET_MS: positiveInt(100_000),
+  QUEUE_PROCESSOR_CLAIM_WINDOW_MS: positiveInt(57_000),
   WHATSAPP_RATE_LIMIT_PER_HOUR: positiveInt(1000),
   QUEUE_WORKER_NAME: z.string().max(60).default('queue-processor'),
 });
@@ -24,6 +25,7 @@ export interface FunctionConfig {
   batchSize: number;
   processingDelayMs: number;
   processorBudgetMs: number;
+  processorClaimWindowMs: number;
   whatsappPerHour: number;
   /** Prefix of this process's worker ids (lease owner in the queue and the audit log). */
   workerName: string;
@@ -44,6 +46,7 @@ export function loadConfig(read: (name: string) => string | undefined): Function
     batchSize: env.QUEUE_BATCH_SIZE,
     processingDelayMs: env.QUEUE_PROCESSING_DELAY,
     processorBudgetMs: env.QUEUE_PROCESSOR_BUDGET_MS,
+    processorClaimWindowMs: env.QUEUE_PROCESSOR_CLAIM_WINDOW_MS,
     whatsappPerHour: env.WHATSAPP_RATE_LIMIT_PER_HOUR,
     workerName: env.QUEUE_WORKER_NAME,
   };

@@ -26,6 +26,7 @@ Deno.serve((request) =>
       batchSize: config.batchSize,
       processingDelayMs: config.processingDelayMs,
       budgetMs: Math.min(budgetMs ?? config.processorBudgetMs, config.processorBudgetMs),
+      claimWindowMs: config.processorClaimWindowMs,
       whatsappPerHour: config.whatsappPerHour,
     }),
   }),

@@ -17,7 +17,11 @@ export interface ProcessorDeps {
   /** The environment's values (QUEUE_*): mirrored into the database, where the pacing rules read them. */
   batchSize: number;
   processingDelayMs: number;
+  /** Wall-clock cap of one invocation: its claims, then the sends still in flight (each at most the request timeout). */
   budgetMs: number;
+  /** How long one invocation claims (within budgetMs less one request timeout): the cron interval less a margin, so
+   * a pair keeps its pace for the whole minute and the next tick's invocation finds its lease ended. */
+  claimWindowMs: number;
   whatsappPerHour: number;
 }
 
@@ -148,7 +152,7 @@ function record(summary: AdminSummary, settled: StepResult['settled'][number] | 
  * pair whose pacing allows, in the lease's order (least recently served first), in one round trip. One step at a time;
  * POSTs run concurrently; a pair never has two items in flight.
  */
-async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], deadline: number): Promise<void> {
+async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], claimsEnd: number): Promise<void> {
   const timeoutMs = deps.agent?.timeoutMs ?? 10_000;
   const itemLeaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
   const inFlight = new Set<Promise<void>>();
@@ -159,14 +163,21 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], dea
   const stoppedClients = new Map<string, SkipReason>();
   // Work that arrives while POSTs are in flight waits up to COALESCE_MS for them, so one step carries many sends.
   let waitingSince: number | null = null;
+  // One wake-up for the loop, called by whichever POST finishes first (a race over every POST in flight would attach
+  // a reaction to each of them on every turn).
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
   for (;;) {
     const ready: PairRun[] = [];
     for (const pair of pairs) {
       if (pair.done || pair.busy || pair.readyAt > deps.monotonic()) continue;
       const clientStop = stoppedClients.get(pair.summary.clientId);
       if (clientStop) finish(pair, clientStop);
-      // A send must be able to finish (its request timeout) before the budget ends.
-      else if (deps.monotonic() + timeoutMs > deadline) finish(pair, 'budget_exhausted');
+      else if (deps.monotonic() > claimsEnd) finish(pair, 'budget_exhausted');
       else ready.push(pair);
     }
     const hasWork = ready.length > 0 || finished.length > 0;
@@ -202,8 +213,8 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], dea
           pair.summary.claimed += 1;
           pair.busy = true;
           pair.readyAt = deps.monotonic() + (claim.wait_ms ?? 0);
-          // The next turn would not fit the budget: the pair is released after this send, for the next invocation.
-          if (pair.readyAt + timeoutMs > deadline) pair.done = true;
+          // The next turn falls after this invocation's claims: it is the next tick's invocation's.
+          if (pair.readyAt > claimsEnd) pair.done = true;
           const sending: Promise<void> = send(deps, item)
             .then((outcome) => void finished.push({ outcome, pair }))
             .catch((failure: unknown) => {
@@ -213,12 +224,12 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], dea
             .finally(() => {
               pair.busy = false;
               inFlight.delete(sending);
+              notify();
             });
           inFlight.add(sending);
         } else if (claim.reason === 'paced') {
           pair.readyAt = deps.monotonic() + Math.max(1, claim.wait_ms ?? 1);
-          // No room left to wait for the next turn and still send it.
-          if (pair.readyAt + timeoutMs > deadline) finish(pair, 'budget_exhausted');
+          if (pair.readyAt > claimsEnd) finish(pair, 'budget_exhausted');
         } else {
           const reason = claim.reason ?? 'no_due_items';
           if (reason === 'rate_limited' || reason === 'client_paused') stoppedClients.set(pair.summary.clientId, reason);
@@ -233,10 +244,11 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], dea
       ? coalesceLeft
       : waiting.length ? Math.min(...waiting.map((pair) => pair.readyAt)) - deps.monotonic() : Number.POSITIVE_INFINITY;
     if (nextReady <= 0) continue;
-    const wakeUps: Promise<unknown>[] = [...inFlight];
-    if (Number.isFinite(nextReady)) wakeUps.push(deps.sleep(nextReady));
-    if (wakeUps.length === 0) return;
-    await Promise.race(wakeUps);
+    if (inFlight.size === 0 && !Number.isFinite(nextReady)) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      if (Number.isFinite(nextReady)) void deps.sleep(nextReady).then(() => wake === resolve && notify());
+    });
   }
 }
 
@@ -247,12 +259,16 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], dea
  */
 export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}): Promise<RunSummary> {
   const startedAt = deps.clock();
-  const deadline = deps.monotonic() + deps.budgetMs;
+  // Every send claimed by then can finish (its request timeout) within the budget.
+  const claimMs = Math.max(0, Math.min(deps.claimWindowMs, deps.budgetMs - (deps.agent?.timeoutMs ?? 10_000)));
+  const claimsEnd = deps.monotonic() + claimMs;
   const run: RunSummary = {
     workerId: deps.workerId, startedAt: startedAt.toISOString(), finishedAt: '', notLeased: 0, admins: [],
     totals: { claimed: 0, sent: 0, failed: 0, retrying: 0 }, roundTrips: 1, errors: [],
   };
-  const leaseSeconds = Math.ceil((deps.budgetMs + (deps.agent?.timeoutMs ?? 10_000)) / 1000) + 30;
+  // The pairs' lease ends with the claims (rounded down): the next invocation may take a pair then, while this one's
+  // last sends settle under their items' own leases.
+  const leaseSeconds = Math.max(1, Math.floor(claimMs / 1000));
   let won: Pair[];
   try {
     won = await deps.rpc<Pair[]>('lease_processor_pairs', {
@@ -274,7 +290,7 @@ export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}
   }));
 
   try {
-    await serve(deps, run, pairs, deadline);
+    await serve(deps, run, pairs, claimsEnd);
   } finally {
     if (won.length > 0) {
       run.roundTrips += 1;

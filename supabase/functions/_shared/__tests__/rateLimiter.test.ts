@@ -36,7 +36,7 @@ describe('function environment', () => {
 
   it('applies the spec defaults', () => {
     const config = loadConfig((name) => base[name]);
-    expect(config).toMatchObject({ batchSize: 10, processingDelayMs: 2000, whatsappPerHour: 1000, processorBudgetMs: 50_000, agent: { url: null, timeoutMs: 10_000 } });
+    expect(config).toMatchObject({ batchSize: 10, processingDelayMs: 2000, whatsappPerHour: 1000, processorBudgetMs: 100_000, processorClaimWindowMs: 57_000, agent: { url: null, timeoutMs: 10_000 } });
   });
 
   it('names what is missing or malformed', () => {
