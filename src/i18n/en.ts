@@ -188,6 +188,8 @@ export const en = {
     variable: 'Variable: {{name}}',
     includeRecent: 'Include leads contacted within the cool-down',
     skippedRecent: '{{count}} skipped: contacted within the cool-down',
+    skippedRecentDays: '{{count}} skipped: contacted in the last {{days}} days',
+    skippedRecentDay: '{{count}} skipped: contacted in the last day',
     progress: 'Queueing {{sent}} of {{total}}…',
     partly: '{{queued}} queued; {{notSent}} not sent: {{reason}}',
     add: 'Add lead',

@@ -192,6 +192,8 @@ export const he = {
     variable: 'משתנה: {{name}}',
     includeRecent: 'כלול לידים שנוצר איתם קשר בתקופת הצינון',
     skippedRecent: '{{count}} דולגו: נוצר איתם קשר בתקופת הצינון',
+    skippedRecentDays: '{{count}} דולגו: נוצר איתם קשר ב-{{days}} הימים האחרונים',
+    skippedRecentDay: '{{count}} דולגו: נוצר איתם קשר ביממה האחרונה',
     progress: 'מוסיף {{sent}} מתוך {{total}}…',
     partly: '{{queued}} נוספו; {{notSent}} לא נשלחו: {{reason}}',
     add: 'הוסף ליד',

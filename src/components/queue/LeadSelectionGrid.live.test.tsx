@@ -66,8 +66,8 @@ describe('LeadSelectionGrid, live contact state', () => {
   });
 
   it.each([
-    ['en', '1 selected lead was contacted within the cool-down: it will be skipped', '1 selected lead was contacted within the cool-down and will be messaged again', 'Contacted recently', '1 skipped: contacted within the cool-down'],
-    ['he', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון: הוא ידולג', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון, והוא יקבל הודעה שוב', 'נוצר קשר לאחרונה', '1 דולגו: נוצר איתם קשר בתקופת הצינון'],
+    ['en', '1 selected lead was contacted within the cool-down: it will be skipped', '1 selected lead was contacted within the cool-down and will be messaged again', 'Contacted recently', '1 skipped: contacted in the last 30 days'],
+    ['he', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון: הוא ידולג', 'עם ליד נבחר אחד נוצר קשר בתקופת הצינון, והוא יקבל הודעה שוב', 'נוצר קשר לאחרונה', '1 דולגו: נוצר איתם קשר ב-30 הימים האחרונים'],
   ])('keeps a selected lead that was just contacted selected, and says the cool-down will skip it (%s)', async (lang, skipped, included, badge, toastText) => {
     await i18n.changeLanguage(lang);
     const { user } = renderGrid();

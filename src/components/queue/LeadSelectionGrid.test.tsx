@@ -210,7 +210,7 @@ describe('LeadSelectionGrid', () => {
     await user.click(screen.getByTestId('queue-button'));
     await user.click(await screen.findByRole('button', { name: 'Spread over the coming days' }));
     const dialog = await screen.findByRole('dialog');
-    expect(await within(dialog).findByTestId('spread-skipped-recent')).toHaveTextContent('1 skipped: contacted within the cool-down');
+    expect(await within(dialog).findByTestId('spread-skipped-recent')).toHaveTextContent('1 skipped: contacted in the last 30 days');
     await user.click(within(dialog).getByRole('button', { name: /Queue over/ }));
     expect(queueService.enqueueSpread).toHaveBeenCalledWith('11111111-1111-4111-8111-111111111111', [lead(1).id, lead(2).id], 'normal', '2024-01-15T08:00:00.000Z', {
       template: 'event_invite',

@@ -25,6 +25,7 @@ import { LeadImportDialog } from './LeadImportDialog';
 import { LeadRows } from './LeadRows';
 import { LoadErrorAlert } from './LoadErrorAlert';
 import { SendAtPicker, type SendAt } from './SendAtPicker';
+import { skippedRecentText } from './skippedRecentText';
 import { SpreadDialog } from './SpreadDialog';
 
 const FILTERS: LeadFilter[] = ['all', 'never_contacted', 'not_contacted_recently', 'in_queue', 'opted_out'];
@@ -129,7 +130,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
       !failure && paused ? t('leads.pausedNote') : null,
       warning ? describeWarning(warning, t) : null,
       skippedCount > 0 ? t('leads.skipped', { count: skippedCount }) : null,
-      skipped.recentlyContacted > 0 ? t('leads.skippedRecent', { count: skipped.recentlyContacted }) : null,
+      skipped.recentlyContacted > 0 ? skippedRecentText(t, skipped.recentlyContacted, settings?.cooldown_days) : null,
     ].filter(Boolean).join(' · ');
     if (!failure) {
       toast.success(t('leads.added', { count: queued }), { description: details || undefined });
@@ -324,6 +325,7 @@ export function LeadSelectionGrid({ clientId, readOnly = false }: { clientId: st
           from={spreading.from}
           priority={priority}
           choice={spreading.choice}
+          cooldownDays={settings?.cooldown_days}
           onClose={() => setSpreading(null)}
           onDone={() => {
             setSpreading(null);

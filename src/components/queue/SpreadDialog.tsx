@@ -9,6 +9,7 @@ import type { QueuePriority, SpreadChoice } from '@/types/queue';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { LoadErrorAlert } from './LoadErrorAlert';
+import { skippedRecentText } from './skippedRecentText';
 
 /** The preview of a spread ("63 today, 200 on Tue 16 January"), queued on confirmation in one server call. */
 export function SpreadDialog({
@@ -17,6 +18,7 @@ export function SpreadDialog({
   from,
   priority,
   choice,
+  cooldownDays,
   onClose,
   onDone,
 }: {
@@ -28,6 +30,8 @@ export function SpreadDialog({
   priority: QueuePriority;
   /** The batch's template, variables and cool-down override, kept on every day. */
   choice: SpreadChoice;
+  /** The admin's cool-down, named in the count of leads it keeps out. */
+  cooldownDays?: number | null;
   onClose: () => void;
   onDone: () => void;
 }) {
@@ -48,7 +52,7 @@ export function SpreadDialog({
     try {
       const result = await spread(leadIds, priority, from, choice);
       toast.success(t('leads.spread.done', { count: result.queued, days: result.days.length }), {
-        description: result.skipped_recently_contacted > 0 ? t('leads.skippedRecent', { count: result.skipped_recently_contacted }) : undefined,
+        description: result.skipped_recently_contacted > 0 ? skippedRecentText(t, result.skipped_recently_contacted, cooldownDays) : undefined,
       });
       onDone();
     } catch (error) {
@@ -76,7 +80,7 @@ export function SpreadDialog({
                 <span className="text-muted-foreground"> · {format.withZone(format.time(day.window_start))}</span>
               </li>
             ))}
-            {recent > 0 && <li data-testid="spread-skipped-recent">{t('leads.skippedRecent', { count: recent })}</li>}
+            {recent > 0 && <li data-testid="spread-skipped-recent">{skippedRecentText(t, recent, cooldownDays)}</li>}
             {days && planned + recent < count && <li className="text-destructive">{t('leads.spread.unplanned', { count: count - planned - recent })}</li>}
           </ul>
         )}
