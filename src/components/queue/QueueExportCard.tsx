@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Download } from 'lucide-react';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useQueueExport } from '@/hooks/useQueueExport';
+import { nowDate } from '@/lib/clock';
 import { downloadBlob } from '@/lib/download';
 import { QUEUE_STATUSES, type QueueItemStatus } from '@/types/queue';
 import { Alert, AlertDescription } from '@/components/ui/alert';
@@ -12,8 +13,15 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
 
-const today = () => new Date().toISOString().slice(0, 10);
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+// The browser's calendar day, as the range below reads `from` and `to` (local midnights): UTC's date is a day off
+// around midnight, and the items of the last hours of the day would fall out of the default range.
+const localDay = (date: Date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+const daysAgo = (days: number) => {
+  const date = nowDate();
+  date.setDate(date.getDate() - days);
+  return localDay(date);
+};
 
 /** Queue results as CSV for a creation date range and a status; what is in it is what RLS lets this user see. */
 export function QueueExportCard({ clientId }: { clientId: string }) {
@@ -21,7 +29,7 @@ export function QueueExportCard({ clientId }: { clientId: string }) {
   const errorText = useErrorText();
   const { run, rows, error, busy } = useQueueExport();
   const [from, setFrom] = useState(daysAgo(30));
-  const [to, setTo] = useState(today());
+  const [to, setTo] = useState(daysAgo(0));
   const [status, setStatus] = useState<QueueItemStatus | 'all'>('all');
   const ids = { from: useId(), to: useId(), status: useId() };
 
