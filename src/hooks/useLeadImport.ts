@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toServiceError, type ServiceError } from '@/services/errors';
+import { sendChunks } from '@/lib/importChunks';
 import { getLeadImportReport, importLeadChunk, startLeadImport } from '@/services/leads/leadImportService';
 import { chunk, IMPORT_CHUNK_ROWS, type ColumnMapping, type ImportPreview, type ParsedImport } from '@/lib/leadImport';
 import type { LeadImportReport } from '@/types/queue';
@@ -67,17 +68,14 @@ export function useLeadImport(clientId: string, region: string) {
       const chunks = chunk(parsed.rows, IMPORT_CHUNK_ROWS);
       const importId = crypto.randomUUID();
       await startLeadImport({ importId, clientId, fileName: file.name, totalRows: parsed.totalRows, blankRows: parsed.blankRows, totalChunks: chunks.length });
-      let failure: ServiceError | null = null;
-      for (const [index, rows] of chunks.entries()) {
-        setPhase({ step: 'uploading', done: index, total: chunks.length });
-        try {
-          await importLeadChunk(importId, index, rows);
-        } catch (error) {
-          failure = toServiceError(error);
-          break;
-        }
-      }
+      setPhase({ step: 'uploading', done: 0, total: chunks.length });
+      const run = await sendChunks(
+        chunks,
+        (index, rows) => importLeadChunk(importId, index, rows),
+        (done) => setPhase({ step: 'uploading', done, total: chunks.length }),
+      );
       // The report comes from what the server stored, so a cut-short import reports what it did.
+      const failure = run.failure === null ? null : toServiceError(run.failure);
       setPhase({ step: 'done', report: await getLeadImportReport(importId), error: failure });
     },
     [clientId],

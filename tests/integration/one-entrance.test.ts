@@ -113,16 +113,21 @@ describe('one entrance for new queue items', () => {
   it('a loop of bad requests is limited before it is logged: the audit log grows by the bucket, not by the loop', async () => {
     const before = (await stack.pool.query<{ id: string }>('select coalesce(max(id), 0) as id from public.queue_audit_log')).rows[0]!.id;
     const answers: number[] = [];
+    const started = Date.now();
     for (let i = 0; i < 30; i += 1) answers.push((await invoke(admin, 'queue-leads', { leadIds: ['not-a-uuid'] })).status);
     for (let i = 0; i < 10; i += 1) answers.push((await admin.rpc('enqueue_leads', { lead_ids: [] })).status);
-    // 600 an hour is a burst of 10: ten refusals for their input, then rate_limited, logged once a minute.
-    expect(answers.filter((status) => status === 400)).toHaveLength(10);
-    expect(answers.filter((status) => status === 429)).toHaveLength(30);
+    // 600 an hour is a burst of 10 and one more every 6 s (a slow machine may see a refill during the loop): that many
+    // refusals for their input, then rate_limited, logged once a minute.
+    const refills = Math.floor((Date.now() - started) / 6000);
+    const refused = answers.filter((status) => status === 400).length;
+    expect(refused).toBeGreaterThanOrEqual(10);
+    expect(refused).toBeLessThanOrEqual(10 + refills);
+    expect(answers.filter((status) => status === 429)).toHaveLength(40 - refused);
     const { rows } = await stack.pool.query<{ code: string; n: number }>(
       `select details->>'code' as code, count(*)::int as n from public.queue_audit_log where id > $1 and action = 'queue_rejected' group by 1 order by 1`,
       [before],
     );
-    expect(rows).toEqual([{ code: 'invalid_input', n: 10 }, { code: 'rate_limited', n: 1 }]);
+    expect(rows).toEqual([{ code: 'invalid_input', n: refused }, { code: 'rate_limited', n: 1 }]);
   });
 
   it('the business-hours alert fires from what queue-leads really writes', async () => {

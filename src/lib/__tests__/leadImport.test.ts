@@ -43,6 +43,26 @@ describe('lead import parsing', () => {
     expect(normalisePhone(text, 'IL')).toBe(e164);
   });
 
+  it.each([
+    ['(212) 555-0100', '+12125550100'],
+    ['212.555.0100', '+12125550100'],
+    ['+972 50 123 4567', '+972501234567'],
+    ['050-1234567', null],
+  ])('reads %s as %s for a client whose region is US', (text, e164) => {
+    expect(normalisePhone(text, 'US')).toBe(e164);
+  });
+
+  it('an import reads numbers without a country code in the client\'s region', () => {
+    const reader = new ImportReader('US');
+    reader.push(['Name', 'Phone']);
+    reader.push(['Ann', '(212) 555-0100']);
+    reader.push(['Dana', '050-1234567']);
+    expect(reader.result().rows).toEqual([
+      { row: 2, name: 'Ann', phone: '+12125550100' },
+      { row: 3, name: 'Dana', error: 'invalid_phone', value: '050-1234567' },
+    ]);
+  });
+
   it.each(['leads-en.csv', 'leads-he.csv'])('reads %s: rows by file row number, the blank one counted, a formula kept as text', (name) => {
     const reader = readCsv(name);
     expect(reader.mappingProblem).toBeNull();

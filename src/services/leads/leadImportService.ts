@@ -45,7 +45,7 @@ export async function startLeadImport(start: ImportStart): Promise<void> {
 }
 
 /** Sends one chunk; a dropped connection is retried, which is safe: the server applies a chunk once and answers it again. */
-export async function importLeadChunk(importId: string, chunkNo: number, rows: ImportRow[]): Promise<void> {
+export async function importLeadChunk(importId: string, chunkNo: number, rows: readonly ImportRow[]): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       unwrap(await supabase.rpc('import_leads', { import_id: importId, chunk_no: chunkNo, rows: rows as never }));

@@ -95,7 +95,7 @@ export interface Backend {
   templates: MessageTemplate[];
   region: string;
   /** Import chunks the fake server applied, by import id and chunk number. */
-  importChunks: Map<string, Map<number, ImportRow[]>>;
+  importChunks: Map<string, Map<number, readonly ImportRow[]>>;
   imports: Map<string, { fileName: string; totalRows: number; blankRows: number; totalChunks: number }>;
   exportRows: ExportRow[];
 }

@@ -10,7 +10,7 @@ export const leadImportService = {
     backend.imports.set(start.importId, { fileName: start.fileName, totalRows: start.totalRows, blankRows: start.blankRows, totalChunks: start.totalChunks });
     backend.importChunks.set(start.importId, new Map());
   }),
-  importLeadChunk: vi.fn(async (importId: string, chunkNo: number, rows: ImportRow[]) => {
+  importLeadChunk: vi.fn(async (importId: string, chunkNo: number, rows: readonly ImportRow[]) => {
     backend.importChunks.get(importId)?.set(chunkNo, rows);
   }),
   getLeadImportReport: vi.fn(async (importId: string) => {
