@@ -1,5 +1,9 @@
 /** Shared bench plumbing: the result model, timing, percentiles and connections that act like PostgREST. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import type { startTestStack } from '@leads-queue/local-supabase/testing';
 import { claimsFor } from '../tests/support/roles.ts';
 
 export { withClient } from '@leads-queue/local-supabase';
@@ -84,4 +88,53 @@ export interface BenchContext {
   /** Superuser URL of the bench server's `postgres` database. */
   serverUrl: string;
   log: (line: string) => void;
+}
+
+export interface ProfileStack {
+  /** The profile database's superuser URL. */
+  url: string;
+  stack: Awaited<ReturnType<typeof startTestStack>>;
+  db: pg.Client;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The profile scripts' stack: a durable embedded PostgreSQL in a temporary directory (restarted once after `configure`
+ * when given, for settings that need a restart such as shared_preload_libraries), a fresh database with the
+ * migrations, and the local Supabase with the functions, the Agent DB stand-in and pg_net, at the processor's own budget.
+ */
+export async function startProfileStack(name: string, options: {
+  configure?: (db: pg.Client) => Promise<void>;
+  log?: (line: string) => void;
+  /** The Agent DB stand-in keeps connections open, as a hosted endpoint does (default); false: one per webhook. */
+  keepAlive?: boolean;
+} = {}): Promise<ProfileStack> {
+  const { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } = await import('@leads-queue/local-supabase');
+  const testing = await import('@leads-queue/local-supabase/testing');
+  const dir = await mkdtemp(path.join(os.tmpdir(), `lq-${name}-`));
+  const dataDir = path.join(dir, 'data');
+  const log = options.log ?? (() => {});
+  let server = await startEmbeddedPostgres({ dataDir, log });
+  if (options.configure) {
+    await withClient(server.url, options.configure);
+    await server.stop();
+    server = await startEmbeddedPostgres({ dataDir, port: server.port, log });
+  }
+  const url = databaseUrl(server.url, name.replaceAll('-', '_'));
+  await recreateDatabase(server.url, name.replaceAll('-', '_'));
+  await resetDatabase(url);
+  const stack = await testing.startTestStack({ databaseUrl: url, functions: true, eagerFunctions: true,
+    sink: { keepAlive: options.keepAlive ?? true }, pgNet: true,
+    env: { WHATSAPP_RATE_LIMIT_PER_HOUR: '1000000' } });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  return {
+    url, stack, db,
+    stop: async () => {
+      await db.end();
+      await stack.stop();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

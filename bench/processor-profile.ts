@@ -1,13 +1,13 @@
 /**
- * `npx tsx bench/processor-profile.ts [admins]`: where one queue-processor invocation's time goes, piece by piece, on
+ * `npx tsx bench/processor-profile.ts [admins] [--close]`: where one queue-processor invocation's time goes, piece by piece, on
  * a durable embedded PostgreSQL: the claim and complete SQL alone (pg, no HTTP), the same RPCs through the gateway's
- * PostgREST stand-in (fetch), one Agent DB POST, and one whole invocation (wall, Deno CPU from /proc).
+ * PostgREST stand-in (fetch), and whole invocations, cold then warm (wall, Deno CPU from /proc). --close: the Agent DB
+ * stand-in closes its connection after every webhook (a new connection a send).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { databaseUrl, recreateDatabase, resetDatabase, SERVICE_ROLE_KEY, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
+import { SERVICE_ROLE_KEY } from '@leads-queue/local-supabase';
+import { startProfileStack } from './lib.ts';
 import { cleanup, processCpuMs, seed } from './suites/processor.ts';
 
 const admins = Number(process.argv[2] ?? 10);
@@ -19,16 +19,7 @@ async function pairsOf(db: pg.Client): Promise<{ user_id: string; client_id: str
     where u.email like 'bench-%' order by 1`)).rows;
 }
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'lq-profile-pg-'));
-const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), log: () => {} });
-const url = databaseUrl(server.url, 'profile_processor');
-await recreateDatabase(server.url, 'profile_processor');
-await resetDatabase(url);
-const { startTestStack } = await import('@leads-queue/local-supabase/testing');
-const stack = await startTestStack({ databaseUrl: url, functions: true, eagerFunctions: true, sink: true, pgNet: true,
-  env: { WHATSAPP_RATE_LIMIT_PER_HOUR: '1000000', QUEUE_PROCESSOR_BUDGET_MS: '50000' } });
-const db = new pg.Client({ connectionString: url });
-await db.connect();
+const { url, stack, db, stop } = await startProfileStack('profile-processor', { keepAlive: !process.argv.includes('--close') });
 try {
   await seed(url, admins, 0);
   let pairs = await pairsOf(db);
@@ -71,23 +62,22 @@ try {
   console.log(`Through the gateway (fetch): claim_next_item ${fmt(claimHttp)}; complete_queue_item ${fmt(completeHttp)}`);
   await db.query(`select public.release_processor_pairs('profile', $1::jsonb)`, [JSON.stringify(pairs)]);
 
-  await cleanup(url);
-  await seed(url, admins, 0);
-  pairs = await pairsOf(db);
   const pid = (await Promise.all(stack.gateway.functions!.pids().map(async (candidate) => ({ candidate,
     cmdline: await readFile(`/proc/${candidate}/cmdline`, 'utf8').catch(() => '') })))).find((e) => e.cmdline.includes('queue-processor'))!.candidate;
-  const cpu0 = await processCpuMs(pid);
-  const t0 = performance.now();
-  const response = await fetch(`${stack.url}/functions/v1/queue-processor`, { method: 'POST', body: JSON.stringify({ pairs }),
-    headers: { Authorization: `Bearer ${SERVICE_ROLE_KEY}`, 'Content-Type': 'application/json' } });
-  const summary = await response.json() as { totals: { sent: number }; roundTrips: number; profile?: unknown };
-  const wall = performance.now() - t0;
-  const cpu = (await processCpuMs(pid)) - cpu0;
-  console.log(`One invocation, ${pairs.length} pairs: ${summary.totals.sent} sent, wall ${wall.toFixed(0)} ms (${(wall / summary.totals.sent).toFixed(1)} ms per send), Deno CPU ${cpu.toFixed(0)} ms (${(cpu / summary.totals.sent).toFixed(2)} ms per send), ${summary.roundTrips} round trips`);
-  if (summary.profile) console.log(JSON.stringify(summary.profile));
+  // The first whole invocation runs the processor's code cold (not yet optimised by V8), the later ones warm.
+  for (const label of ['cold', 'warm', 'warm']) {
+    await cleanup(url);
+    await seed(url, admins, 0);
+    pairs = await pairsOf(db);
+    const cpu0 = await processCpuMs(pid);
+    const t0 = performance.now();
+    const response = await fetch(`${stack.url}/functions/v1/queue-processor`, { method: 'POST', body: JSON.stringify({ pairs }),
+      headers: { Authorization: `Bearer ${SERVICE_ROLE_KEY}`, 'Content-Type': 'application/json' } });
+    const summary = await response.json() as { totals: { sent: number }; roundTrips: number };
+    const wall = performance.now() - t0;
+    const cpu = (await processCpuMs(pid)) - cpu0;
+    console.log(`One invocation (${label}), ${pairs.length} pairs: ${summary.totals.sent} sent, wall ${wall.toFixed(0)} ms (${(wall / summary.totals.sent).toFixed(1)} ms per send), Deno CPU ${cpu.toFixed(0)} ms (${(cpu / summary.totals.sent).toFixed(2)} ms per send), ${summary.roundTrips} round trips`);
+  }
 } finally {
-  await db.end();
-  await stack.stop();
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  await stop();
 }

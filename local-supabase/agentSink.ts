@@ -60,6 +60,9 @@ export interface AgentSinkOptions {
   /** Clock for the timestamp tolerance check. */
   now?: () => Date;
   log?: (line: string) => void;
+  /** Keep connections open between webhooks, as a hosted webhook endpoint does (benches); refuseConnections() still
+   * ends them. Off by default: a test that refuses connections must not race a pooled socket's close. */
+  keepAlive?: boolean;
 }
 
 export interface AgentSink {
@@ -169,8 +172,8 @@ export async function startAgentSink(options: AgentSinkOptions): Promise<AgentSi
 
   function answer(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    // No keep-alive: after refuseConnections() every caller sees ECONNREFUSED, not a dead pooled socket.
-    res.writeHead(status, { connection: 'close', 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
+    // No keep-alive unless asked: after refuseConnections() every caller sees ECONNREFUSED, not a dead pooled socket.
+    res.writeHead(status, { connection: options.keepAlive ? 'keep-alive' : 'close', 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
     res.end(text);
   }
 

@@ -171,7 +171,7 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   await resetDatabase(url);
   const { startTestStack } = await import('@leads-queue/local-supabase/testing');
   const env = { WHATSAPP_RATE_LIMIT_PER_HOUR: '1000000' };
-  const stack = await startTestStack({ databaseUrl: url, functions: true, eagerFunctions: true, sink: true, pgNet: true, env });
+  const stack = await startTestStack({ databaseUrl: url, functions: true, eagerFunctions: true, sink: { keepAlive: true }, pgNet: true, env });
   const result = emptyResult('7. Processor fan-out (dispatcher -> pg_net -> queue-processor shards -> Agent DB stand-in)', [
     'run', 'admins', 'delay ms', 'tick', 'shards', 'sent', 'tick wall s', 'max invocation wall s', 'Deno CPU s', 'Deno CPU / send ms',
     'Postgres CPU / send ms', 'Node CPU / send ms', 'Deno peak RSS MB', 'round trips / send',

@@ -28,8 +28,8 @@ export interface TestStackOptions {
   cronSql?: { sql: string; intervalMs: number };
   /** Run the pg_net stand-in's worker (net.http_post's requests are sent) and store the Vault secrets it needs. */
   pgNet?: boolean;
-  /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it. */
-  sink?: boolean;
+  /** Start an Agent DB stand-in and point the functions' AGENT_DB_* at it (keepAlive: see AgentSinkOptions). */
+  sink?: boolean | { keepAlive: boolean };
   /** Extra function secrets. */
   env?: Record<string, string>;
   realtime?: boolean;
@@ -94,7 +94,10 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   const log = options.log ?? (process.env.LQ_STACK_LOG ? (line: string) => console.log(line) : () => {});
 
   try {
-    if (options.sink) sink = await startAgentSink({ apiKey: TEST_AGENT_API_KEY, webhookSecret: TEST_WEBHOOK_SECRET, log });
+    if (options.sink) {
+      sink = await startAgentSink({ apiKey: TEST_AGENT_API_KEY, webhookSecret: TEST_WEBHOOK_SECRET, log,
+        keepAlive: typeof options.sink === 'object' && options.sink.keepAlive });
+    }
     const env: Record<string, string> = {
       ...(sink
         ? { AGENT_DB_WEBHOOK_URL: sink.webhookUrl, AGENT_DB_API_KEY: TEST_AGENT_API_KEY, AGENT_DB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }

@@ -79,7 +79,7 @@ describe('queue_outlook', () => {
     await db.pool.query(`update private.processor_config set processing_delay_ms = 30000`);
     // The last claim was at 07:59:50: the next may go at 08:00:20. Claims 30 s apart; one whose send could not finish
     // inside the invocation (50 s budget less the 10 s webhook timeout) waits for the next tick.
-    await db.pool.query(`update user_queue_settings set next_send_at = timestamptz '2026-11-02T08:00:20Z' where user_id = $1`, [DEMO_ADMIN_ID]);
+    await db.pool.query(`insert into private.pair_pacing (user_id, client_id, next_send_at) select s.user_id, s.client_id, timestamptz '2026-11-02T08:00:20Z' from public.user_queue_settings s where s.user_id = $1 on conflict (user_id, client_id) do update set next_send_at = excluded.next_send_at`, [DEMO_ADMIN_ID]);
     try {
       const rows = await outlook(USERS.demoAdmin, '2026-11-02T08:00:00Z');
       expect(rows.map((row) => row.expected_send_at!.toISOString()).sort()).toEqual([
@@ -87,7 +87,7 @@ describe('queue_outlook', () => {
       ]);
     } finally {
       await db.pool.query(`update private.processor_config set processing_delay_ms = default`);
-      await db.pool.query(`update user_queue_settings set next_send_at = null`);
+      await db.pool.query(`update private.pair_pacing set next_send_at = null`);
     }
   });
 

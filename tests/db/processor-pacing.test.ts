@@ -40,7 +40,7 @@ const DEMO: Pair = { user_id: DEMO_ADMIN_ID, client_id: DEMO_CLIENT_ID };
 
 beforeEach(async () => {
   await resetQueueState(db.pool, ALWAYS_OPEN);
-  await db.pool.query(`update public.user_queue_settings set lease_owner = null, lease_until = null, next_send_at = null, last_served_at = null`);
+  await db.pool.query(`delete from private.pair_pacing`);
   await db.pool.query(`update private.processor_config set batch_size = 10, processing_delay_ms = 2000, rate_limit_per_hour = 1000, shard_size = 100`);
 });
 
@@ -61,7 +61,7 @@ describe('the dispatcher', () => {
     const [idle, paused, leased, closed, due] = await createRunningAdmins(db.pool, 5, DEMO_CLIENT_ID, 'filter');
     for (const admin of [paused!, leased!, closed!, due!]) await seedDueItems(db.pool, { count: 1, userId: admin });
     await db.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = $1`, [paused]);
-    await db.pool.query(`update public.user_queue_settings set lease_owner = 'other', lease_until = now() + interval '1 minute' where user_id = $1`, [leased]);
+    await db.pool.query(`insert into private.pair_pacing (user_id, client_id, lease_owner, lease_until) select s.user_id, s.client_id, 'other', now() + interval '1 minute' from public.user_queue_settings s where s.user_id = $1 on conflict (user_id, client_id) do update set lease_owner = excluded.lease_owner, lease_until = excluded.lease_until`, [leased]);
     await db.pool.query(`update public.user_queue_settings set business_hours = default, holiday_calendar = 'IL' where user_id = $1`, [closed]);
     const saturday = '2026-01-10T08:00:00Z';
     expect((await shards(saturday)).flatMap((s) => s.pairs.map((pair) => pair.user_id))).toEqual([due]);
@@ -73,8 +73,8 @@ describe('the dispatcher', () => {
   it('orders pairs least recently served first', async () => {
     const [a, b, c] = await createRunningAdmins(db.pool, 3, DEMO_CLIENT_ID, 'order');
     for (const admin of [a!, b!, c!]) await seedDueItems(db.pool, { count: 1, userId: admin });
-    await db.pool.query(`update public.user_queue_settings set last_served_at = now() - interval '1 minute' where user_id = $1`, [a]);
-    await db.pool.query(`update public.user_queue_settings set last_served_at = now() - interval '2 minutes' where user_id = $1`, [b]);
+    await db.pool.query(`insert into private.pair_pacing (user_id, client_id, last_served_at) select s.user_id, s.client_id, now() - interval '1 minute' from public.user_queue_settings s where s.user_id = $1 on conflict (user_id, client_id) do update set last_served_at = excluded.last_served_at`, [a]);
+    await db.pool.query(`insert into private.pair_pacing (user_id, client_id, last_served_at) select s.user_id, s.client_id, now() - interval '2 minutes' from public.user_queue_settings s where s.user_id = $1 on conflict (user_id, client_id) do update set last_served_at = excluded.last_served_at`, [b]);
     const order = (await shards()).flatMap((s) => s.pairs.map((pair) => pair.user_id));
     expect(order).toEqual([c, b, a]);
   });
@@ -113,7 +113,7 @@ describe('the pair lease', () => {
     expect(await lease('w1', [DEMO])).toEqual([DEMO]);
     await db.pool.query(`select public.release_processor_pairs('w1', $1)`, [JSON.stringify([DEMO])]);
     expect(await lease('w2', [DEMO])).toEqual([DEMO]);
-    await db.pool.query(`update public.user_queue_settings set lease_until = now() - interval '1 second' where user_id = $1`, [DEMO_ADMIN_ID]);
+    await db.pool.query(`update private.pair_pacing set lease_until = now() - interval '1 second' where user_id = $1`, [DEMO_ADMIN_ID]);
     expect(await lease('w3', [DEMO])).toEqual([DEMO]);
     const { rows } = await db.pool.query(`select last_processor_run_at from public.user_queue_settings where user_id = $1`, [DEMO_ADMIN_ID]);
     expect(rows[0].last_processor_run_at).toBeInstanceOf(Date);

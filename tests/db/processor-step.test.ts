@@ -50,7 +50,7 @@ const pairOf = (userId: string, clientId = DEMO_CLIENT_ID): Pair => ({ user_id: 
 
 beforeEach(async () => {
   await resetQueueState(db.pool, { ...ALWAYS_OPEN, processing_delay_ms: 0 });
-  await db.pool.query(`update public.user_queue_settings set lease_owner = null, lease_until = null, next_send_at = null, last_served_at = null`);
+  await db.pool.query(`delete from private.pair_pacing`);
   await db.pool.query(`update private.processor_config set batch_size = 10, processing_delay_ms = 0, rate_limit_per_hour = 100000`);
 });
 

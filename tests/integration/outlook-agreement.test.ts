@@ -61,7 +61,7 @@ async function shiftTo(next: number): Promise<void> {
     [delta],
   );
   await stack.pool.query(`update private.rate_buckets set updated_at = updated_at - ${shift}`, [delta]);
-  await stack.pool.query(`update public.user_queue_settings set next_send_at = next_send_at - ${shift}`, [delta]);
+  await stack.pool.query(`update private.pair_pacing set next_send_at = next_send_at - ${shift}`, [delta]);
   offsetMs = next;
 }
 

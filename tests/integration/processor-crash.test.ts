@@ -78,7 +78,7 @@ describe('queue-processor crash safety', () => {
         where status in ('queued', 'processing') returning id`,
     );
     expect(stuck.rowCount).toBeGreaterThan(0);
-    await stack.pool.query(`update public.user_queue_settings set lease_until = now() - interval '1 second' where lease_until is not null`);
+    await stack.pool.query(`update private.pair_pacing set lease_until = now() - interval '1 second' where lease_until is not null`);
     const survivor = processors[RUNS - 1]!;
     for (let round = 0; round < 10; round += 1) {
       const { rows } = await stack.pool.query<{ n: number }>(

@@ -34,7 +34,7 @@ const stack = withStack({
 
 beforeEach(async () => {
   await stack.reset({ ...ALWAYS_OPEN, processing_delay_ms: 0, daily_target: 1000, max_capacity: 1000 });
-  await stack.pool.query(`update public.user_queue_settings set lease_owner = null, lease_until = null, next_send_at = null, last_served_at = null`);
+  await stack.pool.query(`delete from private.pair_pacing`);
   await stack.pool.query(`delete from net._http_response`);
 });
 

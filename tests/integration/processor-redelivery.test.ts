@@ -36,7 +36,7 @@ describe('a processor killed between the POST and complete', () => {
     expect(inFlight.rows[0]).toMatchObject({ status: 'processing', attempts: 1 });
     // Its lease lapses (as it would after lease_seconds), and so does the dead run's lease on the admin's pair.
     await stack.pool.query(`update public.whatsapp_message_queue set locked_until = now() - interval '1 second' where id = $1`, [id]);
-    await stack.pool.query(`update public.user_queue_settings set lease_until = now() - interval '1 second' where lease_owner like 'doomed:%'`);
+    await stack.pool.query(`update private.pair_pacing set lease_until = now() - interval '1 second' where lease_owner like 'doomed:%'`);
 
     const next = await invoke<RunSummary>(stack.service, 'queue-processor', {});
     expect(next.status).toBe(200);

@@ -18,26 +18,16 @@ export interface AgentPayload {
   metadata: { triggered_by: 'queue_processor'; timestamp: string; client_id: string; attempt: number; redelivery: boolean };
 }
 
-function buildPayload(item: AgentQueueItem, now: Date): AgentPayload {
-  return {
-    event: 'lead_batch_ready',
-    leads: [
-      {
-        lead_id: item.lead_id,
-        queue_item_id: item.id,
-        priority: item.priority,
-        template: item.message_template,
-        variables: item.message_variables ?? {},
-      },
-    ],
-    metadata: {
-      triggered_by: 'queue_processor',
-      timestamp: now.toISOString(),
-      client_id: item.client_id,
-      attempt: item.attempts,
-      redelivery: item.redelivery,
-    },
-  };
+/**
+ * The payload's JSON, written as AgentPayload's JSON.stringify would (same keys, same order) without building the
+ * object first: the processor writes one per send.
+ */
+export function payloadJson(item: AgentQueueItem, now: Date): string {
+  return `{"event":"lead_batch_ready","leads":[{"lead_id":${JSON.stringify(item.lead_id)},"queue_item_id":${JSON.stringify(item.id)},`
+    + `"priority":${JSON.stringify(item.priority)},"template":${JSON.stringify(item.message_template)},`
+    + `"variables":${JSON.stringify(item.message_variables ?? {})}}],"metadata":{"triggered_by":"queue_processor",`
+    + `"timestamp":"${now.toISOString()}","client_id":${JSON.stringify(item.client_id)},"attempt":${JSON.stringify(item.attempts)},`
+    + `"redelivery":${JSON.stringify(item.redelivery)}}}`;
 }
 
 function base64ToBytes(value: string): Uint8Array<ArrayBuffer> {
@@ -187,13 +177,16 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
   return { kind: 'permanent', status, code: `http_${status}`, message };
 }
 
-/** POSTs one item, signed, with a bounded timeout covering the whole exchange (headers and body). */
-export async function triggerAgent(config: AgentConfig, item: AgentQueueItem, now: Date): Promise<WebhookOutcome> {
-  const body = JSON.stringify(buildPayload(item, now));
+/**
+ * POSTs one item, signed, with a bounded timeout covering the whole exchange (headers and body). `timeout`: an
+ * AbortSignal.timeout(config.timeoutMs) shared by the sends that start together (one runtime timer for all of them).
+ */
+export async function triggerAgent(config: AgentConfig, item: AgentQueueItem, now: Date, timeout?: AbortSignal): Promise<WebhookOutcome> {
+  const body = payloadJson(item, now);
   const timestamp = Math.floor(now.getTime() / 1000);
   const signature = await signWebhook(config.secret, item.id, timestamp, body);
   // The runtime's own timer (no JS timer to set and clear per send).
-  const signal = AbortSignal.timeout(config.timeoutMs);
+  const signal = timeout ?? AbortSignal.timeout(config.timeoutMs);
   try {
     const response = await (config.fetch ?? fetch)(config.url, {
       method: 'POST',

@@ -375,11 +375,7 @@ export type Database = {
           erev_chag_end: string
           holiday_calendar: string
           last_processor_run_at: string | null
-          last_served_at: string | null
-          lease_owner: string | null
-          lease_until: string | null
           max_capacity: number
-          next_send_at: string | null
           processing_delay_ms: number | null
           processing_state: Database["public"]["Enums"]["processing_state"]
           rate_limit_per_hour: number | null
@@ -400,11 +396,7 @@ export type Database = {
           erev_chag_end?: string
           holiday_calendar?: string
           last_processor_run_at?: string | null
-          last_served_at?: string | null
-          lease_owner?: string | null
-          lease_until?: string | null
           max_capacity?: number
-          next_send_at?: string | null
           processing_delay_ms?: number | null
           processing_state?: Database["public"]["Enums"]["processing_state"]
           rate_limit_per_hour?: number | null
@@ -425,11 +417,7 @@ export type Database = {
           erev_chag_end?: string
           holiday_calendar?: string
           last_processor_run_at?: string | null
-          last_served_at?: string | null
-          lease_owner?: string | null
-          lease_until?: string | null
           max_capacity?: number
-          next_send_at?: string | null
           processing_delay_ms?: number | null
           processing_state?: Database["public"]["Enums"]["processing_state"]
           rate_limit_per_hour?: number | null

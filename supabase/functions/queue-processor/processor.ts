@@ -108,9 +108,9 @@ function finish(pair: PairRun, reason: SkipReason): void {
 }
 
 /** The POST of one claimed item; its outcome is recorded by the invocation's next step. */
-async function send(deps: ProcessorDeps, item: QueueItem): Promise<Outcome> {
+async function send(deps: ProcessorDeps, item: QueueItem, now: Date, timeout: AbortSignal | undefined): Promise<Outcome> {
   const outcome: WebhookOutcome = deps.agent
-    ? await triggerAgent(deps.agent, item, deps.wallClock())
+    ? await triggerAgent(deps.agent, item, now, timeout)
     : { kind: 'retryable', status: null, code: 'not_configured', message: 'AGENT_DB_WEBHOOK_URL is not set', retryAfterSeconds: 300 };
   if (outcome.kind === 'sent') return { item_id: item.id, client_id: item.client_id, kind: 'sent', trigger_id: outcome.triggerId };
   const retryAfter = outcome.kind === 'retryable' ? (outcome.retryAfterSeconds ?? null) : null;
@@ -201,6 +201,9 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
       }
       const settled = new Map(result.settled.map((entry) => [entry.item_id, entry]));
       for (const entry of settling) record(entry.pair.summary, settled.get(entry.outcome.item_id));
+      // The step's sends start together: one clock reading and one timeout signal for all of them.
+      const now = deps.wallClock();
+      let timeout: AbortSignal | undefined;
       for (const claim of result.claims) {
         const pair = byKey.get(`${claim.user_id}:${claim.client_id}`);
         if (!pair) continue;
@@ -215,7 +218,8 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
           pair.readyAt = deps.monotonic() + (claim.wait_ms ?? 0);
           // The next turn falls after this invocation's claims: it is the next tick's invocation's.
           if (pair.readyAt > claimsEnd) pair.done = true;
-          const sending: Promise<void> = send(deps, item)
+          if (deps.agent && !timeout) timeout = AbortSignal.timeout(deps.agent.timeoutMs);
+          const sending: Promise<void> = send(deps, item, now, timeout)
             .then((outcome) => void finished.push({ outcome, pair }))
             .catch((failure: unknown) => {
               pair.summary.lost += 1;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { agentConfigProblem, classifyResponse, parseRetryAfter, signWebhook, triggerAgent, verifyWebhook, webhookSecretProblem } from '../agentWebhook.ts';
+import { agentConfigProblem, classifyResponse, parseRetryAfter, payloadJson, signWebhook, triggerAgent, verifyWebhook, webhookSecretProblem } from '../agentWebhook.ts';
 
 const secret = `whsec_${btoa('a-32-byte-secret-for-the-agent!!')}`;
 const now = new Date('2026-01-05T10:00:00Z');
@@ -68,6 +68,17 @@ describe('the Agent DB webhook', () => {
       { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: item.client_id, attempt: 1, redelivery: false },
       { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: item.client_id, attempt: 2, redelivery: true },
     ]);
+  });
+
+  it('writes the payload exactly as JSON.stringify of the spec\'s object, whatever the template and variables hold', () => {
+    for (const variables of [{ name: 'דנה "the" \\ \u2028 \n', nested: { list: [1, null, true] } }, null, [], 'text']) {
+      const odd = { ...item, message_template: 'quote " backslash \\ emoji 😀 </script>', message_variables: variables, attempts: 3, redelivery: true };
+      expect(payloadJson(odd, now)).toBe(JSON.stringify({
+        event: 'lead_batch_ready',
+        leads: [{ lead_id: odd.lead_id, queue_item_id: odd.id, priority: odd.priority, template: odd.message_template, variables: variables ?? {} }],
+        metadata: { triggered_by: 'queue_processor', timestamp: now.toISOString(), client_id: odd.client_id, attempt: 3, redelivery: true },
+      }));
+    }
   });
 
   it('accepts only a whsec_ secret of 24 to 64 base64 bytes, and a key when a URL is set', () => {
