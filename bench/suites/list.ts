@@ -4,7 +4,8 @@
  * of 50 waiting items, over the dashboard fixture (suite 3's data), as an admin and a manager: direct SQL in the role
  * with the JWT claims (as PostgREST runs it), and through supabase-js + the local gateway.
  */
-import type pg from 'pg';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
 import { connectAs, emptyResult, fmt, percentile, sample, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
 import { loadDashboardData } from './dashboard.ts';
@@ -31,6 +32,8 @@ interface Stats {
 const OUTLOOK_RUNS = 5;
 const runsOf = (call: Call, runs: number) => (call.fn === 'queue_outlook' ? Math.min(runs, OUTLOOK_RUNS) : runs);
 const stats = (values: number[]): Stats => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
+
+const loadAverageNow = async () => (await readFile('/proc/loadavg', 'utf8').catch(() => '? ? ?')).split(' ').slice(0, 3).join(' ');
 
 /** The same call as SQL with named arguments (what PostgREST sends for an RPC). */
 function sqlOf(call: Call): { text: string; values: unknown[] } {
@@ -70,6 +73,7 @@ async function calls(url: string, who: Who): Promise<Record<string, Call>> {
       'search_broad, deep page (after 1,000)': page({ search: 'Lead 12', ...(await cursorAt(db, 1_000, { search: 'Lead 12' })) }),
       counts: { fn: 'queue_list_counts', args: { for_client: CLIENT0 } },
       counts_search: { fn: 'queue_list_counts', args: { for_client: CLIENT0, search: 'Lead 12345' } },
+      'counts_search_broad ("Lead 12")': { fn: 'queue_list_counts', args: { for_client: CLIENT0, search: 'Lead 12' } },
       'queue_outlook (50 items)': { fn: 'queue_outlook', args: { item_ids: rows.map((r) => r.id), for_client: CLIENT0 } },
     };
   } finally {
@@ -97,6 +101,34 @@ async function explain(url: string, who: Who, call: Call): Promise<string> {
     const { text, values } = sqlOf(call);
     const { rows } = await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, costs off) ${text}`, values);
     return rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * The plans of the statements a call runs inside its functions (auto_explain with nested statements, analyzed, sent
+ * to this session as LOG messages), the ones over 1 ms, warm (the call runs once first).
+ */
+async function explainNested(url: string, who: Who, call: Call): Promise<string> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const plans: string[] = [];
+    const { text, values } = sqlOf(call);
+    await db.query(`load 'auto_explain'`);
+    await db.query(`select set_config('role', 'authenticated', false), set_config('request.jwt.claims', $1, false)`, [JSON.stringify({ sub: ACTORS[who].id, role: 'authenticated' })]);
+    await db.query(text, values);
+    db.on('notice', (notice) => {
+      const message = String(notice.message);
+      const ms = Number(/^duration: ([\d.]+) ms/.exec(message)?.[1] ?? 0);
+      if (ms >= 1) plans.push(message);
+    });
+    await db.query(`set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on; set auto_explain.log_analyze = on;
+                    set auto_explain.log_buffers = on; set auto_explain.log_timing = on; set client_min_messages = log`);
+    await db.query(text, values);
+    await db.query('reset client_min_messages');
+    return plans.join('\n\n');
   } finally {
     await db.end();
   }
@@ -162,6 +194,7 @@ export async function listSuite(ctx: BenchContext): Promise<SuiteResult> {
   });
   ctx.log(`  loaded ${rows} queue rows in ${(loadMs / 1000).toFixed(1)} s`);
 
+  const loadAtStart = await loadAverageNow();
   const work = { admin: await calls(url, 'admin'), manager: await calls(url, 'manager') };
   const direct = { admin: await measureDirect(url, 'admin', work.admin, runs), manager: await measureDirect(url, 'manager', work.manager, runs) };
   ctx.log('  measured direct');
@@ -172,6 +205,13 @@ export async function listSuite(ctx: BenchContext): Promise<SuiteResult> {
     adminPending: await explainInner(url, 'admin'),
     managerSearch: await explain(url, 'manager', work.manager['search_name']!),
   };
+  const nested: { title: string; body: string }[] = [];
+  for (const who of ['manager', 'admin'] as const) {
+    for (const name of Object.keys(work[who]).filter((n) => n.startsWith('search') || n.startsWith('counts_search') || n.startsWith('first_page'))) {
+      nested.push({ title: `Plans inside ${name}, the ${who} (auto_explain, nested statements over 1 ms)`, body: await explainNested(url, who, work[who][name]!) });
+    }
+  }
+  const loadAverage = await loadAverageNow();
 
   const result = emptyResult(`3c. Queue list at ${rows.toLocaleString('en-US')} queue rows (ms, p50 / p95)`, ['call', 'as', 'direct (role + claims)', 'supabase-js + gateway']);
   const pair = (s: Stats | undefined) => (s ? `${fmt(s.p50, 2)} / ${fmt(s.p95, 2)}` : '—');
@@ -193,7 +233,9 @@ export async function listSuite(ctx: BenchContext): Promise<SuiteResult> {
     { title: 'EXPLAIN (ANALYZE, BUFFERS) — pending tab, the manager (client-wide keyset range)', body: plans.managerPending },
     { title: 'EXPLAIN (ANALYZE, BUFFERS) — pending tab, the admin (one keyset range per owner)', body: plans.adminPending },
     { title: 'EXPLAIN (ANALYZE, BUFFERS) — search by name, the manager (the call)', body: plans.managerSearch },
+    ...nested,
   ];
-  result.data = { rows, loadMs, direct, gateway, plans };
+  result.notes.push(`Load average (1, 5, 15 min) when the measurements started: ${loadAtStart}; when they ended: ${loadAverage} (2 cores shared with other engineers' work).`);
+  result.data = { rows, loadMs, direct, gateway, plans, nested, loadAtStart, loadAverage };
   return result;
 }
