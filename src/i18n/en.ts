@@ -105,6 +105,7 @@ export const en = {
       error: 'Last error',
       search: 'Search by lead name or phone',
       searchPlaceholder: 'Name, or the phone as you dial it',
+      searchTooShort: 'Type at least {{count}} characters to search; until then the whole list is shown.',
       clearSearch: 'Clear the search',
       tabs: 'Items by status',
       tabAll: 'All',

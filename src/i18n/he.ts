@@ -107,6 +107,7 @@ export const he = {
       error: 'שגיאה אחרונה',
       search: 'חיפוש לפי שם הליד או הטלפון',
       searchPlaceholder: 'שם, או הטלפון כפי שמחייגים אותו',
+      searchTooShort: 'יש להקליד לפחות {{count}} תווים כדי לחפש; עד אז מוצגת כל הרשימה.',
       clearSearch: 'ניקוי החיפוש',
       tabs: 'פריטים לפי סטטוס',
       tabAll: 'הכול',

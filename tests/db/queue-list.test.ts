@@ -50,7 +50,7 @@ async function items(count: number, spec: Parameters<typeof insertItems>[2] = {}
 }
 
 /** Reads every page after `first` (its last row is the cursor), calling `between` before each further page. */
-async function readOn(actor: Actor, first: Row[], options: { status?: string; size: number }, between: (n: number) => Promise<void>): Promise<Row[]> {
+async function readOn(actor: Actor, first: Row[], options: { status?: string; search?: string; client?: string; size: number }, between: (n: number) => Promise<void>): Promise<Row[]> {
   const seen = [...first];
   let last = first.at(-1);
   for (let n = 1; last; n += 1) {
@@ -115,7 +115,7 @@ describe('queue_list_page', () => {
     // LIKE's wildcards are letters like any other.
     expect(await names('0% r')).toEqual(['100% Real_Estate']);
     expect(await names('l_e')).toEqual(['100% Real_Estate']);
-    expect(await names('%')).toEqual(['100% Real_Estate']);
+    expect(await names('% r')).toEqual(['100% Real_Estate']);
     expect(await names('nobody')).toEqual([]);
     expect(await counts(USERS.demoAdmin, '050-1234567')).toMatchObject({ pending: 1, sent: 0 });
   });
@@ -127,7 +127,48 @@ describe('queue_list_page', () => {
     expect(await bad(`select * from queue_list_page($1, page_size => 500)`)).toBe('22023');
     expect(await bad(`select * from queue_list_page($1, search => repeat('a', 101))`)).toBe('22023');
     expect(await bad(`select * from queue_list_counts($1, repeat('a', 101))`)).toBe('22023');
+    // Under 3 characters no trigram narrows the search: refused, and the search box says so before asking.
+    expect(await bad(`select * from queue_list_page($1, search => ' דנ ')`)).toBe('22023');
+    expect(await bad(`select * from queue_list_counts($1, 'ab')`)).toBe('22023');
+    await expect(as(db.pool, USERS.demoAdmin, (client) => client.query(`select * from queue_list_page($1, search => '05')`, [DEMO_CLIENT_ID])))
+      .rejects.toMatchObject({ detail: 'search_too_short' });
     expect(await sqlstate(as(db.pool, 'anon', (client) => client.query('select * from queue_list_page($1)', [DEMO_CLIENT_ID])))).toBe('42501');
+  });
+});
+
+describe('a broad search (over 5,000 matching leads: the list is walked, not looked up)', () => {
+  it('pages and counts exactly the matching items the caller may read, an admin theirs, a manager the client’s', async () => {
+    const [second] = await createRunningAdmins(db.pool, 1);
+    const leads = await createLeads(db.pool, 5_001, DEMO_CLIENT_ID, 'Broad');
+    const mine = [...(await insertItems(db.pool, leads.slice(0, 210))), ...(await insertItems(db.pool, leads.slice(210, 220), { status: 'sent' }))];
+    const theirs = await insertItems(db.pool, leads.slice(220, 225), {}, second!);
+    const other = await insertItems(db.pool, await createLeads(db.pool, 3, OTHER_CLIENT_ID, 'Broad'), {}, USERS.otherAdmin.id);
+    await items(4, {}, USERS.demoAdmin.id, 'unmatched');
+    const readAll = async (actor: Actor, search: string, client?: string) => {
+      const first = await page(actor, { search, size: 40, client });
+      return readOn(actor, first, { size: 40, search, client }, async () => {});
+    };
+    const adminRows = await readAll(USERS.demoAdmin, 'broad');
+    expect(adminRows.map((row) => row.id).sort()).toEqual([...mine].sort());
+    expect(adminRows.every((row) => row.lead_name?.startsWith('Broad '))).toBe(true);
+    const keys = adminRows.map((row) => `${row.created_at} ${row.id}`);
+    expect(keys).toEqual([...keys].sort().reverse());
+    expect((await readAll(USERS.demoManager, 'BROAD')).map((row) => row.id).sort()).toEqual([...mine, ...theirs].sort());
+    expect(await readAll(USERS.otherAdmin, 'broad')).toEqual([]);
+    expect((await readAll(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).map((row) => row.id).sort()).toEqual([...other].sort());
+    // The counts look at the newest 200 items per status: more than that is a lower bound, marked capped.
+    const capped = await as(db.pool, USERS.demoAdmin, async (c) => (await c.query<{ status: string; items: string; capped: boolean }>(
+      'select status::text, items::text, capped from queue_list_counts($1, $2)', [DEMO_CLIENT_ID, 'broad'])).rows);
+    // The 4 unmatched items are the newest: 196 of the newest 200 pending match.
+    expect(capped.find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '196', capped: true });
+    expect(capped.find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '10', capped: false });
+    expect(await counts(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).toMatchObject({ pending: 3 });
+    expect(await counts(USERS.otherAdmin, 'broad')).toMatchObject({ pending: 0, sent: 0 });
+    // A narrower term of the same leads (1,111 of them) is looked up, and agrees with the walk.
+    const narrow = await readAll(USERS.demoManager, 'Broad 1');
+    expect(narrow.map((row) => row.id).sort()).toEqual((await db.pool.query<{ id: string }>(
+      `select q.id from whatsapp_message_queue q join leads l on l.id = q.lead_id where q.client_id = $1 and lower(l.name) like '%broad 1%' order by q.id`, [DEMO_CLIENT_ID])).rows.map((r) => r.id));
+    expect(await counts(USERS.demoManager, 'Broad 1')).toMatchObject({ pending: narrow.filter((row) => row.status === 'pending').length, sent: narrow.filter((row) => row.status === 'sent').length });
   });
 });
 

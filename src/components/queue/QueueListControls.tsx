@@ -31,16 +31,22 @@ export function QueueStatusTabs({ counts }: { counts: QueueStatusCounts | null }
   );
 }
 
+/** Shorter terms match nearly every lead and no trigram narrows them: the server refuses them (search_too_short). */
+export const MIN_SEARCH_CHARS = 3;
+
 /**
  * The search box: lead name (any script, any part of it) or phone as it is dialled. Holds what is typed itself and
- * reports the trimmed text once the typing pauses, so keystrokes re-render the box, not the list.
+ * reports the trimmed text once the typing pauses, so keystrokes re-render the box, not the list; a term under
+ * MIN_SEARCH_CHARS characters is not sent, and the box says why.
  */
 export function QueueSearch({ onSearch }: { onSearch: (search: string) => void }) {
   const { t } = useTranslation();
   const id = useId();
+  const hintId = useId();
   const [value, onChange] = useState('');
   const settled = useSettledValue(value.trim());
-  useEffect(() => onSearch(settled), [settled, onSearch]);
+  const tooShort = settled !== '' && [...settled].length < MIN_SEARCH_CHARS;
+  useEffect(() => onSearch(tooShort ? '' : settled), [settled, tooShort, onSearch]);
   return (
     <div role="search" className="flex min-w-0 flex-col gap-1 md:w-80">
       <Label htmlFor={id}>{t('queue.list.search')}</Label>
@@ -55,6 +61,7 @@ export function QueueSearch({ onSearch }: { onSearch: (search: string) => void }
           maxLength={100}
           autoComplete="off"
           value={value}
+          aria-describedby={tooShort ? hintId : undefined}
           onChange={(event) => onChange(event.target.value)}
         />
         {value && (
@@ -63,6 +70,11 @@ export function QueueSearch({ onSearch }: { onSearch: (search: string) => void }
           </Button>
         )}
       </div>
+      {tooShort && (
+        <p id={hintId} role="status" className="text-xs text-muted-foreground" data-testid="search-too-short">
+          {t('queue.list.searchTooShort', { count: MIN_SEARCH_CHARS })}
+        </p>
+      )}
     </div>
   );
 }

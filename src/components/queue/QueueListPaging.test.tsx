@@ -79,6 +79,25 @@ describe('the queue list a page at a time', () => {
     await waitFor(() => expect(screen.getByRole('tab', { name: 'Pending 90' })).toBeInTheDocument(), SOON);
   });
 
+  it('sends no search under 3 characters and says so, in English and Hebrew', SLOW, async () => {
+    backend.items = manyItems(60);
+    const { user } = renderDashboard();
+    await waitFor(() => expect(screen.getAllByTestId('queue-item')).toHaveLength(50), SOON);
+    const box = screen.getByLabelText('Search by lead name or phone');
+    await user.type(box, 'Le');
+    expect(await screen.findByTestId('search-too-short', {}, SOON)).toHaveTextContent('Type at least 3 characters to search; until then the whole list is shown.');
+    expect(box).toHaveAccessibleDescription('Type at least 3 characters to search; until then the whole list is shown.');
+    expect(vi.mocked(queueService.listQueuePage).mock.calls.filter((call) => call[1].search !== '')).toHaveLength(0);
+    expect(names()).toHaveLength(50);
+    await user.type(box, 'a');
+    await waitFor(() => expect(queueService.listQueuePage).toHaveBeenLastCalledWith(expect.any(String), { status: 'all', search: 'Lea' }, null), SOON);
+    expect(screen.queryByTestId('search-too-short')).not.toBeInTheDocument();
+    await act(() => i18n.changeLanguage('he'));
+    await user.clear(box);
+    await user.type(box, 'דנ');
+    expect(await screen.findByTestId('search-too-short', {}, SOON)).toHaveTextContent('יש להקליד לפחות 3 תווים כדי לחפש; עד אז מוצגת כל הרשימה.');
+  });
+
   it('shows the tabs, counts, search and pages in Hebrew', SLOW, async () => {
     await i18n.changeLanguage('he');
     backend.items = [...manyItems(60), queueItem(61, { status: 'failed', leadName: 'דנה כהן', leadPhone: lead(61).phone })];
