@@ -27,8 +27,8 @@ interface Stats {
   p50: number;
   p95: number;
 }
-// queue_outlook walks the admin's whole waiting queue (seconds at this size): a few runs say as much as 200.
-const OUTLOOK_RUNS = 5;
+// queue_outlook walks each pair's claims up to the page's last item (tens to hundreds of ms at this size, 20261202100100).
+const OUTLOOK_RUNS = 30;
 const runsOf = (call: Call, runs: number) => (call.fn === 'queue_outlook' ? Math.min(runs, OUTLOOK_RUNS) : runs);
 const stats = (values: number[]): Stats => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
 
