@@ -1,0 +1,98 @@
+/**
+ * `npx tsx bench/outlook-profile.ts [rows] [runs] [dataDir]`: queue_outlook for a page of 50 pending items (the first
+ * page of the pending tab and a deep one) and queue_drain, as admin0 and the manager of client 0, over suite 3's
+ * dashboard fixture at `rows` rows: p50/p95 of `runs` direct calls in the role with the JWT claims (as PostgREST runs
+ * them), the walk it replaced (private.pair_outlook_walk) timed a few times on the same pages, and EXPLAIN of the hot
+ * statement (the index pass that counts the due items ahead). With a dataDir the loaded server is kept and reused.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
+import { connectAs, fmt, percentile, sample } from './lib.ts';
+import { loadDashboardData } from './suites/dashboard.ts';
+
+const rows = Number(process.argv[2] ?? 100_000);
+const runs = Number(process.argv[3] ?? 30);
+const dataDir = process.argv[4] ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'lq-outlook-')), 'data');
+const CLIENT0 = '00000000-0000-4000-9000-000000000000';
+const ACTORS = {
+  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
+  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
+} as const;
+// LQ_OUTLOOK_WALK=0 leaves the old walk out (a manager's page took it 20-28 s at 1M rows).
+const WALK_RUNS = process.env.LQ_OUTLOOK_WALK === '0' ? 0 : 3;
+
+const server = await startEmbeddedPostgres({ dataDir, port: Number(process.env.LQ_OUTLOOK_PORT ?? 0) || undefined });
+const url = databaseUrl(server.url, 'bench_outlook');
+try {
+  const loaded = await withClient(server.url, async (db) =>
+    (await db.query(`select 1 from pg_database where datname = 'bench_outlook'`)).rowCount === 1);
+  if (!loaded) {
+    await recreateDatabase(server.url, 'bench_outlook');
+    await resetDatabase(url, { seed: false });
+    const ms = await loadDashboardData(url, rows);
+    console.log(`loaded ${rows} rows in ${(ms / 1000).toFixed(1)} s`);
+  }
+  await withClient(url, (db) => db.query('grant execute on function private.pair_outlook_walk(uuid, uuid, uuid[], timestamptz) to authenticated'));
+
+  // The caller's pending items newest first (the pending tab's order), read as the superuser with the caller's filter.
+  const pages = await withClient(url, async (db) => {
+    const page = async (owner: string | null, depth: number) => (await db.query<{ id: string }>(
+      `select id from public.whatsapp_message_queue where client_id = $1 and status = 'pending' and ($2::uuid is null or user_id = $2)
+        order by created_at desc, id desc offset $3 limit 50`, [CLIENT0, owner, depth])).rows.map((r) => r.id);
+    const pending = async (owner: string | null) => Number((await db.query<{ n: string }>(
+      `select count(*) as n from public.whatsapp_message_queue where client_id = $1 and status = 'pending' and ($2::uuid is null or user_id = $2)`,
+      [CLIENT0, owner])).rows[0]!.n);
+    const adminPending = await pending(ACTORS.admin.id);
+    const managerPending = await pending(null);
+    console.log(`pending: admin0 ${adminPending}, client 0 ${managerPending}`);
+    return {
+      admin: { first: await page(ACTORS.admin.id, 0), deep: await page(ACTORS.admin.id, Math.floor(adminPending * 0.9)) },
+      manager: { first: await page(null, 0), deep: await page(null, Math.floor(managerPending * 0.9)) },
+    };
+  });
+
+  const walkSql = `select o.* from (select q.user_id, q.client_id, array_agg(q.id) as ids from public.whatsapp_message_queue q
+      where q.status in ('pending', 'queued', 'processing') and q.id = any ($1) group by q.user_id, q.client_id) p,
+      lateral private.pair_outlook_walk(p.user_id, p.client_id, p.ids, now()) o`;
+  const stat = (values: number[]) => `p50 ${fmt(percentile(values, 50))} ms, p95 ${fmt(percentile(values, 95))} ms`;
+  for (const who of ['admin', 'manager'] as const) {
+    const db = await connectAs(url, ACTORS[who]);
+    try {
+      for (const [name, ids] of Object.entries(pages[who])) {
+        const fast = await sample(runs, 2, () => db.query('select * from public.queue_outlook($1, $2)', [ids, CLIENT0]));
+        const same = WALK_RUNS === 0 ? 'not compared' : JSON.stringify((await db.query('select * from public.queue_outlook($1, $2) order by 1', [ids, CLIENT0])).rows.map((r) => r.expected_send_at))
+          === JSON.stringify((await db.query(`${walkSql} order by 1`, [ids])).rows.map((r) => r.expected_send_at));
+        const walk = await sample(WALK_RUNS, 0, () => db.query(walkSql, [ids]));
+        const old = WALK_RUNS === 0 ? 'not timed' : stat(walk);
+        console.log(`${who} ${name} page (${ids.length} items): queue_outlook ${stat(fast)}; old walk ${old}; same expected_send_at: ${same}`);
+      }
+      const drain = await sample(runs, 2, () => db.query('select * from public.queue_drain($1)', [CLIENT0]));
+      const answer = (await db.query('select * from public.queue_drain($1)', [CLIENT0])).rows[0];
+      console.log(`${who} queue_drain: ${stat(drain)} (${JSON.stringify(answer)})`);
+    } finally {
+      await db.end();
+    }
+  }
+
+  // The hot statement: pair_outlook's index pass for admin0's deep page, with the function's own parameters.
+  const plan = await withClient(url, async (db) => {
+    const { rows: [last] } = await db.query<{ priority: string; scheduled_for: Date; id: string }>(
+      `select priority, scheduled_for, id from public.whatsapp_message_queue where id = any ($1) and status = 'pending'
+        order by priority asc, scheduled_for desc, id desc limit 1`, [pages.admin.deep]);
+    const part = (cond: string) => `select q.id, q.priority, q.scheduled_for, e.elig, e.elig > now() as fut
+        from public.whatsapp_message_queue q, lateral (select greatest(q.scheduled_for, coalesce(q.next_attempt_at, q.scheduled_for)) as elig) e
+       where q.user_id = $1 and q.client_id = $2 and q.status = 'pending' and ${cond}`;
+    const { rows: lines } = await db.query<{ 'QUERY PLAN': string }>(
+      `explain (analyze, buffers, costs off) select y.id, y.due_ahead from (select x.id, x.fut, x.id = any ($6) as want,
+         count(*) filter (where not x.fut) over (order by x.priority desc, x.scheduled_for, x.id rows unbounded preceding) as due_ahead
+         from (${part('q.priority > $3::public.queue_priority')} union all
+               ${part('q.priority = $3::public.queue_priority and (q.scheduled_for, q.id) <= ($4, $5)')}) x) y where y.fut or y.want`,
+      [ACTORS.admin.id, CLIENT0, last!.priority, last!.scheduled_for, last!.id, pages.admin.deep]);
+    return lines.map((l) => l['QUERY PLAN']).join('\n');
+  });
+  console.log(`EXPLAIN of the index pass (admin0, deep page):\n${plan}`);
+} finally {
+  await server.stop();
+}

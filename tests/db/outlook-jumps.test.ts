@@ -1,0 +1,138 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { as, withDatabase } from '../support/db.ts';
+import { createLeads } from '../support/queueItems.ts';
+import { resetQueueState } from '../support/queueState.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, USERS } from '../support/seed.ts';
+
+// private.pair_outlook takes the walk in jumps (20261202100100); private.pair_outlook_walk is the walk it replaced, one
+// claim at a time over the whole queue. Both are asked the same question and must give the same answer, column by column.
+
+const db = withDatabase();
+
+interface Row {
+  queue_item_id: string;
+  waiting_for: string;
+  waiting_until: Date | null;
+  expected_send_at: Date | null;
+  holiday_name: string | null;
+}
+
+// Thursday 2026-09-17 in Israel (summer time, UTC+3), 10:00 local: Erev Yom Kippur is Sunday the 20th, Yom Kippur
+// Monday the 21st, Sukkot I Saturday the 26th (already closed), Shmini Atzeret Saturday 3 October.
+const THURSDAY_MORNING = new Date('2026-09-17T07:00:00Z');
+const local = (at: Date) => at.toLocaleDateString('en-CA', { timeZone: 'Asia/Jerusalem' });
+
+/** `count` pending items of the demo admin, item n (1-based, in created order) shaped by the SQL expressions over n. */
+async function queue(count: number, shape: { scheduled: string; priority?: string; nextAttempt?: string; attempts?: string }): Promise<string[]> {
+  const leads = await createLeads(db.pool, count, DEMO_CLIENT_ID, 'jumps');
+  const { rows } = await db.pool.query<{ id: string }>(
+    `insert into public.whatsapp_message_queue (lead_id, client_id, user_id, status, priority, scheduled_for, next_attempt_at, attempts,
+       max_attempts, created_at)
+     select l.id, $2, $3, 'pending', (${shape.priority ?? "'normal'"})::public.queue_priority, ${shape.scheduled}, ${shape.nextAttempt ?? 'null'},
+            ${shape.attempts ?? '0'}, 5, $4::timestamptz - interval '1 day' + l.n * interval '1 second'
+       from unnest($1::uuid[]) with ordinality l(id, n)
+     returning id, created_at`,
+    [leads, DEMO_CLIENT_ID, DEMO_ADMIN_ID, THURSDAY_MORNING.toISOString()],
+  );
+  return rows.map((r) => r.id);
+}
+
+async function project(fn: 'pair_outlook' | 'pair_outlook_walk', wanted: string[], at: Date): Promise<{ rows: Row[]; ms: number }> {
+  const started = performance.now();
+  const { rows } = await db.pool.query<Row>(
+    `select queue_item_id, waiting_for, waiting_until, expected_send_at, holiday_name from private.${fn}($1, $2, $3, $4) order by queue_item_id`,
+    [DEMO_ADMIN_ID, DEMO_CLIENT_ID, wanted, at],
+  );
+  return { rows, ms: performance.now() - started };
+}
+
+/** The jumps' answer for `wanted`, after checking it is the walk's answer. */
+async function agreed(wanted: string[], at: Date = THURSDAY_MORNING): Promise<Map<string, Row>> {
+  const fast = await project('pair_outlook', wanted, at);
+  const walk = await project('pair_outlook_walk', wanted, at);
+  expect(fast.rows).toHaveLength(wanted.length);
+  expect(fast.rows).toEqual(walk.rows);
+  timings.push(`${wanted.length} wanted: jumps ${fast.ms.toFixed(1)} ms, walk ${walk.ms.toFixed(1)} ms`);
+  return new Map(fast.rows.map((row) => [row.queue_item_id, row]));
+}
+
+const timings: string[] = [];
+
+/** queue_drain as the admin, and the latest expected send of the old walk over every waiting item. */
+async function drains(at: Date = THURSDAY_MORNING): Promise<{ drain: Date | null; walk: Date | null }> {
+  const { rows: [drain] } = await as(db.pool, USERS.demoAdmin, (client) =>
+    client.query<{ drain_at: Date | null; waiting: number }>('select drain_at, waiting from queue_drain(null, $1)', [at]));
+  const { rows: [waiting] } = await db.pool.query<{ n: number }>(
+    `select count(*)::integer as n from public.whatsapp_message_queue where status in ('pending', 'queued', 'processing')`);
+  expect(drain!.waiting).toBe(waiting!.n);
+  const { rows: [walk] } = await db.pool.query<{ last: Date | null }>(
+    `select max(o.expected_send_at) as last from private.pair_outlook_walk($1, $2, array(select id from public.whatsapp_message_queue
+       where status in ('pending', 'queued', 'processing')), $3) o`, [DEMO_ADMIN_ID, DEMO_CLIENT_ID, at]);
+  return { drain: drain!.drain_at, walk: walk!.last };
+}
+afterAll(() => console.log(`outlook jumps vs walk:\n${timings.join('\n')}`));
+
+const sendDays = (rows: Iterable<Row>) => new Set([...rows].map((row) => (row.expected_send_at ? local(row.expected_send_at) : 'none')));
+
+beforeEach(() => resetQueueState(db.pool, { max_capacity: 200, daily_target: 200, processing_delay_ms: 2000, rate_limit_per_hour: 1000 }));
+
+describe('the outlook in jumps gives the old walk answers', () => {
+  it('a deep item: position 5,000 of 10,000, 25 open days away, across Yom Kippur and Sukkot', async () => {
+    const ids = await queue(10_000, { scheduled: "$4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond'" });
+    const deep = ids[4_999]!;
+    const alone = await agreed([deep]);
+    const at = alone.get(deep)!.expected_send_at!;
+    // 200 a day from Thursday: the 25th open day, with the weekends, Yom Kippur and Sukkot I closed.
+    expect(local(at)).toBe('2026-10-22');
+    const page = await agreed(ids.slice(4_975, 5_025));
+    expect(page.get(deep)!.expected_send_at).toEqual(at);
+    expect(sendDays(page.values())).toEqual(new Set(['2026-10-22', '2026-10-25']));
+    for (const row of page.values()) expect(row.waiting_for).toBe('daily_capacity');
+  });
+
+  it('the drain: the last of 3,000 items, with every item asked for', async () => {
+    const ids = await queue(3_000, { scheduled: "$4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond'" });
+    const all = await agreed(ids);
+    expect(sendDays(all.values()).size).toBe(15);
+    expect(sendDays(all.values()).has('2026-09-21')).toBe(false);
+    const { drain, walk } = await drains();
+    expect(drain).toEqual(walk);
+    expect(drain).toEqual(new Date(Math.max(...[...all.values()].map((row) => row.expected_send_at!.getTime()))));
+  });
+
+  it('future-scheduled and backoff items interleaved, higher priorities among them', async () => {
+    const ids = await queue(1_500, {
+      scheduled: `case when l.n % 5 = 0 then $4::timestamptz + (l.n % 48) * interval '1 hour' + (l.n % 7) * interval '1 minute'
+                       when l.n % 11 = 0 then $4::timestamptz + interval '3 hours' else $4::timestamptz - interval '1 hour' + l.n * interval '1 millisecond' end`,
+      priority: "case when l.n % 11 = 0 then 'high' when l.n % 17 = 0 then 'low' when l.n % 23 = 0 then 'immediate' else 'normal' end",
+      nextAttempt: "case when l.n % 13 = 0 then $4::timestamptz + interval '150 minutes' end",
+      attempts: 'case when l.n % 13 = 0 then 1 else 0 end',
+    });
+    const all = await agreed(ids);
+    expect(new Set([...all.values()].map((row) => row.waiting_for))).toEqual(new Set(['due_now', 'scheduled', 'backoff', 'daily_capacity']));
+    for (const start of [0, 400, 1_000]) await agreed(ids.slice(start, start + 50));
+    await agreed([ids[1_499]!, ids[10]!, ids[54]!]);
+    const { drain, walk } = await drains();
+    expect(drain).not.toBeNull();
+    expect(drain).toEqual(walk);
+  });
+
+  it('capacity spilling over several days around a holiday, asked on the holiday itself', async () => {
+    const ids = await queue(900, { scheduled: "$4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond'" });
+    const onYomKippur = new Date('2026-09-21T08:00:00Z');
+    const all = await agreed(ids, onYomKippur);
+    expect(all.get(ids[0]!)).toMatchObject({ waiting_for: 'holiday', holiday_name: 'Yom Kippur' });
+    expect(sendDays(all.values())).toEqual(new Set(['2026-09-22', '2026-09-23', '2026-09-24', '2026-09-27', '2026-09-28']));
+    await agreed(ids.slice(600, 650), onYomKippur);
+  });
+
+  it('a paused client: nothing before the pause ends, then the same days', async () => {
+    const ids = await queue(700, { scheduled: "$4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond'" });
+    const pausedUntil = new Date(THURSDAY_MORNING.getTime() + 90 * 60_000);
+    await db.pool.query('update public.clients set sending_paused_until = $2 where id = $1', [DEMO_CLIENT_ID, pausedUntil]);
+    const all = await agreed(ids);
+    for (const row of all.values()) expect(row.expected_send_at!.getTime()).toBeGreaterThanOrEqual(pausedUntil.getTime());
+    expect(all.get(ids[0]!)).toMatchObject({ waiting_for: 'client_paused', waiting_until: pausedUntil });
+    await agreed(ids.slice(300, 350));
+  });
+});
