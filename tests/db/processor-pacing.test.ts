@@ -94,10 +94,13 @@ describe('the dispatcher', () => {
     );
     expect(requests.map((request) => [request.method, request.url, request.headers.Authorization])).toEqual(
       Array.from({ length: 3 }, () => ['POST', 'http://project.test/functions/v1/queue-processor', 'Bearer secret-key']));
-    const bodies = requests.map((request) => JSON.parse(request.body) as { pairs: Pair[]; trigger: string });
+    const bodies = requests.map((request) => JSON.parse(request.body) as { pairs: Pair[]; trigger: string; dispatchedAt: string });
     expect(bodies.map((body) => body.pairs.length)).toEqual([10, 10, 5]);
     expect(new Set(bodies.flatMap((body) => body.pairs.map((pair) => pair.user_id)))).toEqual(new Set(admins));
     expect(bodies.every((body) => body.trigger === 'dispatcher')).toBe(true);
+    // Each call carries its tick, so a late one claims only for what is left of the tick's window.
+    expect(new Set(bodies.map((body) => body.dispatchedAt)).size).toBe(1);
+    expect(Math.abs(Date.parse(bodies[0]!.dispatchedAt) - Date.now())).toBeLessThan(60_000);
   });
 
   it('is the service role\'s alone', async () => {

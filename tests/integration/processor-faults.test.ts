@@ -65,6 +65,16 @@ describe('queue-processor: the fault matrix', () => {
     expect(settings.rows[0].last_processor_run_at).toBeInstanceOf(Date);
   });
 
+  it('a call that arrives after its tick\'s claim window claims nothing (the next tick serves the pair); one on time sends', async () => {
+    const id = await one();
+    const late = await runProcessor({ dispatchedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    expect(late.totals).toMatchObject({ claimed: 0, sent: 0 });
+    expect(await item(id)).toMatchObject({ status: 'pending' });
+    const onTime = await runProcessor({ dispatchedAt: new Date().toISOString() });
+    expect(onTime.totals).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await item(id)).toMatchObject({ status: 'sent' });
+  });
+
   it('2xx without success -> failed (permanent)', async () => {
     const id = await one();
     stack.sink!.behave({ status: 200, body: { success: false, error: 'template unknown' } });

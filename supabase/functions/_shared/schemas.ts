@@ -40,6 +40,8 @@ export const processorInput = z
     /** The dispatcher's shard: the (admin, client) pairs this invocation serves. */
     pairs: z.array(z.object({ user_id: z.guid(), client_id: z.guid() }).strict()).min(1).max(10_000).optional(),
     budgetMs: z.number().int().min(1000).max(150_000).optional(),
+    /** When the dispatcher's tick ran (the database's clock): the claim window is the tick's minute, however late the call arrives. */
+    dispatchedAt: z.iso.datetime({ offset: true }).optional(),
     /** The local cron stand-in says who called; informational only. */
     trigger: z.string().max(50).optional(),
   })

@@ -36,7 +36,11 @@ export async function handleQueueProcessor(request: Request, deps: ProcessorHand
 
   const clock = parsed.data.now ? shiftedClock(new Date(parsed.data.now), deps.serverClock) : deps.serverClock;
   try {
-    const summary = await runProcessor(deps.makeDeps(clock, parsed.data.budgetMs), { userId: parsed.data.userId, pairs: parsed.data.pairs });
+    const summary = await runProcessor(deps.makeDeps(clock, parsed.data.budgetMs), {
+      userId: parsed.data.userId,
+      pairs: parsed.data.pairs,
+      dispatchedAt: parsed.data.dispatchedAt ? new Date(parsed.data.dispatchedAt) : undefined,
+    });
     return jsonResponse(summary);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -32,6 +32,8 @@ export interface RunOptions {
   pairs?: Pair[];
   /** Only this admin's running pairs (queue-leads' trigger for immediate items). */
   userId?: string;
+  /** The dispatcher's tick (wall clock): claims end a claim window after it, not after this call began. */
+  dispatchedAt?: Date;
 }
 
 type QueueItem = Database['public']['Tables']['whatsapp_message_queue']['Row'];
@@ -263,8 +265,11 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
  */
 export async function runProcessor(deps: ProcessorDeps, options: RunOptions = {}): Promise<RunSummary> {
   const startedAt = deps.clock();
+  // A call that reached us late (a loaded pg_net queue, a cold start) claims only for what is left of its tick's window:
+  // its leases then end before the next tick, which would otherwise find the pairs held and skip them for a minute.
+  const lateMs = options.dispatchedAt ? Math.max(0, deps.wallClock().getTime() - options.dispatchedAt.getTime()) : 0;
   // Every send claimed by then can finish (its request timeout) within the budget.
-  const claimMs = Math.max(0, Math.min(deps.claimWindowMs, deps.budgetMs - (deps.agent?.timeoutMs ?? 10_000)));
+  const claimMs = Math.max(0, Math.min(deps.claimWindowMs - lateMs, deps.budgetMs - (deps.agent?.timeoutMs ?? 10_000)));
   const claimsEnd = deps.monotonic() + claimMs;
   const run: RunSummary = {
     workerId: deps.workerId, startedAt: startedAt.toISOString(), finishedAt: '', notLeased: 0, admins: [],
