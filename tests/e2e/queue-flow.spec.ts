@@ -104,7 +104,8 @@ test.describe('queue flow', () => {
     const page = await context.newPage();
     await login(page, 'manager@test.test');
     await page.goto('/admin/queue-management');
-    await expect(page.getByTestId('read-only-notice')).toBeVisible();
+    // A fresh context's first load of the lazy admin page: at load 15 it took over the default 10 s.
+    await expect(page.getByTestId('read-only-notice')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('queue-item')).toHaveCount(2);
     await expectNoSeriousA11yViolations(page, 'queue management (manager)');
     await screenshot(page, 'queue-management-manager-en');
