@@ -28,9 +28,9 @@ interface Stats {
   p50: number;
   p95: number;
 }
-// queue_outlook walks each pair's claims up to the page's last item (tens to hundreds of ms at this size, 20261202100100).
+// queue_outlook counts each pair's due items up to the page's last one and projects its ticks in cycles (20261202140200).
 const OUTLOOK_RUNS = 30;
-// LQ_BENCH_SKIP_OUTLOOK=1 leaves queue_outlook out (about a second a call for the manager at 1M).
+// LQ_BENCH_SKIP_OUTLOOK=1 leaves queue_outlook out (0.3-0.4 s a call for the manager at 1M under load 9, 17 pairs a page).
 const SKIP_OUTLOOK = process.env.LQ_BENCH_SKIP_OUTLOOK === '1';
 const runsOf = (call: Call, runs: number) => (call.fn === 'queue_outlook' ? Math.min(runs, OUTLOOK_RUNS) : runs);
 const stats = (values: number[]): Stats => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
