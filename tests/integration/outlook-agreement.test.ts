@@ -27,7 +27,8 @@ const TOLERANCE_MS = 60_000 + DELAY_MS;
 const stack = withStack({
   functions: true,
   sink: true,
-  env: { AGENT_DB_TIMEOUT_MS: '1000', QUEUE_BATCH_SIZE: '50', WHATSAPP_RATE_LIMIT_PER_HOUR: '100000' },
+  // No send here is meant to time out: a 1 s limit let a loaded machine's slow answer become a retry the projection never planned.
+  env: { AGENT_DB_TIMEOUT_MS: '10000', QUEUE_BATCH_SIZE: '50', WHATSAPP_RATE_LIMIT_PER_HOUR: '100000' },
 });
 
 interface Outlook {
