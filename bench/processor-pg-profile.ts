@@ -3,7 +3,7 @@
  * tick, per statement and per function. A durable embedded server restarted with pg_stat_statements preloaded (track =
  * all, so statements inside functions count) and track_functions = all; one dispatcher tick at delay 0 over `admins`
  * pairs × 10 items; then the statements and functions that took the most time, the WAL written, and the server's CPU
- * (/proc) per send. --direct: no Deno and no HTTP, the steps called over one connection (shards of 10 pairs, each step
+ * (/proc) per send. --direct: no Deno and no HTTP, the steps called over one connection (shards of 10 pairs or --shard=n, each step
  * settling the shard's last items and claiming the next), the backend's own CPU per send: the SQL's cost alone, steady
  * whatever the machine's timing does to how many sends a step carries.
  */
@@ -13,6 +13,8 @@ import { cleanup, seed } from './suites/processor.ts';
 
 const [admins, delayMs] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number) as [number?, number?];
 const direct = process.argv.includes('--direct');
+// --shard=n: pairs per shard in the direct steps (default 10).
+const shardSize = Number(process.argv.find((arg) => arg.startsWith('--shard='))?.slice(8) ?? 10);
 // LQ_EXPLAIN_MS=n: auto_explain logs the plans (nested statements too) of statements slower than n ms, printed at the end.
 const explainMs = process.env.LQ_EXPLAIN_MS ? Number(process.env.LQ_EXPLAIN_MS) : null;
 const serverLog: string[] = [];
@@ -39,19 +41,26 @@ async function directSteps(): Promise<{ sent: number; cpu: number; steps: number
   const cpu0 = await processCpuMs(backend);
   let sent = 0;
   let steps = 0;
-  const shards = Array.from({ length: Math.ceil(pairs.length / 10) }, (_, n) => ({ pairs: pairs.slice(n * 10, n * 10 + 10), held: [] as string[] }));
+  const shards = Array.from({ length: Math.ceil(pairs.length / shardSize) }, (_, n) => ({
+    pairs: pairs.slice(n * shardSize, (n + 1) * shardSize), held: [] as string[], readyAt: 0 }));
   while (shards.some((shard) => shard.pairs.length > 0 || shard.held.length > 0)) {
-    for (const shard of shards) {
-      if (shard.pairs.length === 0 && shard.held.length === 0) continue;
+    // As the processor does: a shard steps when its pairs' delay has passed, settling its last sends with the next claims.
+    const due = shards.filter((shard) => (shard.pairs.length > 0 || shard.held.length > 0) && shard.readyAt <= Date.now());
+    if (due.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(...shards.map((shard) => shard.readyAt)) - Date.now()));
+      continue;
+    }
+    for (const shard of due) {
       const outcomes = shard.held.map((id) => ({ item_id: id, kind: 'sent', trigger_id: `t-${id}` }));
-      const { rows } = await db.query<{ step: { settled: { status?: string }[]; claims: { user_id: string; item?: { id: string } }[] } }>(
+      const { rows } = await db.query<{ step: { settled: { status?: string }[]; claims: { user_id: string; reason?: string; wait_ms?: number; item?: { id: string } }[] } }>(
         `select public.processor_step('direct', $1::jsonb, $2::jsonb, now(), 60) as step`, [JSON.stringify(outcomes), JSON.stringify(shard.pairs)]);
       steps += 1;
       const answer = rows[0]!.step;
       sent += answer.settled.filter((entry) => entry.status === 'sent').length;
       shard.held = answer.claims.flatMap((claim) => claim.item ? [claim.item.id] : []);
-      const claimed = new Set(answer.claims.filter((claim) => claim.item).map((claim) => claim.user_id));
-      shard.pairs = shard.pairs.filter((pair) => claimed.has(pair.user_id));
+      const going = new Set(answer.claims.filter((claim) => claim.item || claim.reason === 'paced').map((claim) => claim.user_id));
+      shard.pairs = shard.pairs.filter((pair) => going.has(pair.user_id));
+      shard.readyAt = Date.now() + Math.max(0, ...answer.claims.map((claim) => claim.wait_ms ?? 0));
     }
   }
   return { sent, cpu: (await processCpuMs(backend)) - cpu0, steps };
@@ -66,7 +75,7 @@ try {
   if (direct) {
     const result = await directSteps();
     sent = result.sent;
-    console.log(`${admins ?? 100} admins, direct: ${sent} sent in ${result.steps} steps; backend CPU ${result.cpu.toFixed(0)} ms = ${(result.cpu / Math.max(1, sent)).toFixed(2)} ms a send, ${(result.cpu / Math.max(1, result.steps)).toFixed(2)} ms a step`);
+    console.log(`${admins ?? 100} admins, direct, shards of ${shardSize}: ${sent} sent in ${result.steps} steps; backend CPU ${result.cpu.toFixed(0)} ms = ${(result.cpu / Math.max(1, sent)).toFixed(2)} ms a send, ${(result.cpu / Math.max(1, result.steps)).toFixed(2)} ms a step`);
   } else {
     const cpu0 = await treeCpuMs(postmaster);
     const t0 = performance.now();
@@ -98,6 +107,10 @@ try {
   const io = (await db.query(`select sum(writes) writes, sum(fsyncs) fsyncs from pg_stat_io`)).rows[0];
   const commits = (await db.query('select xact_commit, xact_rollback from pg_stat_database where datname = current_database()')).rows[0];
   console.log('\nwal', wal, 'io', io, 'commits', commits);
+  // HOT or not: a non-HOT update writes every index of the table again.
+  const tables = await db.query(`select relname, n_tup_upd, n_tup_hot_upd from pg_stat_all_tables
+    where relname in ('whatsapp_message_queue', 'leads', 'pair_pacing', 'rate_buckets', 'queue_status_counts', 'queue_performance_metrics') order by 1`);
+  console.log('updates (all, HOT):', tables.rows.map((t) => `${t.relname} ${t.n_tup_upd}/${t.n_tup_hot_upd}`).join(', '));
   if (explainMs !== null) console.log(serverLog.filter((line) => /duration|->|Update|Scan|Plan|Filter|Index/.test(line)).join('\n'));
   await cleanup(url);
 } finally {

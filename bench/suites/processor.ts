@@ -179,7 +179,9 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   ]);
   const data: unknown[] = [];
   const runs = ctx.quick ? 1 : 2;
+  let shardSize = 0;
   try {
+    shardSize = await withClient(url, async (db) => (await db.query<{ n: number }>('select shard_size as n from private.processor_config')).rows[0]!.n);
     const pids = await Promise.all(stack.gateway.functions!.pids().map(async (candidate) => ({
       candidate, cmdline: await readFile(`/proc/${candidate}/cmdline`, 'utf8').catch(() => '') })));
     const deno = pids.find((entry) => entry.cmdline.includes('queue-processor'))?.candidate;
@@ -260,7 +262,7 @@ export async function processorSuite(ctx: BenchContext): Promise<SuiteResult> {
   }
   result.notes.push(
     'Local: one Deno process serves every queue-processor invocation of a tick (hosted Supabase runs each in its own isolate), so "Deno CPU / send" is the process\'s CPU over the tick ÷ the tick\'s sends; the invocation alone is the per-invocation figure. Postgres CPU is the postmaster\'s and its live backends\' (/proc), Node CPU is this process\'s: the gateway with the PostgREST stand-in, the pg_net worker, the Agent DB stand-in and the bench.',
-    'Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (10); the function\'s defaults: 57 s claim window, 100 s budget. "retrying / failed / lost / errors": the invocations\' retries scheduled, permanent failures, sends whose outcome was not recorded, and errors they reported; in brackets the items waiting for a retry after the tick by their last error code.',
+    `Each admin is the only admin of their own client; send budget 1,000,000/h; shard size from private.processor_config (${shardSize}); the function's defaults: 57 s claim window, 100 s budget. "retrying / failed / lost / errors": the invocations' retries scheduled, permanent failures, sends whose outcome was not recorded, and errors they reported; in brackets the items waiting for a retry after the tick by their last error code.`,
   );
   result.data = data;
   return result;

@@ -121,6 +121,24 @@ describe('pacing across invocations', () => {
     }
   });
 
+  it('at a processing delay, a send settles in the statement that takes the pair\'s next item (one queue statement a step, not two)', async () => {
+    await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = $2 where user_id = $1`, [DEMO_ADMIN_ID, DELAY_MS]);
+    const ids = await seedDueItems(stack.pool, { count: 3, userId: DEMO_ADMIN_ID });
+    const answer = await process({ pairs: [{ user_id: DEMO_ADMIN_ID, client_id: DEMO_CLIENT_ID }] });
+    expect(answer.body.totals).toMatchObject({ claimed: 3, sent: 3 });
+    const { rows } = await stack.pool.query<{ id: string; action: string; at: Date }>(
+      `select queue_item_id as id, action, created_at as at from public.queue_audit_log
+        where action in ('started', 'sent') and queue_item_id = any($1) order by created_at, action desc`, [ids]);
+    const started = rows.filter((row) => row.action === 'started');
+    const sent = rows.filter((row) => row.action === 'sent');
+    expect(started).toHaveLength(3);
+    expect(sent).toHaveLength(3);
+    // The audit rows of one statement share its transaction's time: send k settled with the claim of send k + 1.
+    for (const k of [0, 1]) expect(sent.find((row) => row.id === started[k]!.id)!.at.getTime()).toBe(started[k + 1]!.at.getTime());
+    // The pace still holds between the claims.
+    for (const k of [1, 2]) expect(started[k]!.at.getTime() - started[k - 1]!.at.getTime()).toBeGreaterThanOrEqual(DELAY_MS);
+  });
+
   it('overlapping invocations (cron, an immediate trigger, runs cut by their budget) never send two items of one admin closer than its delay', async () => {
     await stack.pool.query(`update public.user_queue_settings set processing_delay_ms = $2 where user_id = $1`, [DEMO_ADMIN_ID, DELAY_MS]);
     // When each claim took its item, by the database's clock (this file's database only).

@@ -69,6 +69,11 @@ export interface RunSummary {
 
 /** How long finished POSTs and ready pairs wait for the POSTs still in flight before a step goes without them (ms). */
 const COALESCE_MS = 15;
+/**
+ * Sends that answered while every pair waits out its processing delay settle with the step that takes the pairs' next
+ * items, when that comes within this long: one queue statement (and one run of its triggers) for both instead of two.
+ */
+const SETTLE_HOLD_MS = 3000;
 
 interface Claim {
   user_id: string;
@@ -182,7 +187,9 @@ async function serve(deps: ProcessorDeps, run: RunSummary, pairs: PairRun[], cla
       else if (deps.monotonic() > claimsEnd) finish(pair, 'budget_exhausted');
       else ready.push(pair);
     }
-    const hasWork = ready.length > 0 || finished.length > 0;
+    const nextClaim = Math.min(...pairs.filter((pair) => !pair.done && !pair.busy).map((pair) => pair.readyAt));
+    const holding = ready.length === 0 && nextClaim <= claimsEnd && nextClaim - deps.monotonic() <= SETTLE_HOLD_MS;
+    const hasWork = ready.length > 0 || (finished.length > 0 && !holding);
     if (hasWork && waitingSince === null) waitingSince = deps.monotonic();
     const coalesceLeft = waitingSince === null ? 0 : COALESCE_MS - (deps.monotonic() - waitingSince);
     if (hasWork && (inFlight.size === 0 || coalesceLeft <= 0)) {
