@@ -172,6 +172,54 @@ describe('a broad search (over 5,000 matching leads: the list is walked, not loo
   });
 });
 
+describe('the broad walk and the narrow lookup at the threshold (5,000 matching leads)', () => {
+  it('list the same rows in the same order on both sides, and count them alike; no caller sees another client’s', async () => {
+    const [second] = await createRunningAdmins(db.pool, 1);
+    const leads = await createLeads(db.pool, 5_001, DEMO_CLIENT_ID, 'Edge');
+    const mine = [...(await insertItems(db.pool, leads.slice(0, 150))), ...(await insertItems(db.pool, leads.slice(150, 170), { status: 'sent' }))];
+    const theirs = await insertItems(db.pool, leads.slice(170, 180), {}, second!);
+    const other = await insertItems(db.pool, await createLeads(db.pool, 5_001, OTHER_CLIENT_ID, 'Edge'), {}, USERS.otherAdmin.id);
+    await items(3, {}, USERS.demoAdmin.id, 'unmatched');
+    const readAll = async (actor: Actor, search: string, client?: string, status?: string) => {
+      const first = await page(actor, { search, size: 60, client, status });
+      return readOn(actor, first, { size: 60, search, client, status }, async () => {});
+    };
+    const truth = async (userId: string | null, client = DEMO_CLIENT_ID) => (await db.pool.query<{ id: string }>(
+      `select q.id from whatsapp_message_queue q join leads l on l.id = q.lead_id
+        where q.client_id = $1 and ($2::uuid is null or q.user_id = $2) and lower(l.name) like '%edge%'
+        order by q.created_at desc, q.id desc`, [client, userId])).rows.map((r) => r.id);
+    const broad = async () => as(db.pool, USERS.demoManager, async (c) =>
+      (await c.query<{ broad: boolean }>('select private.matching_lead_ids($1, $2) is null as broad', [DEMO_CLIENT_ID, 'edge'])).rows[0]?.broad);
+    const sides = async () => ({
+      admin: (await readAll(USERS.demoAdmin, 'edge')).map((row) => row.id),
+      manager: (await readAll(USERS.demoManager, 'EDGE')).map((row) => row.id),
+      pending: (await readAll(USERS.demoManager, 'edge', undefined, 'pending')).map((row) => row.id),
+      counts: await counts(USERS.demoManager, 'edge'),
+    });
+    expect(await broad()).toBe(true);
+    const walked = await sides();
+    // One matching lead without items goes: 5,000 matches are looked up, not walked.
+    await db.pool.query('delete from leads where id = $1', [leads[5_000]]);
+    expect(await broad()).toBe(false);
+    const lookedUp = await sides();
+    expect(walked).toEqual(lookedUp);
+    expect(walked.admin).toEqual(await truth(USERS.demoAdmin.id));
+    expect(walked.manager).toEqual(await truth(null));
+    expect([...walked.manager].sort()).toEqual([...mine, ...theirs].sort());
+    expect(walked.pending.length).toBe(160);
+    expect(walked.counts).toMatchObject({ pending: 160, sent: 20 });
+    // Another client's matching items never show, asked for either client.
+    for (const actor of [USERS.demoAdmin, USERS.demoManager]) {
+      expect(await readAll(actor, 'edge', OTHER_CLIENT_ID)).toEqual([]);
+      expect(await counts(actor, 'edge', OTHER_CLIENT_ID)).toMatchObject({ pending: 0, sent: 0 });
+    }
+    const otherRows = (await readAll(USERS.otherAdmin, 'edge', OTHER_CLIENT_ID)).map((row) => row.id);
+    expect(otherRows).toEqual(await truth(USERS.otherAdmin.id, OTHER_CLIENT_ID));
+    expect([...otherRows].sort()).toEqual([...other].sort());
+    expect(await readAll(USERS.otherAdmin, 'edge')).toEqual([]);
+  });
+});
+
 describe('queue_list_counts under RLS', () => {
   it('an admin counts only their items, a manager the client’s, another client’s admin nothing of it; the kept counts equal a real count', async () => {
     const [second] = await createRunningAdmins(db.pool, 1);
