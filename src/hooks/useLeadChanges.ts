@@ -6,17 +6,24 @@ const COALESCE_MS = 250;
 
 /**
  * Calls `onChange` with the leads whose contact state changed (null: reload them all), at most once per
- * `coalesceMs`: a burst of sends is one call naming every lead it touched. While the channel is not live it
- * polls with null instead, as the queue list does, and asks for it all once more when the channel is back.
+ * `coalesceMs`: a burst of sends is one call naming every lead it touched. While the channel is down it calls
+ * `onPoll` every POLL_MS instead (`onChange(null)` without one), and asks for it all once more when the channel is back.
  */
-export function useLeadChanges(clientId: string, onChange: (leadIds: string[] | null) => void, coalesceMs = COALESCE_MS): { live: boolean } {
+export function useLeadChanges(
+  clientId: string,
+  onChange: (leadIds: string[] | null) => void,
+  onPoll?: () => void,
+  coalesceMs = COALESCE_MS,
+): { live: boolean } {
   const callback = useRef(onChange);
+  const poll = useRef(onPoll);
   const [state, setState] = useState<ChannelState>('connecting');
   const wasDown = useRef(false);
 
   useEffect(() => {
     callback.current = onChange;
-  }, [onChange]);
+    poll.current = onPoll;
+  }, [onChange, onPoll]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -48,7 +55,7 @@ export function useLeadChanges(clientId: string, onChange: (leadIds: string[] | 
     if (state === 'live' && wasDown.current) callback.current(null);
     if (state !== 'connecting') wasDown.current = state === 'down';
     if (state !== 'down') return;
-    const interval = setInterval(() => callback.current(null), POLL_MS);
+    const interval = setInterval(() => (poll.current ? poll.current() : callback.current(null)), POLL_MS);
     return () => clearInterval(interval);
   }, [state]);
 

@@ -4,6 +4,7 @@ import { notifyQueueChanged } from '@/services/queue/queueChangesService';
 import { enqueueSpread, listActiveLeadIds, listLeads, previewSpread } from '@/services/queue/queueService';
 import type { Lead, QueuePriority, SpreadChoice } from '@/types/queue';
 import { useLeadChanges } from './useLeadChanges';
+import { useLeadPoll } from './useLeadPoll';
 import { useLoader } from './useLoader';
 import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
 
@@ -25,21 +26,30 @@ export function useLeads(clientId: string) {
   const active = useLoader(loadActive);
   useQueueChanges(active.reload, { kinds: ITEM_CHANGES });
   const { reload: reloadLeads, mutate: mutateLeads } = leads;
-  // A send or an opt-out by anyone: read just those leads again (all of them when too many, or when polling).
+  const applyChanged = useCallback((fresh: Lead[]) => mutateLeads((rows) => merge(rows, fresh)), [mutateLeads]);
+  // A send or an opt-out by anyone: read just those leads again (all of them when too many).
   const refresh = useCallback(
     async (leadIds: string[] | null) => {
       if (leadIds === null || leadIds.length > MAX_READ_BY_ID) return reloadLeads();
       try {
-        const fresh = await listLeadsById(clientId, leadIds);
-        mutateLeads((rows) => merge(rows, fresh));
+        applyChanged(await listLeadsById(clientId, leadIds));
       } catch {
         // The loader's reload retries and reports a lasting failure; this quiet path must not hide one.
         await reloadLeads();
       }
     },
-    [clientId, reloadLeads, mutateLeads],
+    [clientId, reloadLeads, applyChanged],
   );
-  useLeadChanges(clientId, refresh);
+  const { poll, forget } = useLeadPoll(clientId, leads.data, reloadLeads, applyChanged);
+  const changed = useCallback(
+    (leadIds: string[] | null) => {
+      // Live again (or a change too big to name): the next outage starts from a fresh read.
+      if (leadIds === null) forget();
+      return refresh(leadIds);
+    },
+    [refresh, forget],
+  );
+  useLeadChanges(clientId, changed, poll);
 
   return {
     leads: leads.data ?? [],

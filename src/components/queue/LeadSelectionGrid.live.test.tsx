@@ -56,13 +56,65 @@ describe('LeadSelectionGrid, live contact state', () => {
     expect(vi.mocked(leadService.listLeadsById)).not.toHaveBeenCalled();
 
     act(() => emitChannelState('down'));
-    act(() => vi.advanceTimersByTime(10_000));
-    await waitFor(() => expect(loads()).toBe(4));
+    // The first poll reads the whole list (what changed before the channel went down was never named), the next
+    // one only what changed since.
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(loads()).toBe(3));
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(vi.mocked(leadService.listLeadsChangedSince)).toHaveBeenCalledTimes(2));
+    expect(loads()).toBe(3);
     act(() => emitChannelState('connecting'));
     act(() => emitChannelState('live'));
-    await waitFor(() => expect(loads()).toBe(5));
+    await waitFor(() => expect(loads()).toBe(4));
     act(() => vi.advanceTimersByTime(10_000));
-    expect(loads()).toBe(5);
+    expect(loads()).toBe(4);
+  });
+
+  it('while the channel is down, reads only the leads changed since the last poll, and the whole list when one is new or every minute', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    backend.channel = 'down';
+    renderGrid();
+    await screen.findByText('Avi Cohen');
+    const loads = () => vi.mocked(queueService.listLeads).mock.calls.length;
+    const deltas = vi.mocked(leadService.listLeadsChangedSince);
+    backend.leadChanges.set(lead(2).id, '2024-01-15T07:50:00.000000+00:00');
+
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(loads()).toBe(2));
+    // The mark is read before the list, so a change made while the list loads is read by the next poll.
+    expect(deltas.mock.calls[0]?.slice(1)).toEqual([null, 0]);
+
+    contact(1);
+    backend.leadChanges.set(lead(1).id, '2024-01-15T07:59:00.000000+00:00');
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(screen.getByTestId('lead-state-1')).toHaveTextContent('Contacted recently'));
+    // From 30 s before the newest change seen, for a transaction that began before it and committed after the poll.
+    expect(deltas.mock.calls[1]?.slice(1)).toEqual(['2024-01-15T07:49:30.000Z', 500]);
+    expect(loads()).toBe(2);
+    expect(vi.mocked(leadService.listLeadsById)).not.toHaveBeenCalled();
+
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(deltas).toHaveBeenCalledTimes(3));
+    expect(deltas.mock.calls[2]?.slice(1)).toEqual(['2024-01-15T07:58:30.000Z', 500]);
+
+    // A lead another admin added is not in the list: the whole list is read, in its order.
+    backend.leads = [...backend.leads, lead(5, { name: 'Tal Bar' })];
+    backend.leadChanges.set(lead(5).id, '2024-01-15T07:59:30.000000+00:00');
+    act(() => vi.advanceTimersByTime(5_000));
+    expect(await screen.findByText('Tal Bar')).toBeInTheDocument();
+    expect(loads()).toBe(3);
+
+    // A deleted lead leaves no change to read: the 12th poll reads the whole list again.
+    backend.leads = backend.leads.filter((known) => known.id !== lead(4).id);
+    for (let poll = 5; poll <= 11; poll += 1) {
+      act(() => vi.advanceTimersByTime(5_000));
+      await waitFor(() => expect(deltas).toHaveBeenCalledTimes(poll + 1));
+    }
+    expect(screen.getByText('Yossi Peretz')).toBeInTheDocument();
+    expect(loads()).toBe(3);
+    act(() => vi.advanceTimersByTime(5_000));
+    await waitFor(() => expect(screen.queryByText('Yossi Peretz')).not.toBeInTheDocument());
+    expect(loads()).toBe(4);
   });
 
   it.each([

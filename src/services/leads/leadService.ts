@@ -28,6 +28,27 @@ export async function listLeadsById(clientId: string, ids: readonly string[]): P
   return rows;
 }
 
+/** The leads changed at or after a moment of the server's clock, and that clock's newest change among them. */
+export interface LeadDelta {
+  leads: Lead[];
+  /** The newest `updated_at` read (null when nothing was). */
+  newest: string | null;
+  /** More leads changed than were read: the caller reads the whole list instead. */
+  more: boolean;
+}
+
+/**
+ * The client's leads changed since `since` (their `updated_at`, the server's clock), newest first, at most `limit`.
+ * With `since` null it reads no lead, only the newest change, to mark where a later call starts.
+ */
+export async function listLeadsChangedSince(clientId: string, since: string | null, limit: number): Promise<LeadDelta> {
+  const query = supabase.from('leads').select(`${LEAD_COLUMNS}, updated_at`).eq('client_id', clientId);
+  const ranged = since === null ? query : query.gte('updated_at', since);
+  const rows = unwrap(await ranged.order('updated_at', { ascending: false }).limit(since === null ? 1 : limit + 1));
+  const leads = since === null ? [] : rows.slice(0, limit).map(({ updated_at: _changed, ...lead }) => lead);
+  return { leads, newest: rows[0]?.updated_at ?? null, more: since !== null && rows.length > limit };
+}
+
 /** Adds a lead, or edits one (`id`); the phone is E.164 already (the form normalises it). */
 export async function saveLead(clientId: string, draft: LeadDraft, id?: string): Promise<Lead> {
   const values = { name: draft.name, phone: draft.phone, email: draft.email || null, tags: draft.tags };

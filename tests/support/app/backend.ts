@@ -70,6 +70,8 @@ export interface Backend {
   user: SessionUser | null;
   memberships: Membership[];
   leads: Lead[];
+  /** When each changed lead last changed (its updated_at), for the lead grid's poll while the channel is down. */
+  leadChanges: Map<string, string>;
   activeLeadIds: Set<string>;
   items: QueueListItem[];
   /** The client's total as queue_status() answers it. */
@@ -110,6 +112,7 @@ function initial(): Backend {
       lead(3, { name: 'Noa Mizrahi', opted_out_at: '2024-01-05T09:00:00.000Z' }),
       lead(4, { name: 'Yossi Peretz' }),
     ],
+    leadChanges: new Map(),
     activeLeadIds: new Set([lead(4).id]),
     items: [
       queueItem(4, { leadName: 'Yossi Peretz' }),

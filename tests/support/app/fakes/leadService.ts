@@ -9,6 +9,15 @@ export const leadService = {
   listTemplates: vi.fn(async (_clientId: string) => backend.templates),
   getClientRegion: vi.fn(async (_clientId: string) => backend.region),
   listLeadsById: vi.fn(async (_clientId: string, ids: readonly string[]) => backend.leads.filter((known) => ids.includes(known.id))),
+  // The fake's clock of changes: backend.leadChanges maps a lead to its updated_at (those never changed are older than any mark).
+  listLeadsChangedSince: vi.fn(async (_clientId: string, since: string | null, limit: number) => {
+    const changed = [...backend.leadChanges].sort(([, a], [, b]) => b.localeCompare(a));
+    const newest = changed[0]?.[1] ?? null;
+    if (since === null) return { leads: [], newest, more: false };
+    const after = changed.filter(([, at]) => at >= since);
+    const leads = after.slice(0, limit).flatMap(([id]) => backend.leads.filter((known) => known.id === id));
+    return { leads, newest: after[0]?.[1] ?? null, more: after.length > limit };
+  }),
   saveLead: vi.fn(async (_clientId: string, draft: LeadDraft, id?: string) => {
     if (backend.leads.some((known) => known.phone === draft.phone && known.id !== id)) {
       throw new ServiceError('conflict', 'duplicate key value violates unique constraint "leads_client_phone_key"', { backendCode: '23505' }, 409);
