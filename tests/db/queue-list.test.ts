@@ -156,12 +156,15 @@ describe('a broad search (over 5,000 matching leads: the list is walked, not loo
     expect((await readAll(USERS.demoManager, 'BROAD')).map((row) => row.id).sort()).toEqual([...mine, ...theirs].sort());
     expect(await readAll(USERS.otherAdmin, 'broad')).toEqual([]);
     expect((await readAll(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).map((row) => row.id).sort()).toEqual([...other].sort());
-    // The counts look at the newest 200 items per status: more than that is a lower bound, marked capped.
-    const capped = await as(db.pool, USERS.demoAdmin, async (c) => (await c.query<{ status: string; items: string; capped: boolean }>(
+    // The counts look at the caller's newest 1,000 items: all of the admin's 224 fit, so each count is exact.
+    const walkedCounts = async () => as(db.pool, USERS.demoAdmin, async (c) => (await c.query<{ status: string; items: string; capped: boolean }>(
       'select status::text, items::text, capped from queue_list_counts($1, $2)', [DEMO_CLIENT_ID, 'broad'])).rows);
-    // The 4 unmatched items are the newest: 196 of the newest 200 pending match.
-    expect(capped.find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '196', capped: true });
-    expect(capped.find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '10', capped: false });
+    expect((await walkedCounts()).find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '210', capped: false });
+    expect((await walkedCounts()).find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '10', capped: false });
+    // 1,000 newer unmatched items push the matches out of the window: what it saw is a lower bound, marked capped.
+    await items(1_000, {}, USERS.demoAdmin.id, 'newer');
+    expect((await walkedCounts()).find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '0', capped: true });
+    expect((await walkedCounts()).find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '0', capped: true });
     expect(await counts(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).toMatchObject({ pending: 3 });
     expect(await counts(USERS.otherAdmin, 'broad')).toMatchObject({ pending: 0, sent: 0 });
     // A narrower term of the same leads (1,111 of them) is looked up, and agrees with the walk.
