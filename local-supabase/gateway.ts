@@ -81,11 +81,32 @@ export function mapAuthorization(headers: Record<string, string>): string | unde
   return `Bearer ${apikey}`;
 }
 
-async function callerAuth(authorization: string | undefined, now: () => Date): Promise<CallerAuth> {
+/**
+ * Verified tokens, as PostgREST 12+ caches them: a token is checked once, then reused until its `exp` (by the
+ * stack's clock) or for at most ten minutes; failures are not kept, so an expired token is verified (and refused) again.
+ */
+class TokenCache {
+  private readonly entries = new Map<string, { auth: RequestAuth; until: number }>();
+
+  async verify(token: string, now: Date): Promise<RequestAuth> {
+    const hit = this.entries.get(token);
+    if (hit && now.getTime() < hit.until) return hit.auth;
+    this.entries.delete(token);
+    const auth = await verifyToken(token, { now });
+    const exp = typeof auth.claims.exp === 'number' ? auth.claims.exp * 1000 : Infinity;
+    if (this.entries.size >= TOKEN_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { auth, until: Math.min(exp, now.getTime() + TOKEN_CACHE_MS) });
+    return auth;
+  }
+}
+const TOKEN_CACHE_ENTRIES = 1000;
+const TOKEN_CACHE_MS = 10 * 60_000;
+
+async function callerAuth(tokens: TokenCache, authorization: string | undefined, now: () => Date): Promise<CallerAuth> {
   const token = bearerToken(authorization);
   if (!token) return { token: null, auth: null, error: null };
   try {
-    return { token, auth: await verifyToken(token, { now: now() }), error: null };
+    return { token, auth: await tokens.verify(token, now()), error: null };
   } catch (error) {
     if (error instanceof JwtError) return { token, auth: null, error };
     throw error;
@@ -146,6 +167,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const mailbox = options.mailbox ?? new Mailbox();
   const rest = createRestHandler({ pool: options.pool, schemas: config.api.schemas, maxRows: config.api.maxRows, log });
   const auth = createAuthHandler({ pool: options.authPool, config, mailbox, issuer: () => `${publicUrl}/auth/v1`, now });
+  const tokens = new TokenCache();
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', publicUrl || 'http://127.0.0.1');
@@ -200,7 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const authorization = mapAuthorization(headers);
     if (authorization) headers.authorization = authorization;
     else delete headers.authorization;
-    const caller = await callerAuth(authorization, now);
+    const caller = await callerAuth(tokens, authorization, now);
     const request: GatewayRequest = { method, url, headers, body };
 
     let response: GatewayResponse;

@@ -73,9 +73,12 @@ async function calls(url: string, who: Who): Promise<Record<string, Call>> {
       search_phone: page({ search: '050-0012345' }),
       'search_broad ("Lead 12")': page({ search: 'Lead 12' }),
       'search_broad, deep page (after 1,000)': page({ search: 'Lead 12', ...(await cursorAt(db, 1_000, { search: 'Lead 12' })) }),
+      // Over 5,000 matching leads (36,700 of client 0's): the walked path; the first match is 16,700 rows down the list.
+      'search_walked ("Lead 1")': page({ search: 'Lead 1' }),
       counts: { fn: 'queue_list_counts', args: { for_client: CLIENT0 } },
       counts_search: { fn: 'queue_list_counts', args: { for_client: CLIENT0, search: 'Lead 12345' } },
       'counts_search_broad ("Lead 12")': { fn: 'queue_list_counts', args: { for_client: CLIENT0, search: 'Lead 12' } },
+      'counts_search_walked ("Lead 1")': { fn: 'queue_list_counts', args: { for_client: CLIENT0, search: 'Lead 1' } },
       ...(SKIP_OUTLOOK ? {} : { 'queue_outlook (50 items)': { fn: 'queue_outlook', args: { item_ids: rows.map((r) => r.id), for_client: CLIENT0 } } as Call }),
     };
   } finally {

@@ -82,6 +82,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   return Object.assign(handle, { ready, close: () => cache.close() });
 }
 
+const RESPONSE_GUCS = "nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status";
+
 async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
   const client = await pool.connect();
   let open = false;
@@ -89,23 +91,17 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
   try {
     await client.query(`begin isolation level read committed ${plan.readOnly ? 'read only' : 'read write'}`);
     open = true;
-    await client.query(
-      `select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
-              set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true)`,
-      [
-        plan.schema === 'public' ? 'public, extensions' : `${quoteSchema(plan.schema)}, public, extensions`,
-        auth.role,
-        JSON.stringify({ ...auth.claims, role: auth.role }),
-        request.method,
-        path,
-        JSON.stringify(request.headers),
-      ],
-    );
+    // As PostgREST's txVarQuery: one statement sets the search path, the role's own settings (before the role, see
+    // PostgREST#3045), the role, the claims and the request's method, path and headers.
     const settings = plan.roleSettings?.get(auth.role) ?? [];
-    if (settings.length > 0) {
-      const calls = settings.map((_, index) => `set_config($${index * 2 + 1}, $${index * 2 + 2}, true)`).join(', ');
-      await client.query(`select ${calls}`, settings.flat());
-    }
+    const values = [plan.schema === 'public' ? 'public, extensions' : `${quoteSchema(plan.schema)}, public, extensions`, ...settings.flat()];
+    const roleSettings = settings.map((_, index) => `set_config($${index * 2 + 2}, $${index * 2 + 3}, true), `).join('');
+    const at = values.length;
+    await client.query(
+      `select set_config('search_path', $1, true), ${roleSettings}set_config('role', $${at + 1}, true), set_config('request.jwt.claims', $${at + 2}, true),
+              set_config('request.method', $${at + 3}, true), set_config('request.path', $${at + 4}, true), set_config('request.headers', $${at + 5}, true)`,
+      [...values, auth.role, JSON.stringify({ ...auth.claims, role: auth.role }), request.method, path, JSON.stringify(request.headers)],
+    );
     if (plan.request.plan) {
       const body = await explain(client, plan);
       // EXPLAIN ANALYZE runs the statement: what it wrote is rolled back.
@@ -114,8 +110,14 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
       return { total: null, pageCount: 0, inserted: null, body, headers: {} };
     }
     const outcome: Outcome = { total: null, pageCount: 0, inserted: plan.countsInserted ? 0 : null, body: null, headers: {} };
+    let gucRow: { response_headers?: string | null; response_status?: string | null } | undefined;
     for (const statement of plan.statements) {
-      const result = await client.query(statement.text, statement.values);
+      // A page or a scalar is one row: it carries the response settings too, read after the rows it aggregates (as
+      // PostgREST's main statement does); a table write's data-modifying WITH cannot sit in a subquery.
+      const oneRow = (plan.result === 'page' || plan.result === 'scalar') && (plan.readOnly || plan.request.target.kind === 'rpc');
+      const text = oneRow ? `select _m.*, ${RESPONSE_GUCS} from (${statement.text}) as _m` : statement.text;
+      const result = await client.query(text, statement.values);
+      if (oneRow) gucRow = result.rows[0] ?? {};
       if (plan.result === 'affected') {
         outcome.pageCount += result.rowCount ?? 0;
         if (outcome.inserted !== null) outcome.inserted += result.rows.filter((row: { pgrst_inserted?: boolean }) => row.pgrst_inserted).length;
@@ -143,10 +145,8 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
       open = false;
       throw new PgrstError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${outcome.pageCount} rows`);
     }
-    const gucs = await client.query<{ headers: string | null; status: string | null }>(
-      `select nullif(current_setting('response.headers', true), '') as headers, nullif(current_setting('response.status', true), '') as status`,
-    );
-    Object.assign(outcome, responseGucs(gucs.rows[0]?.headers ?? null, gucs.rows[0]?.status ?? null));
+    gucRow ??= (await client.query<{ response_headers: string | null; response_status: string | null }>(`select ${RESPONSE_GUCS}`)).rows[0];
+    Object.assign(outcome, responseGucs(gucRow?.response_headers ?? null, gucRow?.response_status ?? null));
     await client.query(plan.request.prefer.tx === 'rollback' ? 'rollback' : 'commit');
     open = false;
     return outcome;

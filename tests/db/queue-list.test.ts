@@ -156,12 +156,15 @@ describe('a broad search (over 5,000 matching leads: the list is walked, not loo
     expect((await readAll(USERS.demoManager, 'BROAD')).map((row) => row.id).sort()).toEqual([...mine, ...theirs].sort());
     expect(await readAll(USERS.otherAdmin, 'broad')).toEqual([]);
     expect((await readAll(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).map((row) => row.id).sort()).toEqual([...other].sort());
-    // The counts look at the newest 200 items per status: more than that is a lower bound, marked capped.
-    const capped = await as(db.pool, USERS.demoAdmin, async (c) => (await c.query<{ status: string; items: string; capped: boolean }>(
+    // The counts look at the caller's newest 1,000 items: all of the admin's 224 fit, so each count is exact.
+    const walkedCounts = async () => as(db.pool, USERS.demoAdmin, async (c) => (await c.query<{ status: string; items: string; capped: boolean }>(
       'select status::text, items::text, capped from queue_list_counts($1, $2)', [DEMO_CLIENT_ID, 'broad'])).rows);
-    // The 4 unmatched items are the newest: 196 of the newest 200 pending match.
-    expect(capped.find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '196', capped: true });
-    expect(capped.find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '10', capped: false });
+    expect((await walkedCounts()).find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '210', capped: false });
+    expect((await walkedCounts()).find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '10', capped: false });
+    // 1,000 newer unmatched items push the matches out of the window: what it saw is a lower bound, marked capped.
+    await items(1_000, {}, USERS.demoAdmin.id, 'newer');
+    expect((await walkedCounts()).find((row) => row.status === 'pending')).toEqual({ status: 'pending', items: '0', capped: true });
+    expect((await walkedCounts()).find((row) => row.status === 'sent')).toEqual({ status: 'sent', items: '0', capped: true });
     expect(await counts(USERS.otherAdmin, 'broad', OTHER_CLIENT_ID)).toMatchObject({ pending: 3 });
     expect(await counts(USERS.otherAdmin, 'broad')).toMatchObject({ pending: 0, sent: 0 });
     // A narrower term of the same leads (1,111 of them) is looked up, and agrees with the walk.
@@ -169,6 +172,54 @@ describe('a broad search (over 5,000 matching leads: the list is walked, not loo
     expect(narrow.map((row) => row.id).sort()).toEqual((await db.pool.query<{ id: string }>(
       `select q.id from whatsapp_message_queue q join leads l on l.id = q.lead_id where q.client_id = $1 and lower(l.name) like '%broad 1%' order by q.id`, [DEMO_CLIENT_ID])).rows.map((r) => r.id));
     expect(await counts(USERS.demoManager, 'Broad 1')).toMatchObject({ pending: narrow.filter((row) => row.status === 'pending').length, sent: narrow.filter((row) => row.status === 'sent').length });
+  });
+});
+
+describe('the broad walk and the narrow lookup at the threshold (5,000 matching leads)', () => {
+  it('list the same rows in the same order on both sides, and count them alike; no caller sees another client’s', async () => {
+    const [second] = await createRunningAdmins(db.pool, 1);
+    const leads = await createLeads(db.pool, 5_001, DEMO_CLIENT_ID, 'Edge');
+    const mine = [...(await insertItems(db.pool, leads.slice(0, 150))), ...(await insertItems(db.pool, leads.slice(150, 170), { status: 'sent' }))];
+    const theirs = await insertItems(db.pool, leads.slice(170, 180), {}, second!);
+    const other = await insertItems(db.pool, await createLeads(db.pool, 5_001, OTHER_CLIENT_ID, 'Edge'), {}, USERS.otherAdmin.id);
+    await items(3, {}, USERS.demoAdmin.id, 'unmatched');
+    const readAll = async (actor: Actor, search: string, client?: string, status?: string) => {
+      const first = await page(actor, { search, size: 60, client, status });
+      return readOn(actor, first, { size: 60, search, client, status }, async () => {});
+    };
+    const truth = async (userId: string | null, client = DEMO_CLIENT_ID) => (await db.pool.query<{ id: string }>(
+      `select q.id from whatsapp_message_queue q join leads l on l.id = q.lead_id
+        where q.client_id = $1 and ($2::uuid is null or q.user_id = $2) and lower(l.name) like '%edge%'
+        order by q.created_at desc, q.id desc`, [client, userId])).rows.map((r) => r.id);
+    const broad = async () => as(db.pool, USERS.demoManager, async (c) =>
+      (await c.query<{ broad: boolean }>('select private.matching_lead_ids($1, $2) is null as broad', [DEMO_CLIENT_ID, 'edge'])).rows[0]?.broad);
+    const sides = async () => ({
+      admin: (await readAll(USERS.demoAdmin, 'edge')).map((row) => row.id),
+      manager: (await readAll(USERS.demoManager, 'EDGE')).map((row) => row.id),
+      pending: (await readAll(USERS.demoManager, 'edge', undefined, 'pending')).map((row) => row.id),
+      counts: await counts(USERS.demoManager, 'edge'),
+    });
+    expect(await broad()).toBe(true);
+    const walked = await sides();
+    // One matching lead without items goes: 5,000 matches are looked up, not walked.
+    await db.pool.query('delete from leads where id = $1', [leads[5_000]]);
+    expect(await broad()).toBe(false);
+    const lookedUp = await sides();
+    expect(walked).toEqual(lookedUp);
+    expect(walked.admin).toEqual(await truth(USERS.demoAdmin.id));
+    expect(walked.manager).toEqual(await truth(null));
+    expect([...walked.manager].sort()).toEqual([...mine, ...theirs].sort());
+    expect(walked.pending.length).toBe(160);
+    expect(walked.counts).toMatchObject({ pending: 160, sent: 20 });
+    // Another client's matching items never show, asked for either client.
+    for (const actor of [USERS.demoAdmin, USERS.demoManager]) {
+      expect(await readAll(actor, 'edge', OTHER_CLIENT_ID)).toEqual([]);
+      expect(await counts(actor, 'edge', OTHER_CLIENT_ID)).toMatchObject({ pending: 0, sent: 0 });
+    }
+    const otherRows = (await readAll(USERS.otherAdmin, 'edge', OTHER_CLIENT_ID)).map((row) => row.id);
+    expect(otherRows).toEqual(await truth(USERS.otherAdmin.id, OTHER_CLIENT_ID));
+    expect([...otherRows].sort()).toEqual([...other].sort());
+    expect(await readAll(USERS.otherAdmin, 'edge')).toEqual([]);
   });
 });
 
