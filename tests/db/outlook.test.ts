@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { as, withDatabase } from '../support/db.ts';
+import { createRunningAdmins } from '../support/admins.ts';
 import { createLeads, insertItems } from '../support/queueItems.ts';
 import { resetQueueState } from '../support/queueState.ts';
-import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, USERS } from '../support/seed.ts';
+import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
 import type { Actor } from '../support/roles.ts';
 
 const db = withDatabase();
@@ -96,6 +97,36 @@ describe('queue_outlook', () => {
     expect(await outlook(USERS.demoManager, '2026-11-02T08:00:00Z')).toHaveLength(2);
     expect(await outlook(USERS.otherAdmin, '2026-11-02T08:00:00Z')).toHaveLength(0);
     await expect(outlook('anon', '2026-11-02T08:00:00Z')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('private.pair_visible, which the outlook’s definers check first, answers as the queue’s read policy does for every caller and pair', async () => {
+    const [departed] = await createRunningAdmins(db.pool, 1);
+    await items(1, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
+    await insertItems(db.pool, await createLeads(db.pool, 1, DEMO_CLIENT_ID, 'departed'), {}, departed);
+    await insertItems(db.pool, await createLeads(db.pool, 1, OTHER_CLIENT_ID, 'other'), {}, USERS.otherAdmin.id);
+    await db.pool.query(`delete from client_members where user_id = $1`, [departed]);
+    const pairs = (await db.pool.query<{ user_id: string; client_id: string }>(
+      `select distinct user_id, client_id from whatsapp_message_queue order by 1, 2`,
+    )).rows;
+    expect(pairs).toHaveLength(3);
+    const seen: string[] = [];
+    for (const actor of [USERS.demoAdmin, USERS.demoManager, USERS.otherAdmin, 'service_role'] as const) {
+      for (const pair of pairs) {
+        const [byPolicy, byFunction] = await as(db.pool, actor, async (client) => {
+          const read = (await client.query(`select exists (select 1 from whatsapp_message_queue where user_id = $1 and client_id = $2) as v`, [pair.user_id, pair.client_id])).rows[0].v;
+          // The definers call it as its owner with the caller's claims: the same here.
+          await client.query('reset role');
+          const fn = (await client.query(`select private.pair_visible($1, $2) as v`, [pair.user_id, pair.client_id])).rows[0].v;
+          return [read, fn];
+        });
+        expect(byFunction, `${typeof actor === 'string' ? actor : actor.email} on ${pair.user_id}`).toBe(byPolicy);
+        if (byPolicy) seen.push(`${typeof actor === 'string' ? actor : actor.email}:${pair.user_id === departed ? 'departed' : pair.user_id}`);
+      }
+    }
+    // Every branch of the policy was taken: the owner, the manager, the departed owner's remaining admin, the service role.
+    expect(seen).toEqual(expect.arrayContaining([`test@test.test:${DEMO_ADMIN_ID}`, 'test@test.test:departed', `manager@test.test:${DEMO_ADMIN_ID}`, `other@test.test:${USERS.otherAdmin.id}`]));
+    expect(seen.filter((entry) => entry.startsWith('service_role'))).toHaveLength(3);
+    expect(seen.filter((entry) => entry.startsWith('other@'))).toHaveLength(1);
   });
 
   it('cancel_waiting_items cancels every waiting item of the admin in one call: 375 of 375', async () => {
