@@ -188,7 +188,7 @@ export interface QueueListQuery {
   search: string;
 }
 
-/** The status tabs' counts; with a search, each stops at 1,000 (`capped` says it did). */
+/** The status tabs' counts; exact, except for a search matching over 5,000 leads: then the matches among the newest 1,000 items (`capped`: there may be more). */
 export type QueueStatusCounts = Record<QueueItemStatus, { items: number; capped: boolean }>;
 
 // The generated types call every column of a set-returning function not null; these say which can be.

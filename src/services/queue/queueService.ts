@@ -86,7 +86,7 @@ export async function listQueuePage(clientId: string, query: QueueListQuery, aft
   };
 }
 
-/** The status tabs' counts (queue_list_counts: kept counters, or the search's matches up to 1,000 each; RLS applies). */
+/** The status tabs' counts (queue_list_counts: kept counters, or the search's matches, among the newest 1,000 items for a broad term; RLS applies). */
 export async function getQueueStatusCounts(clientId: string, search: string): Promise<QueueStatusCounts> {
   const rows = parseResponse(
     QueueListCountRows,
