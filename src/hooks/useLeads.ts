@@ -1,12 +1,12 @@
 import { useCallback } from 'react';
 import { listLeadsById } from '@/services/leads/leadService';
 import { notifyQueueChanged } from '@/services/queue/queueChangesService';
-import { enqueueSpread, listActiveLeadIds, listLeads, previewSpread } from '@/services/queue/queueService';
+import { enqueueSpread, listLeads, previewSpread } from '@/services/queue/queueService';
 import type { Lead, QueuePriority, SpreadChoice } from '@/types/queue';
+import { useActiveLeadIds } from './useActiveLeadIds';
 import { useLeadChanges } from './useLeadChanges';
 import { useLeadPoll } from './useLeadPoll';
 import { useLoader } from './useLoader';
-import { ITEM_CHANGES, useQueueChanges } from './useQueueChanges';
 
 /** Past this many changed leads one read of the whole list costs less than reading them by id. */
 const MAX_READ_BY_ID = 500;
@@ -21,10 +21,8 @@ function merge(rows: Lead[] | null, fresh: Lead[]): Lead[] | null {
 /** The client's leads, and which of them are in the queue now (kept current by realtime). */
 export function useLeads(clientId: string) {
   const loadLeads = useCallback(() => listLeads(clientId), [clientId]);
-  const loadActive = useCallback(() => listActiveLeadIds(clientId), [clientId]);
   const leads = useLoader(loadLeads);
-  const active = useLoader(loadActive);
-  useQueueChanges(active.reload, { kinds: ITEM_CHANGES });
+  const active = useActiveLeadIds(clientId);
   const { reload: reloadLeads, mutate: mutateLeads } = leads;
   const applyChanged = useCallback((fresh: Lead[]) => mutateLeads((rows) => merge(rows, fresh)), [mutateLeads]);
   // A send or an opt-out by anyone: read just those leads again (all of them when too many).

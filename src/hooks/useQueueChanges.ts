@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { subscribeQueueChanges, type ChannelState, type QueueChangeKind } from '@/services/queue/queueChangesService';
+import { subscribeQueueChanges, type ChannelState, type ItemChange, type QueueChangeKind } from '@/services/queue/queueChangesService';
 import { useAuth } from './useAuth';
 
 const COALESCE_MS = 250;
@@ -18,10 +18,14 @@ export interface QueueChangesOptions {
 
 /**
  * Calls `onChange` after changes of the signed-in member's live queue (Broadcast on their private topic), at
- * most once per `coalesceMs` however many rows changed (a batch of 200 updates is one refetch). Polls only
- * while the channel is not live.
+ * most once per `coalesceMs` however many rows changed (a batch of 200 updates is one refetch), with the item
+ * changes of that window in order, or null when one of them did not name its items. Polls (with null) only while
+ * the channel is not live.
  */
-export function useQueueChanges(onChange: () => void, { kinds = ALL_QUEUE_CHANGES, coalesceMs = COALESCE_MS }: QueueChangesOptions = {}): { live: boolean } {
+export function useQueueChanges(
+  onChange: (items: ItemChange[] | null) => void,
+  { kinds = ALL_QUEUE_CHANGES, coalesceMs = COALESCE_MS }: QueueChangesOptions = {},
+): { live: boolean } {
   const callback = useRef(onChange);
   const [state, setState] = useState<ChannelState>('connecting');
   const { user, membership } = useAuth();
@@ -38,13 +42,18 @@ export function useQueueChanges(onChange: () => void, { kinds = ALL_QUEUE_CHANGE
     if (!userId || !clientId || !role) return;
     const wanted = new Set(kindsKey.split(','));
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let items: ItemChange[] | null = [];
     const unsubscribe = subscribeQueueChanges(
       { userId, clientId, role },
       (change) => {
         if (!wanted.has(change.kind)) return;
+        if (items && change.items) items.push(...change.items);
+        else items = null;
         timer ??= setTimeout(() => {
           timer = null;
-          callback.current();
+          const named = items;
+          items = [];
+          callback.current(named);
         }, coalesceMs);
       },
       (next) => setState(next),
@@ -57,7 +66,7 @@ export function useQueueChanges(onChange: () => void, { kinds = ALL_QUEUE_CHANGE
 
   useEffect(() => {
     if (state !== 'down') return;
-    const interval = setInterval(() => callback.current(), POLL_MS);
+    const interval = setInterval(() => callback.current(null), POLL_MS);
     return () => clearInterval(interval);
   }, [state]);
 

@@ -9,10 +9,10 @@ const METRICS_CHANGES = ['items', 'settings'] as const;
 // Metrics are roll-ups: a second of lag is fine and keeps bursts to one round of RPCs.
 const METRICS_COALESCE_MS = 1000;
 
-/** Hourly throughput and alerts; the counts themselves come with the queue status (useQueueStatus). */
-export function useQueueMetrics() {
-  const throughput = useLoader(useCallback(() => getHourlyThroughput(24), []));
-  const alerts = useLoader(getAlerts);
+/** One client's hourly throughput and alerts; the counts themselves come with the queue status (useQueueStatus). */
+export function useQueueMetrics(clientId: string) {
+  const throughput = useLoader(useCallback(() => getHourlyThroughput(clientId, 24), [clientId]));
+  const alerts = useLoader(useCallback(() => getAlerts(clientId), [clientId]));
   const { reload: reloadThroughput } = throughput;
   const { reload: reloadAlerts } = alerts;
   const reloadAll = useCallback(() => {

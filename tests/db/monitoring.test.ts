@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { as, withDatabase } from '../support/db.ts';
-import { DEMO_CLIENT_ID, USERS } from '../support/seed.ts';
+import { DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
 import { createLeads, insertItems } from '../support/queueItems.ts';
 
 const db = withDatabase();
@@ -182,6 +182,38 @@ describe('queue_alerts fire exactly at their thresholds', () => {
     expect(await alerts()).not.toContain('business_hours_violation');
     await reject('business_closed');
     expect(await alerts()).toContain('business_hours_violation');
+  });
+});
+
+describe('the throughput and the alerts of one client', () => {
+  beforeEach(reset);
+
+  it('for a member of two clients: each client alone with for_client, both without; RLS still decides what is visible', async () => {
+    await db.pool.query("insert into client_members (client_id, user_id, role) values ($1, $2, 'manager')", [OTHER_CLIENT_ID, USERS.demoManager.id]);
+    try {
+      const sent = (client: string, user: string, n: number) =>
+        db.pool.query("insert into queue_performance_metrics (user_id, client_id, hour, sent) values ($1, $2, date_trunc('hour', now()), $3)", [user, client, n]);
+      await sent(DEMO_CLIENT_ID, USERS.demoAdmin.id, 2);
+      await sent(OTHER_CLIENT_ID, USERS.otherAdmin.id, 5);
+      const audit = (client: string, user: string, action: string, details: string) =>
+        db.pool.query('insert into queue_audit_log (client_id, user_id, action, details) values ($1, $2, $3, $4::jsonb)', [client, user, action, details]);
+      for (let i = 0; i < 3; i += 1) await audit(DEMO_CLIENT_ID, USERS.demoAdmin.id, 'retry_scheduled', '{"error_code":"http_429"}');
+      await audit(OTHER_CLIENT_ID, USERS.otherAdmin.id, 'queue_rejected', '{"code":"business_closed"}');
+
+      const seen = (user: typeof USERS.demoManager | typeof USERS.demoAdmin, client: string | null) =>
+        as(db.pool, user, async (c) => ({
+          sent: (await c.query('select sent from queue_hourly_throughput(2, $1)', [client])).rows.reduce((sum, h) => sum + h.sent, 0) as number,
+          alerts: (await c.query('select code from queue_alerts($1) order by code', [client])).rows.map((r) => r.code as string),
+        }));
+      expect(await seen(USERS.demoManager, DEMO_CLIENT_ID)).toEqual({ sent: 2, alerts: ['rate_limited'] });
+      expect(await seen(USERS.demoManager, OTHER_CLIENT_ID)).toEqual({ sent: 5, alerts: ['business_hours_violation'] });
+      expect(await seen(USERS.demoManager, null)).toEqual({ sent: 7, alerts: ['business_hours_violation', 'rate_limited'] });
+      // Naming a client the caller is not a member of shows nothing of it.
+      expect(await seen(USERS.demoAdmin, OTHER_CLIENT_ID)).toEqual({ sent: 0, alerts: [] });
+      expect(await seen(USERS.demoAdmin, null)).toEqual({ sent: 2, alerts: ['rate_limited'] });
+    } finally {
+      await db.pool.query('delete from client_members where client_id = $1 and user_id = $2', [OTHER_CLIENT_ID, USERS.demoManager.id]);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import pg from 'pg';
@@ -17,13 +17,17 @@ import {
 const MONDAY = nextLocal('monday', true);
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const FIXTURE_PHONES = ['+972501234567', '+972501234568', '+972501234569', '+972527654321', '+972541111111'];
+/** The generated file's phones: 050-900-0001 and on, none of the seed's. */
+const BULK_PHONES = '+97250900%';
+const BULK_ROWS = 4_500;
 
 async function forgetImportedLeads(): Promise<void> {
   const client = new pg.Client({ connectionString: process.env.LQ_E2E_DATABASE_URL });
   await client.connect();
   try {
-    await client.query('delete from public.whatsapp_message_queue where lead_id in (select id from public.leads where phone = any($1))', [FIXTURE_PHONES]);
-    await client.query('delete from public.leads where phone = any($1)', [FIXTURE_PHONES]);
+    const imported = 'phone = any($1) or phone like $2';
+    await client.query(`delete from public.whatsapp_message_queue where lead_id in (select id from public.leads where ${imported})`, [FIXTURE_PHONES, BULK_PHONES]);
+    await client.query(`delete from public.leads where ${imported}`, [FIXTURE_PHONES, BULK_PHONES]);
   } finally {
     await client.end();
   }
@@ -137,6 +141,38 @@ test.describe('leads in and results out', () => {
     expect(lines.filter(Boolean)).toHaveLength(3);
     expect(exported).toContain(`,"דנה כהן-לוי",'+972501234567,pending,normal,initial_outreach,0,`);
     expect(exported).toContain(`,"אבי מזרחי",'+972501234569,pending,normal,initial_outreach,0,`);
+  });
+
+  test('shows a big import part by part: the bar counts the parts written, and the report counts every row', async ({ page }, testInfo) => {
+    const file = testInfo.outputPath('bulk.csv');
+    const rows = Array.from({ length: BULK_ROWS }, (_, i) => `Bulk ${i + 1},050-900-${String(i + 1).padStart(4, '0')}`);
+    await writeFile(file, `Name,Phone\n${rows.join('\n')}\n`);
+    // Every part after the first waits until the bar has been seen at 1 of 3: the requests are real, only held.
+    let parts = 0;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/rest/v1/rpc/import_leads', async (route) => {
+      parts += 1;
+      if (parts > 1) await held;
+      await route.continue();
+    });
+
+    await page.goto('/admin/queue-management');
+    await page.getByTestId('import-open').click();
+    await page.getByTestId('import-file').setInputFiles(file);
+    await page.getByTestId('import-read').click();
+    await expect(page.getByTestId('import-start')).toHaveText(`Import ${BULK_ROWS} rows`, { timeout: 20_000 });
+    await page.getByTestId('import-start').click();
+    const bar = page.getByRole('progressbar', { name: 'Import progress' });
+    await expect(bar).toHaveAttribute('aria-valuenow', '1', { timeout: 20_000 });
+    await expect(bar).toHaveAttribute('aria-valuemax', '3');
+    await expect(page.getByTestId('import-progress')).toHaveText('Importing… 1 of 3 parts');
+    expect(parts).toBe(3);
+    release();
+    await expect(page.getByTestId('import-report')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId('import-created')).toHaveText(String(BULK_ROWS));
+    await expect(page.getByTestId('import-invalid')).toHaveText('0');
+    await expect(bar).toHaveCount(0);
   });
 
   test('imports the Hebrew XLSX in Hebrew, keeps a formula as text and exports it escaped', async ({ page }) => {

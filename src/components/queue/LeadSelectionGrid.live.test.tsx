@@ -4,7 +4,7 @@ import i18n from '@/i18n';
 import * as leadService from '@/services/leads/leadService';
 import * as queueService from '@/services/queue/queueService';
 import { backend, lead } from '@tests/support/app/backend';
-import { emitChannelState, emitLeadChange } from '@tests/support/app/fakes/queueChangesService';
+import { emitChannelState, emitLeadChange, emitQueueChange } from '@tests/support/app/fakes/queueChangesService';
 import { renderApp } from '@tests/support/app/renderApp';
 import { LeadSelectionGrid } from './LeadSelectionGrid';
 
@@ -115,6 +115,43 @@ describe('LeadSelectionGrid, live contact state', () => {
     act(() => vi.advanceTimersByTime(5_000));
     await waitFor(() => expect(screen.queryByText('Yossi Peretz')).not.toBeInTheDocument());
     expect(loads()).toBe(4);
+  });
+
+  it("keeps each lead's in-queue state by the items the queue's changes name, without reading the active leads again", async () => {
+    renderGrid();
+    expect(await screen.findByTestId('lead-state-4')).toHaveTextContent('In queue');
+    const reads = vi.mocked(queueService.listActiveLeadIds);
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    act(() => {
+      emitQueueChange('items', [{ leadId: lead(1).id, status: 'pending', oldStatus: null }]);
+      emitQueueChange('items', [{ leadId: lead(4).id, status: 'sent', oldStatus: 'processing' }]);
+    });
+    await waitFor(() => expect(screen.getByTestId('lead-state-1')).toHaveTextContent('In queue'));
+    expect(screen.getByTestId('lead-state-4')).not.toHaveTextContent('In queue');
+    expect(screen.getByTestId('lead-checkbox-1')).toBeDisabled();
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    // A change that does not name its items (over 100 rows) reads them all again: the server's answer stands.
+    backend.activeLeadIds = new Set([lead(2).id]);
+    act(() => emitQueueChange('items', null));
+    await waitFor(() => expect(screen.getByTestId('lead-state-2')).toHaveTextContent('In queue'));
+    expect(screen.getByTestId('lead-state-1')).not.toHaveTextContent('In queue');
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+
+  it('applies a change heard while the active leads are being read to what the read answers', async () => {
+    renderGrid();
+    expect(await screen.findByTestId('lead-state-4')).toHaveTextContent('In queue');
+    // The read's snapshot is taken before lead 4's item is sent, its answer arrives after the change is heard.
+    let answer: (ids: Set<string>) => void = () => undefined;
+    vi.mocked(queueService.listActiveLeadIds).mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    act(() => emitQueueChange('items', null));
+    await waitFor(() => expect(vi.mocked(queueService.listActiveLeadIds)).toHaveBeenCalledTimes(2));
+    act(() => emitQueueChange('items', [{ leadId: lead(4).id, status: 'sent', oldStatus: 'processing' }]));
+    await waitFor(() => expect(screen.getByTestId('lead-state-4')).not.toHaveTextContent('In queue'));
+    await act(async () => answer(new Set([lead(4).id])));
+    expect(screen.getByTestId('lead-state-4')).not.toHaveTextContent('In queue');
   });
 
   it.each([

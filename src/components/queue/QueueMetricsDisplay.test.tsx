@@ -20,6 +20,9 @@ describe('QueueMetricsDisplay', () => {
     const chart = await screen.findByTestId('throughput-chart');
     expect(chart).toHaveAccessibleName('8 sent and 2 failed in the last 24 hours');
     expect(screen.queryByTestId('performance-table')).not.toBeInTheDocument();
+    // The chart and the alerts are the shown client's, like the cards (an admin of several clients picks one).
+    expect(vi.mocked(metricsService.getHourlyThroughput)).toHaveBeenCalledWith(CLIENT_ID, 24);
+    expect(vi.mocked(metricsService.getAlerts)).toHaveBeenCalledWith(CLIENT_ID);
   });
 
   it('the drain is the last waiting item\'s expected send, from queue_drain', async () => {

@@ -48,8 +48,9 @@ export function QueueMetricsDisplay({ showPerformance = false }: { showPerforman
   const { t } = useTranslation();
   const format = useFormat();
   const { queueStatus, total, admins, error: statusError } = useQueueStatus();
-  const metrics = useQueueMetrics();
-  const { drain } = useQueueOutlook(useAuth().membership?.clientId ?? '');
+  const clientId = useAuth().membership?.clientId ?? '';
+  const metrics = useQueueMetrics(clientId);
+  const { drain } = useQueueOutlook(clientId);
   const dash = t('common.none');
 
   // The drain is the last waiting item's expected send (queue_drain, the processor's rules in SQL), or paused.

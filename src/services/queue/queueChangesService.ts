@@ -1,9 +1,10 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { LEAD_EVENT, leadsTopic, QUEUE_EVENTS, queueTopic, type QueueChangeKind } from '@shared/queueTopics.ts';
+import { leadsTopic, queueTopic, type QueueChangeKind } from '@shared/queueTopics.ts';
 import { supabase } from '@/integrations/supabase/client';
+import { readLeadChange, readQueueChange, type ItemChange, type LeadChange, type QueueChange } from '@/lib/queueBroadcasts';
 import type { MemberRole } from '@/types/queue';
 
-export type { QueueChangeKind };
+export type { ItemChange, LeadChange, QueueChange, QueueChangeKind };
 export type ChannelState = 'connecting' | 'live' | 'down';
 
 /** Whose live queue: a manager listens to the client's topic, an admin to their own items' topic. */
@@ -13,15 +14,7 @@ export interface QueueScope {
   role: MemberRole;
 }
 
-/** What changed: the queue's items, an admin's settings (state, last run) or the client's sending pause. */
-export interface QueueChange {
-  kind: QueueChangeKind;
-}
 
-/** Leads whose contact state changed (sent, opted out); null when too many to name: reload them all. */
-export interface LeadChange {
-  leadIds: string[] | null;
-}
 
 interface Listener<C> {
   onChange: (change: C) => void;
@@ -49,9 +42,6 @@ interface Slot<C> {
 const REJOIN_MS = 10_000;
 /** The last listener leaving keeps the channel this long, so a remount (StrictMode, navigation) reuses it. */
 const LINGER_MS = 1_000;
-const KIND_OF_EVENT = new Map<string, QueueChangeKind>(
-  (Object.keys(QUEUE_EVENTS) as QueueChangeKind[]).map((kind) => [QUEUE_EVENTS[kind], kind]),
-);
 
 const queueSlot: Slot<QueueChange> = { feed: null };
 const leadSlot: Slot<LeadChange> = { feed: null };
@@ -69,17 +59,6 @@ function emit<C>(target: Feed<C>, change: C): void {
   for (const listener of target.listeners) listener.onChange(change);
 }
 
-function readQueueChange(event: string): QueueChange | null {
-  const kind = KIND_OF_EVENT.get(event);
-  return kind ? { kind } : null;
-}
-
-function readLeadChange(event: string, payload: unknown): LeadChange | null {
-  if (event !== LEAD_EVENT) return null;
-  const { ids, truncated } = (payload ?? {}) as { ids?: unknown; truncated?: unknown };
-  const named = Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
-  return { leadIds: truncated === false && named ? named : null };
-}
 
 function drop<C>(target: Feed<C>): void {
   const { channel } = target;
@@ -170,5 +149,5 @@ export function subscribeLeadChanges(
 
 /** Tells this tab's listeners that the queue changed (after our own writes), ahead of realtime. */
 export function notifyQueueChanged(kind: QueueChangeKind = 'items'): void {
-  if (queueSlot.feed) emit(queueSlot.feed, { kind });
+  if (queueSlot.feed) emit(queueSlot.feed, { kind, items: null });
 }

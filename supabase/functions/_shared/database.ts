@@ -762,7 +762,7 @@ export type Database = {
         }[]
       }
       queue_alerts: {
-        Args: Record<PropertyKey, never>
+        Args: { for_client?: string }
         Returns: {
           code: string
           message: string
@@ -781,7 +781,7 @@ export type Database = {
         Returns: Record<string, unknown>
       }
       queue_hourly_throughput: {
-        Args: { hours?: number }
+        Args: { for_client?: string; hours?: number }
         Returns: {
           avg_latency_ms: number
           failed: number

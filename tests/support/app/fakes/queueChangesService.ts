@@ -1,15 +1,15 @@
 import { vi } from 'vitest';
 import type * as QueueChangesService from '@/services/queue/queueChangesService';
-import type { ChannelState, LeadChange, QueueChange, QueueChangeKind, QueueScope } from '@/services/queue/queueChangesService';
+import type { ChannelState, ItemChange, LeadChange, QueueChange, QueueChangeKind, QueueScope } from '@/services/queue/queueChangesService';
 import { backend } from '../backend';
 
 const changeListeners = new Set<(change: QueueChange) => void>();
 const leadListeners = new Set<(change: LeadChange) => void>();
 const stateListeners = new Set<(state: ChannelState) => void>();
 
-/** Test helper: what a broadcast on the member's topic does (a queue item change unless told otherwise). */
-export function emitQueueChange(kind: QueueChangeKind = 'items'): void {
-  for (const listener of changeListeners) listener({ kind });
+/** Test helper: what a broadcast on the member's topic does (a queue item change unless told otherwise; `items`: the rows it names). */
+export function emitQueueChange(kind: QueueChangeKind = 'items', items: ItemChange[] | null = null): void {
+  for (const listener of changeListeners) listener({ kind, items });
 }
 /** Test helper: what a broadcast on the client's leads topic does (null: too many leads to name). */
 export function emitLeadChange(leadIds: string[] | null): void {

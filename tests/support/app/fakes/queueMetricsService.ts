@@ -4,6 +4,6 @@ import { backend } from '../backend';
 
 /** Stands in for services/queue/queueMetricsService; `satisfies` fails typecheck when the two drift apart. */
 export const queueMetricsService = {
-  getHourlyThroughput: vi.fn(async (_hours?: number) => backend.throughput),
-  getAlerts: vi.fn(async () => backend.alerts),
+  getHourlyThroughput: vi.fn(async (_clientId: string, _hours?: number) => backend.throughput),
+  getAlerts: vi.fn(async (_clientId: string) => backend.alerts),
 } satisfies typeof QueueMetricsService;
