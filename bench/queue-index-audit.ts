@@ -36,6 +36,8 @@ const statements: Statement[] = [
       { name: `${who} queue_admin_status`, role, sql: 'select * from public.queue_admin_status($1)', params: [CLIENT0] },
       { name: `${who} queue_alerts`, role, sql: 'select * from public.queue_alerts()' },
       { name: `${who} queue_hourly_throughput`, role, sql: 'select * from public.queue_hourly_throughput(24)' },
+      { name: `${who} queue_alerts of client 0`, role, sql: 'select * from public.queue_alerts($1)', params: [CLIENT0] },
+      { name: `${who} throughput of client 0`, role, sql: 'select * from public.queue_hourly_throughput(24, $1)', params: [CLIENT0] },
       { name: `${who} queue_user_performance`, role, sql: 'select * from public.queue_user_performance(7)' },
       { name: `${who} queue_capacity_today`, role, sql: 'select * from public.queue_capacity_today(at => now(), for_client => $1::uuid)', params: [CLIENT0] },
       { name: `${who} list first page`, role, sql: 'select * from public.queue_list_page($1)', params: [CLIENT0] },
