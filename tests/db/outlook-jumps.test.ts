@@ -192,3 +192,29 @@ describe('the outlook in tick cycles gives the old walk answers', () => {
     expect(drain).toEqual(walk);
   });
 });
+
+// 20261202190100: the future items are looked up (scheduled ones by a range of each priority, retries on their partial
+// index), not filtered out of every item up to the last wanted one.
+describe('the outlook with looked-up future items gives the old walk answers', () => {
+  it('retries waiting and retries already due, future items in every priority, the newest items as the page', async () => {
+    const ids = await queue(2_000, {
+      scheduled: `case when l.n % 9 = 0 then $4::timestamptz + (l.n % 30) * interval '10 minutes'
+                       else $4::timestamptz - interval '1 hour' + l.n * interval '1 millisecond' end`,
+      priority: "(array['low', 'normal', 'normal', 'high', 'immediate'])[l.n % 5 + 1]",
+      nextAttempt: `case when l.n % 13 = 0 then $4::timestamptz + (l.n % 4) * interval '40 minutes'
+                         when l.n % 19 = 0 then $4::timestamptz - interval '3 minutes' end`,
+      attempts: 'case when l.n % 13 = 0 or l.n % 19 = 0 then 1 else 0 end',
+    });
+    const all = await agreed(ids);
+    const reasons = new Set([...all.values()].map((row) => row.waiting_for));
+    for (const reason of ['due_now', 'scheduled', 'backoff']) expect(reasons).toContain(reason);
+    // A retry whose next attempt has passed is due: none of them waits for a backoff.
+    const dueRetries = ids.filter((_, i) => (i + 1) % 19 === 0 && (i + 1) % 13 !== 0 && (i + 1) % 9 !== 0);
+    for (const id of dueRetries) expect(all.get(id)!.waiting_for).not.toBe('backoff');
+    await agreed(ids.slice(-50));
+    await agreed(ids.filter((_, i) => (i + 1) % 5 === 0).slice(-40));
+    await agreed(ids.filter((_, i) => (i + 1) % 13 === 0 || (i + 1) % 19 === 0).slice(0, 50));
+    const { drain, walk } = await drains();
+    expect(drain).toEqual(walk);
+  });
+});

@@ -67,6 +67,21 @@ describe('queue_outlook', () => {
     expect(drain).toMatchObject({ waiting: 2, paused: true, drain_at: null });
   });
 
+  it('the drain of a paused admin with an item in flight: it goes now, the rest are paused, as the outlook says', async () => {
+    await items(2, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
+    await items(1, { status: 'processing', lockedUntil: "timestamptz '2026-11-02T08:01:00Z'" });
+    await db.pool.query(`update user_queue_settings set processing_state = 'paused' where user_id = $1`, [DEMO_ADMIN_ID]);
+    for (const actor of [USERS.demoAdmin, USERS.demoManager]) {
+      const rows = await outlook(actor, '2026-11-02T08:00:00Z');
+      expect(rows.map((row) => row.waiting_for).sort()).toEqual(['admin_paused', 'admin_paused', 'in_flight']);
+      const drain = await as(db.pool, actor, async (client) => (await client.query('select * from queue_drain(null, $1)', ['2026-11-02T08:00:00Z'])).rows[0]);
+      expect(drain).toMatchObject({ waiting: 3, paused: true, drain_at: new Date('2026-11-02T08:00:00Z') });
+    }
+    await db.pool.query(`delete from public.whatsapp_message_queue where status = 'pending'`);
+    const drain = await as(db.pool, USERS.demoAdmin, async (client) => (await client.query('select * from queue_drain(null, $1)', ['2026-11-02T08:00:00Z'])).rows[0]);
+    expect(drain).toMatchObject({ waiting: 1, paused: false, drain_at: new Date('2026-11-02T08:00:00Z') });
+  });
+
   it('the drain is the last expected send', async () => {
     await items(4, { scheduledFor: "timestamptz '2026-11-02T07:00:00Z'" });
     const drain = await as(db.pool, USERS.demoAdmin, async (client) => (await client.query('select * from queue_drain(null, $1)', ['2026-11-02T08:00:00Z'])).rows[0]);

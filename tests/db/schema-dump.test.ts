@@ -100,11 +100,11 @@ describe('schema dump (scripts/schema-dump.ts)', () => {
     const changed = await dumpAfter(urlB, `
       revoke update (email) on public.leads from authenticated;
       comment on function public.queue_status(uuid) is 'counts';
-      alter function public.claim_queue_batch(text, integer, integer, uuid, boolean, integer, tstzrange, uuid) reset plan_cache_mode;
+      alter function private.pair_ranks(uuid, uuid, uuid[], timestamptz, public.queue_priority, timestamptz, uuid) reset enable_seqscan;
       update public.calendar_closed_days set name = 'Yom Kipur' where day = '2025-10-02'`);
     const { removed, added } = difference(dumpA, changed);
     expect(removed).toEqual([
-      " SET plan_cache_mode TO 'force_generic_plan'",
+      " SET enable_seqscan TO 'off'",
       'public.calendar_closed_days (IL,2025-10-02,"Yom Kippur",yom_tov)',
       'public.leads.email: authenticated UPDATE by postgres',
     ]);

@@ -161,7 +161,7 @@ test.describe('leads in and results out', () => {
     await page.getByTestId('import-open').click();
     await page.getByTestId('import-file').setInputFiles(file);
     await page.getByTestId('import-read').click();
-    await expect(page.getByTestId('import-start')).toHaveText(`Import ${BULK_ROWS} rows`, { timeout: 20_000 });
+    await expect(page.getByTestId('import-start')).toHaveText(`Import ${BULK_ROWS.toLocaleString('en')} rows`, { timeout: 20_000 });
     await page.getByTestId('import-start').click();
     const bar = page.getByRole('progressbar', { name: 'Import progress' });
     await expect(bar).toHaveAttribute('aria-valuenow', '1', { timeout: 20_000 });
@@ -170,7 +170,7 @@ test.describe('leads in and results out', () => {
     expect(parts).toBe(3);
     release();
     await expect(page.getByTestId('import-report')).toBeVisible({ timeout: 20_000 });
-    await expect(page.getByTestId('import-created')).toHaveText(String(BULK_ROWS));
+    await expect(page.getByTestId('import-created')).toHaveText(BULK_ROWS.toLocaleString('en'));
     await expect(page.getByTestId('import-invalid')).toHaveText('0');
     await expect(bar).toHaveCount(0);
   });

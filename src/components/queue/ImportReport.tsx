@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { useFormat } from '@/hooks/useFormat';
 import { CSV_BOM, csvRow } from '@/lib/csv';
 import { downloadBlob } from '@/lib/download';
 import type { LeadImportReport } from '@/types/queue';
@@ -14,6 +15,7 @@ const asReason = (reason: string): Reason => REASONS.find((known) => known === r
 /** The server's report of an import: the counts, the first rows it did not import with the reason, and all of them as CSV. */
 export function ImportReport({ report }: { report: LeadImportReport }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const counts = [
     ['created', report.created],
     ['updated', report.updated],
@@ -40,7 +42,7 @@ export function ImportReport({ report }: { report: LeadImportReport }) {
           <div key={key} className="rounded-md bg-muted p-2 text-center">
             <dt className="text-muted-foreground">{t(`leadImport.${key}`)}</dt>
             <dd className="text-lg font-semibold tabular-nums" data-testid={`import-${key}`}>
-              {value}
+              {format.number(value)}
             </dd>
           </div>
         ))}

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useFormat } from '@/hooks/useFormat';
 import { Upload } from 'lucide-react';
 import { useErrorText } from '@/hooks/useErrorText';
 import { useLeadImport, type ImportPhase } from '@/hooks/useLeadImport';
@@ -15,6 +16,7 @@ import { ImportReport } from './ImportReport';
 /** Import leads from a CSV or XLSX file: parse off the main thread, check the columns, write in chunks, show the server's report. */
 export function LeadImportDialog({ clientId, region, onImported }: { clientId: string; region: string; onImported: () => void }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const errorText = useErrorText();
   const { phase, read, remap, confirm, reset } = useLeadImport(clientId, region);
   const [file, setFile] = useState<File | null>(null);
@@ -86,7 +88,7 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
         <DialogFooter>
           {phase.step === 'mapping' ? (
             <Button data-testid="import-start" disabled={mappingProblem(phase.mapping) !== null} onClick={() => void start()}>
-              {t('leadImport.start', { count: phase.preview.totalRows - phase.preview.blankRows })}
+              {t('leadImport.start', { count: phase.preview.totalRows - phase.preview.blankRows, rows: format.number(phase.preview.totalRows - phase.preview.blankRows) })}
             </Button>
           ) : (
             phase.step !== 'done' && (
@@ -104,9 +106,10 @@ export function LeadImportDialog({ clientId, region, onImported }: { clientId: s
 /** Where the import is: rows read so far, then the parts written out of all, as a bar. */
 function ImportProgress({ phase }: { phase: ImportPhase }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const text =
     phase.step === 'parsing'
-      ? t('leadImport.parsing', { rows: phase.rows })
+      ? t('leadImport.parsing', { rows: format.number(phase.rows) })
       : phase.step === 'building'
         ? t('leadImport.building')
         : phase.step === 'uploading'
