@@ -143,6 +143,55 @@ describe('processor_step', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('checks a step\'s pairs in one set as claim_check did pair by pair: same refusals, tokens, and stops of later pairs', async () => {
+    const demo = await createRunningAdmins(db.pool, 8, DEMO_CLIENT_ID, 'sets');
+    const other = await createRunningAdmins(db.pool, 2, OTHER_CLIENT_ID, 'sets-other');
+    // 120 an hour: a burst of two tokens for the demo client's three pairs left for a token.
+    await db.pool.query(`update public.user_queue_settings set processing_delay_ms = 0, rate_limit_per_hour = 120 where user_id = any($1)`, [[...demo, ...other]]);
+    for (const admin of [...demo.filter((_, n) => n !== 1 && n !== 7), ...other]) await seedDueItems(db.pool, { count: 1, userId: admin });
+    await db.pool.query(`update public.user_queue_settings set processing_state = 'paused' where user_id = $1`, [demo[3]]);
+    await db.pool.query(`update public.clients set sending_paused_until = now() + interval '1 hour' where id = $1`, [OTHER_CLIENT_ID]);
+    const pairs = [...other.map((admin) => pairOf(admin, OTHER_CLIENT_ID)), ...demo.map((admin) => pairOf(admin))];
+    await lease('w1', pairs.filter((pair) => pair.user_id !== demo[4]));
+    await db.pool.query(`update private.pair_pacing set next_send_at = now() + interval '1 hour' where user_id = $1`, [demo[2]]);
+
+    const client = await db.pool.connect();
+    const stripWait = (answers: Record<string, unknown>[]) => answers.map(({ wait_ms: _wait, ...rest }) => rest);
+    const tokensLeft = async () => (await client.query<{ bucket: string; whole: number }>(
+      `select bucket, floor(tokens)::int as whole from private.rate_buckets order by bucket`)).rows;
+    try {
+      // The reference: claim_check pair by pair in claim order, a client stopped by a budget or pause refusal.
+      await client.query('begin');
+      const reference: Record<string, unknown>[] = [];
+      const stopped = new Map<string, string>();
+      const ordered = pairs.map((pair, n) => ({ ...pair, n })).sort((a, b) => a.client_id.localeCompare(b.client_id) || a.n - b.n);
+      for (const pair of ordered) {
+        let result: Record<string, unknown>;
+        if (stopped.has(pair.client_id)) result = { reason: stopped.get(pair.client_id) };
+        else result = (await client.query(`select private.claim_check('w1', $1, $2, now()) as r`, [pair.user_id, pair.client_id])).rows[0].r;
+        if (result.reason === 'rate_limited' || result.reason === 'client_paused') stopped.set(pair.client_id, result.reason as string);
+        reference.push({ ...result, user_id: pair.user_id, client_id: pair.client_id });
+      }
+      const referenceTokens = await tokensLeft();
+      await client.query('rollback');
+
+      await client.query('begin');
+      const { rows } = await client.query(`select answers, ready from private.claim_checks('w1', $1, now())`, [JSON.stringify(pairs)]);
+      const sets = rows[0];
+      expect(stripWait(sets.answers)).toEqual(stripWait(reference));
+      expect(sets.ready).toEqual(reference.filter((answer) => answer.ready));
+      expect(await tokensLeft()).toEqual(referenceTokens);
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+    const reasons = (await step('w1', [], pairs)).claims.map((claim) => claim.item ? 'item' : claim.reason);
+    const demoFirst = DEMO_CLIENT_ID < OTHER_CLIENT_ID;
+    const demoReasons = ['item', 'no_due_items', 'paced', 'not_running', 'not_leased', 'item', 'rate_limited', 'rate_limited'];
+    const otherReasons = ['client_paused', 'client_paused'];
+    expect(reasons).toEqual(demoFirst ? [...demoReasons, ...otherReasons] : [...otherReasons, ...demoReasons]);
+  });
+
   it('an outcome for an item this worker does not hold is reported, and the rest of the call stands', async () => {
     const [held, stolen] = await seedDueItems(db.pool, { count: 2, userId: DEMO_ADMIN_ID }) as [string, string];
     const demo = pairOf(DEMO_ADMIN_ID);

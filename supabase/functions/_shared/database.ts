@@ -179,6 +179,7 @@ export type Database = {
           name: string
           opted_out_at: string | null
           phone: string
+          search_key: string | null
           tags: string[]
           updated_at: string
         }
@@ -192,6 +193,7 @@ export type Database = {
           name: string
           opted_out_at?: string | null
           phone: string
+          search_key?: never
           tags?: string[]
           updated_at?: string
         }
@@ -205,6 +207,7 @@ export type Database = {
           name?: string
           opted_out_at?: string | null
           phone?: string
+          search_key?: never
           tags?: string[]
           updated_at?: string
         }
