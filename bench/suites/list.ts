@@ -68,6 +68,10 @@ async function calls(url: string, who: Who): Promise<Record<string, Call>> {
       [`deep_page (after ${deep.toLocaleString('en-US')} rows)`]: page(await cursorAt(db, deep)),
       first_page_pending: page({ status_filter: 'pending' }),
       deep_page_pending: page({ status_filter: 'pending', ...(await cursorAt(db, deep / 5, { status_filter: 'pending' })) }),
+      // Rare in the newest quarter of the fixture: in flight a few hundred of 1M items, failed and cancelled none (20261202200200).
+      first_page_processing: page({ status_filter: 'processing' }),
+      first_page_failed: page({ status_filter: 'failed' }),
+      first_page_cancelled: page({ status_filter: 'cancelled' }),
       search_name: page({ search: 'Lead 12345' }),
       search_hebrew: page({ search: 'דנה 1345' }),
       search_phone: page({ search: '050-0012345' }),
