@@ -45,7 +45,7 @@ export interface BroadcastFanoutResult {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
-  /** realtime.messages rows written per change (one realtime.send per topic). */
+  /** realtime.messages rows written per change (one per topic and statement). */
   messagesPerChange: number;
   /** Times the realtime server used a database connection per change while delivering. */
   serverCallsPerChange: number;
