@@ -109,6 +109,15 @@ export async function queueAs(email: string, count: number, scheduledFor: string
 }
 
 export async function expectNoSeriousA11yViolations(page: Page, label: string): Promise<void> {
+  // Axe reads colours as painted: a dialog or a toast still fading in has part of its contrast (a flake seen in CI).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
   const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
