@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, useRoutes, type RouteObject } from 'react-router-dom';
 import { DirectionProvider } from '@radix-ui/react-direction';
+import { useTranslation } from 'react-i18next';
 import { Toaster } from 'sonner';
 import { AuthProvider } from '@/components/auth/AuthProvider';
 import { useLang } from '@/hooks/useLang';
@@ -8,13 +9,16 @@ import { appRoutes } from '@/routes';
 
 function Toasts() {
   const { dir } = useLang();
+  const { t } = useTranslation();
   return (
     <Toaster
       position="top-center"
       dir={dir}
       closeButton
+      containerAriaLabel={t('common.notifications')}
       // Sonner's rich colours fail WCAG contrast; plain toasts with a coloured edge keep it.
       toastOptions={{
+        closeButtonAriaLabel: t('common.closeNotification'),
         classNames: {
           success: 'toast-success !border-s-4 !border-s-success',
           error: 'toast-error !border-s-4 !border-s-destructive',

@@ -45,6 +45,8 @@ export const en = {
     none: '—',
     never: 'Never',
     close: 'Close',
+    notifications: 'Notifications',
+    closeNotification: 'Close notification',
     loadError: 'Could not load: {{message}}',
   },
   queue: {

@@ -47,6 +47,8 @@ export const he = {
     none: '—',
     never: 'אף פעם',
     close: 'סגירה',
+    notifications: 'התראות',
+    closeNotification: 'סגירת ההתראה',
     loadError: 'הטעינה נכשלה: {{message}}',
   },
   queue: {

@@ -121,6 +121,8 @@ for (const lang of ['en', 'he'] as const) {
       await page.getByTestId('lead-checkbox-2').click();
       await page.getByTestId('queue-button').click();
       await expect(page.locator('.toast-success')).toBeVisible();
+      await expect(page.getByRole('region', { name: lang === 'he' ? 'התראות' : 'Notifications' })).toBeAttached();
+      await expect(page.locator('.toast-success').getByRole('button', { name: lang === 'he' ? 'סגירת ההתראה' : 'Close notification' })).toBeVisible();
       await expect(page.getByTestId('queue-item')).toHaveCount(2);
       const tabs = page.getByRole('tab');
       if (lang === 'he') {
@@ -138,6 +140,8 @@ for (const lang of ['en', 'he'] as const) {
         }
       }
       await check('queue-management');
+      // The queued toast leaves after 4 s; waited out here, its fade cannot overlap axe's read of the dialog.
+      await expect(page.locator('[data-sonner-toast]')).toHaveCount(0, { timeout: 10_000 });
 
       await page.getByTestId('item-details').first().click();
       await expect(page.getByTestId('item-dialog')).toBeVisible();

@@ -118,6 +118,8 @@ export async function expectNoSeriousA11yViolations(page: Page, label: string): 
         .map((animation) => animation.finished.catch(() => undefined)),
     ),
   );
+  // A toast on its way out fades over 0.4 s, a transition Sonner starts when its time is up.
+  await expect(page.locator('[data-sonner-toast][data-removed="true"]')).toHaveCount(0);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
   const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
