@@ -3,7 +3,8 @@
  * page of the pending tab and a deep one) and queue_drain, as admin0 and the manager of client 0, over suite 3's
  * dashboard fixture at `rows` rows: p50/p95 of `runs` direct calls in the role with the JWT claims (as PostgREST runs
  * them), the walk it replaced (private.pair_outlook_walk) timed a few times on the same pages, and EXPLAIN of the hot
- * statement (private.pair_ranks, which counts the due items ahead). With a dataDir the loaded server is kept and reused.
+ * statement (private.pair_ranks, which counts the due items ahead). LQ_OUTLOOK_FUNCS=1 adds the time per function of the
+ * manager's page and drain. With a dataDir the loaded server is kept and reused.
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -78,7 +79,29 @@ try {
     }
   }
 
-  // The hot statement: pair_ranks's count of the due items ahead for admin0's deep page, its plan as auto_explain logs it.
+  if (process.env.LQ_OUTLOOK_FUNCS === '1') {
+    // Where a call's time goes, function by function (track_functions; its own timing inflates the small ones).
+    const db = await connectAs(url, ACTORS.manager);
+    try {
+      for (const [name, sql, args] of [
+        ['manager first page', 'select count(*) from public.queue_outlook($1, $2)', [pages.manager.first, CLIENT0]],
+        ['manager drain', 'select * from public.queue_drain($1)', [CLIENT0]],
+      ] as const) {
+        await db.query(`reset role; set track_functions = 'all'; set role authenticated`);
+        await db.query('begin');
+        for (let i = 0; i < runs; i++) await db.query(sql, [...args]);
+        const { rows } = await db.query<{ f: string; calls: string; total: number; self: number }>(
+          `select funcname as f, calls, total_time as total, self_time as self from pg_stat_xact_user_functions order by self_time desc limit 12`);
+        await db.query('rollback');
+        console.log(`${name}, per call over ${runs} calls (function: calls, total ms, self ms):\n${rows.map((r) =>
+          `  ${r.f}: ${(Number(r.calls) / runs).toFixed(1)}, ${fmt(r.total / runs, 2)}, ${fmt(r.self / runs, 2)}`).join('\n')}`);
+      }
+    } finally {
+      await db.end();
+    }
+  }
+
+  // The hot statement: pair_ranks's counts of the due items ahead for admin0's deep page, its plan as auto_explain logs it.
   const plan = await withClient(url, async (db) => {
     const { rows: [last] } = await db.query<{ priority: string; scheduled_for: Date; id: string }>(
       `select priority, scheduled_for, id from public.whatsapp_message_queue where id = any ($1) and status = 'pending'

@@ -218,3 +218,69 @@ describe('the outlook with looked-up future items gives the old walk answers', (
     expect(drain).toEqual(walk);
   });
 });
+
+// 20261202220100: the closed form's batch stops at the first claim that can pick a future item, taken item by item.
+describe('the outlook bounded by each future item gives the old walk answers', () => {
+  it('future items whose times run against their claim order: the earliest one eligible is the last of them in claim order', async () => {
+    await resetQueueState(db.pool, { max_capacity: 100_000, daily_target: 1000, processing_delay_ms: 2000, rate_limit_per_hour: 1000 });
+    const ids = await queue(1_500, {
+      // Items 1,441-1,500 are future: the higher the priority the later the time, so the first in claim order goes last.
+      scheduled: `case when l.n > 1440 then $4::timestamptz + (l.n - 1441) * interval '3 minutes' + interval '5 minutes'
+                       else $4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond' end`,
+      priority: "case when l.n > 1440 then (array['low', 'normal', 'high', 'immediate'])[(l.n - 1441) / 15 + 1] else 'normal' end",
+    });
+    const all = await agreed(ids);
+    const at = (i: number) => all.get(ids[i]!)!.expected_send_at!.getTime();
+    // The 'low' items, eligible first, go after every due 'normal' one; the 'immediate' ones as soon as they are eligible.
+    for (let i = 1_440; i < 1_455; i++) expect(at(i)).toBeGreaterThan(at(1_439));
+    for (let i = 1_485; i < 1_500; i++) expect(at(i) - all.get(ids[i]!)!.waiting_until!.getTime()).toBeLessThan(120_000);
+    await agreed(ids.slice(-50));
+    await agreed(ids.slice(700, 750));
+    const { drain, walk } = await drains();
+    expect(drain).toEqual(walk);
+  });
+});
+
+// 20261202220200: one gap over the cap (500 entries) is the rest of the pair's kept pending count; otherwise counted.
+describe('pair_ranks takes one long gap from the kept count, on both sides of its caps', () => {
+  /** Whether the answer for `wanted` moves when the kept pending count is off by seven: it was read only if it does. */
+  async function readsKeptCount(wanted: string[]): Promise<boolean> {
+    const right = await agreed(wanted);
+    await db.pool.query(`update public.queue_status_counts set items = items + 7 where user_id = $1 and client_id = $2 and status = 'pending'`,
+      [DEMO_ADMIN_ID, DEMO_CLIENT_ID]);
+    try {
+      const off = (await project('pair_outlook', wanted, THURSDAY_MORNING)).rows;
+      return off.some((row) => row.expected_send_at?.getTime() !== right.get(row.queue_item_id)!.expected_send_at?.getTime());
+    } finally {
+      await db.pool.query(`update public.queue_status_counts set items = items - 7 where user_id = $1 and client_id = $2 and status = 'pending'`,
+        [DEMO_ADMIN_ID, DEMO_CLIENT_ID]);
+    }
+  }
+
+  beforeEach(() => resetQueueState(db.pool, { max_capacity: 100_000, daily_target: 1000, processing_delay_ms: 2000, rate_limit_per_hour: 1000 }));
+
+  it('a gap of 500 is counted, of 501 taken from the kept count; 500 items behind the last row allow it, 501 do not', async () => {
+    const ids = await queue(1_100, { scheduled: "$4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond'" });
+    expect(await readsKeptCount([ids[500]!])).toBe(false);
+    expect(await readsKeptCount([ids[599]!])).toBe(true);
+    expect(await readsKeptCount([ids[598]!])).toBe(false);
+    expect(await readsKeptCount([ids[1_099]!, ids[3]!, ids[800]!])).toBe(true);
+  });
+
+  it('the newest page behind one long due block reads the kept count; two long blocks are counted in full', async () => {
+    const future = "$4::timestamptz + (l.n - 1200) * interval '4 minutes'";
+    const ids = await queue(1_260, {
+      scheduled: `case when l.n > 1200 then ${future} else $4::timestamptz - interval '2 hours' + l.n * interval '1 millisecond' end`,
+      priority: "case when l.n > 1230 then 'low' else 'normal' end",
+    });
+    expect(await readsKeptCount(ids.slice(-50))).toBe(true);
+    const { drain, walk } = await drains();
+    expect(drain).toEqual(walk);
+    // 600 'high' items due and one later: its row splits the long due blocks over two gaps, each over the cap.
+    await queue(601, {
+      scheduled: "case when l.n > 600 then $4::timestamptz + interval '7 minutes' else $4::timestamptz - interval '3 hours' + l.n * interval '1 millisecond' end",
+      priority: "'high'",
+    });
+    expect(await readsKeptCount(ids.slice(-50))).toBe(false);
+  });
+});
