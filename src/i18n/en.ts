@@ -112,6 +112,8 @@ export const en = {
       tabs: 'Items by status',
       tabAll: 'All',
       countCapped: '{{count}}+',
+      countUnknown: '—',
+      countUnknownHint: 'Not counted: none of the newest 1,000 items matches, older ones may',
       noMatch: 'No item matches “{{search}}”.',
       pages: 'Pages of the queue list',
       previous: 'Newer',

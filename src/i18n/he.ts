@@ -114,6 +114,8 @@ export const he = {
       tabs: 'פריטים לפי סטטוס',
       tabAll: 'הכול',
       countCapped: '{{count}}+',
+      countUnknown: '—',
+      countUnknownHint: 'לא נספר: אף אחד מ-1,000 הפריטים החדשים אינו מתאים, ייתכן שישנים יותר כן',
       noMatch: 'אין פריט שמתאים לחיפוש "{{search}}".',
       pages: 'דפי רשימת התור',
       previous: 'חדשים יותר',

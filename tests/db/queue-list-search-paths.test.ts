@@ -137,6 +137,41 @@ describe('which leads match', () => {
   });
 });
 
+describe('the scope of a search', () => {
+  it('is the whole client for its manager (no owners needed), else the admin’s own items and their departed admins’', async () => {
+    const [departed] = await createRunningAdmins(db.pool, 1);
+    await db.pool.query('delete from client_members where user_id = $1', [departed]);
+    const scope = (actor: Actor, client = DEMO_CLIENT_ID) => as(db.pool, actor, async (c) => (await c.query<{ everyone: boolean; owners: string[] }>(
+      'select everyone, owners from private.list_scope($1)', [client])).rows[0]!);
+    expect(await scope(USERS.demoManager)).toEqual({ everyone: true, owners: [] });
+    const admin = await scope(USERS.demoAdmin);
+    expect(admin.everyone).toBe(false);
+    expect(admin.owners).toEqual(expect.arrayContaining([USERS.demoAdmin.id, departed!]));
+    // Earlier tests' departed admins are there too; every owner but the caller has left the client.
+    const members = await db.pool.query<{ user_id: string }>('select user_id from client_members where client_id = $1 and user_id = any ($2)', [DEMO_CLIENT_ID, admin.owners]);
+    expect(members.rows.map((row) => row.user_id)).toEqual([USERS.demoAdmin.id]);
+    expect(await scope(USERS.otherAdmin)).toEqual({ everyone: false, owners: [] });
+    expect(await scope(USERS.demoManager, OTHER_CLIENT_ID)).toEqual({ everyone: false, owners: [] });
+  });
+});
+
+describe('pg_trgm’s estimate of a term', () => {
+  it('is the owner’s for any member of the client (the leads policy is no filter to it) and 0 for anyone else', async () => {
+    await createLeads(db.pool, 60, DEMO_CLIENT_ID, 'Dense');
+    await db.pool.query('analyze leads');
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `explain (format json) select 1 from leads l where l.client_id = $1 and l.search_key like '%dense%'`, [DEMO_CLIENT_ID]);
+    const owners = rows[0]!['QUERY PLAN'][0].Plan['Plan Rows'];
+    expect(owners).toBeGreaterThan(30);
+    const estimate = (actor: Actor, client = DEMO_CLIENT_ID) => as(db.pool, actor, async (c) => Number((await c.query<{ n: string }>(
+      'select private.lead_estimate($1, $2) as n', [client, 'Dense'])).rows[0]!.n));
+    expect(await estimate(USERS.demoManager)).toBe(owners);
+    expect(await estimate(USERS.demoAdmin)).toBe(owners);
+    expect(await estimate(USERS.otherAdmin)).toBe(0);
+    expect(await estimate(USERS.demoManager, OTHER_CLIENT_ID)).toBe(0);
+  });
+});
+
 describe('private.queue_list_keys', () => {
   it('follows items in and out, an owner change, a deleted lead, and a renamed lead, which is found under its new name at once', async () => {
     const [second] = await createRunningAdmins(db.pool, 1);

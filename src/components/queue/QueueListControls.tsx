@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ChevronLeft, ChevronRight, Search, X } from 'lucide-react';
 import { useFormat } from '@/hooks/useFormat';
 import { useSettledValue } from '@/hooks/useQueueItems';
+import { countText } from '@/lib/countText';
 import { STATUS_TABS, tabCount } from '@/lib/statusTabs';
 import type { QueueStatusCounts } from '@/types/queue';
 import { Button } from '@/components/ui/button';
@@ -21,8 +22,9 @@ export function QueueStatusTabs({ counts }: { counts: QueueStatusCounts | null }
         return (
           <TabsTrigger key={tab} value={tab} data-testid={`status-tab-${tab}`} className="px-2.5">
             {tab === 'all' ? t('queue.list.tabAll') : t(`queue.status.${tab}`)}
-            <span className="rounded bg-background/60 px-1.5 text-xs tabular-nums text-muted-foreground" data-testid="tab-count">
-              {count === null ? '…' : count.capped ? t('queue.list.countCapped', { count: format.number(count.items) }) : format.number(count.items)}
+            <span className="rounded bg-background/60 px-1.5 text-xs tabular-nums text-muted-foreground" data-testid="tab-count"
+              title={count?.capped && count.items === 0 ? t('queue.list.countUnknownHint') : undefined}>
+              {count === null ? '…' : countText(count, format.number, t)}
             </span>
           </TabsTrigger>
         );
@@ -96,7 +98,7 @@ export function QueuePager({ pageIndex, pageSize, shown, total, hasNext, busy, o
   const format = useFormat();
   if (pageIndex === 0 && !hasNext) return null;
   const from = pageIndex * pageSize + 1;
-  const totalText = total === null ? '…' : total.capped ? t('queue.list.countCapped', { count: format.number(total.items) }) : format.number(Math.max(total.items, from + shown - 1));
+  const totalText = total === null ? '…' : countText({ items: Math.max(total.items, from + shown - 1), capped: total.capped }, format.number, t);
   return (
     <nav aria-label={t('queue.list.pages')} className="flex flex-wrap items-center justify-between gap-2" data-testid="queue-pager">
       <Button variant="outline" size="sm" data-testid="page-newer" disabled={pageIndex === 0 || busy} onClick={onPrevious}>
