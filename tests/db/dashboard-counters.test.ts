@@ -126,4 +126,15 @@ describe('the dashboard counts from the kept counters', () => {
     const second = await expectPlainCounts(SECOND_ADMIN, null);
     expect(second.admins.map((a) => a.user_id)).not.toContain(USERS.demoAdmin.id);
   });
+
+  it('raise the depth alert from the counters for the client on screen only', async () => {
+    await insertItems(db.pool, await createLeads(db.pool, 501, OTHER_CLIENT_ID, 'dash-depth'), {}, USERS.otherAdmin.id);
+    const other = await expectPlainCounts(TWO_CLIENTS, OTHER_CLIENT_ID);
+    expect(Number(other.total?.depth)).toBeGreaterThan(500);
+    const depthAlert = (forClient: string | null) => as(db.pool, TWO_CLIENTS, async (c) =>
+      (await c.query(`select value from public.queue_alerts($1) where code = 'queue_depth'`, [forClient])).rows.map((r) => Number(r.value)));
+    expect(await depthAlert(OTHER_CLIENT_ID)).toEqual([Number(other.total?.depth)]);
+    expect(await depthAlert(DEMO_CLIENT_ID)).toEqual([]);
+    await expectAllPlain();
+  });
 });
