@@ -138,3 +138,30 @@ export async function startProfileStack(name: string, options: {
     },
   };
 }
+
+/**
+ * The statements of one call that took 1 ms or more, as auto_explain logs them (analyze, buffers, nested), run as the
+ * user `userId` after a warm-up call: a function's own plan is opaque.
+ */
+export async function nestedPlans(url: string, userId: string, text: string, values: unknown[]): Promise<string> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const plans: string[] = [];
+    // auto_explain's settings are the superuser's to set, before the connection takes the caller's role.
+    await db.query(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on;
+                    set auto_explain.log_analyze = on; set auto_explain.log_buffers = on; set auto_explain.log_timing = on`);
+    await db.query(`select set_config('role', 'authenticated', false), set_config('request.jwt.claims', $1, false)`, [JSON.stringify({ sub: userId, role: 'authenticated' })]);
+    await db.query(text, values);
+    db.on('notice', (notice) => {
+      const message = String(notice.message);
+      if (Number(/^duration: ([\d.]+) ms/.exec(message)?.[1] ?? 0) >= 1) plans.push(message);
+    });
+    await db.query('set client_min_messages = log');
+    await db.query(text, values);
+    await db.query('reset client_min_messages');
+    return plans.join('\n\n');
+  } finally {
+    await db.end();
+  }
+}

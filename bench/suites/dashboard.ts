@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
-import { connectAs, emptyResult, fmt, percentile, sample, timeIt, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
+import { connectAs, emptyResult, fmt, nestedPlans, percentile, sample, timeIt, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
 
 /** The repository root (this file's folder is bench/suites). */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,29 +73,12 @@ async function measureDirect(url: string, who: keyof typeof ACTORS, runs: number
   }
 }
 
-/** The statements over 1 ms inside a read, as the role (auto_explain, nested): a function's own plan is opaque. */
+/** The statements over 1 ms inside a read, as the role (auto_explain, nested). */
 async function explainNested(url: string, who: keyof typeof ACTORS, read: Read): Promise<string> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
   try {
-    const plans: string[] = [];
-    // auto_explain's settings are the superuser's to set, before the connection takes the caller's role.
-    await db.query(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on;
-                    set auto_explain.log_analyze = on; set auto_explain.log_buffers = on; set auto_explain.log_timing = on`);
-    await db.query(`select set_config('role', 'authenticated', false), set_config('request.jwt.claims', $1, false)`, [JSON.stringify({ sub: ACTORS[who].id, role: 'authenticated' })]);
-    await db.query(read.sql, read.params);
-    db.on('notice', (notice) => {
-      const message = String(notice.message);
-      if (Number(/^duration: ([\d.]+) ms/.exec(message)?.[1] ?? 0) >= 1) plans.push(message);
-    });
-    await db.query('set client_min_messages = log');
-    await db.query(read.sql, read.params);
-    await db.query('reset client_min_messages');
-    return plans.join('\n\n') || 'no statement took 1 ms or more';
+    return (await nestedPlans(url, ACTORS[who].id, read.sql, read.params)) || 'no statement took 1 ms or more';
   } catch (error) {
     return `not explained: ${(error as Error).message}`;
-  } finally {
-    await db.end();
   }
 }
 

@@ -5,9 +5,9 @@
  * with the JWT claims (as PostgREST runs it), and through supabase-js + the local gateway.
  */
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { databaseUrl, recreateDatabase, resetDatabase } from '@leads-queue/local-supabase';
-import { connectAs, emptyResult, fmt, percentile, sample, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
+import { connectAs, emptyResult, fmt, nestedPlans, percentile, sample, withClient, type BenchContext, type SuiteResult } from '../lib.ts';
 import { loadDashboardData } from './dashboard.ts';
 
 const CLIENT0 = '00000000-0000-4000-9000-000000000000';
@@ -121,28 +121,8 @@ async function explain(url: string, who: Who, call: Call): Promise<string> {
  * to this session as LOG messages), the ones over 1 ms, warm (the call runs once first).
  */
 async function explainNested(url: string, who: Who, call: Call): Promise<string> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    const plans: string[] = [];
-    const { text, values } = sqlOf(call);
-    // auto_explain's settings are the superuser's to set, before the connection takes the caller's role.
-    await db.query(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on;
-                    set auto_explain.log_analyze = on; set auto_explain.log_buffers = on; set auto_explain.log_timing = on`);
-    await db.query(`select set_config('role', 'authenticated', false), set_config('request.jwt.claims', $1, false)`, [JSON.stringify({ sub: ACTORS[who].id, role: 'authenticated' })]);
-    await db.query(text, values);
-    db.on('notice', (notice) => {
-      const message = String(notice.message);
-      const ms = Number(/^duration: ([\d.]+) ms/.exec(message)?.[1] ?? 0);
-      if (ms >= 1) plans.push(message);
-    });
-    await db.query('set client_min_messages = log');
-    await db.query(text, values);
-    await db.query('reset client_min_messages');
-    return plans.join('\n\n');
-  } finally {
-    await db.end();
-  }
+  const { text, values } = sqlOf(call);
+  return nestedPlans(url, ACTORS[who].id, text, values);
 }
 
 /** The statements queue_list_page runs, explained with the same arguments (a function's own plan is opaque). */

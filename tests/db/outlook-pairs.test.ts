@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { as, withDatabase } from '../support/db.ts';
 import { createRunningAdmins } from '../support/admins.ts';
-import { createLeads, insertItems, type ItemSpec } from '../support/queueItems.ts';
+import { createLeads, insertItems, type ItemSpec, type OutlookRow as Row } from '../support/queueItems.ts';
 import { resetQueueState } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
 
@@ -9,17 +9,6 @@ import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../suppor
 // SQL, the running ones by private.pair_outlook; both must say what the old walk (private.pair_outlook_walk) says.
 
 const db = withDatabase();
-
-interface Row {
-  queue_item_id: string;
-  waiting_for: string;
-  waiting_until: Date | null;
-  expected_send_at: Date | null;
-  holiday_name: string | null;
-  error_code: string | null;
-  attempt: number;
-  max_attempts: number;
-}
 
 // Yom Kippur, Monday 2026-09-21, 11:00 in Israel.
 const YOM_KIPPUR = '2026-09-21T08:00:00Z';

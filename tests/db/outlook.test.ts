@@ -1,23 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { as, withDatabase } from '../support/db.ts';
 import { createRunningAdmins } from '../support/admins.ts';
-import { createLeads, insertItems } from '../support/queueItems.ts';
+import { createLeads, insertItems, type OutlookRow as Outlook } from '../support/queueItems.ts';
 import { resetQueueState } from '../support/queueState.ts';
 import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
 import type { Actor } from '../support/roles.ts';
 
 const db = withDatabase();
-
-interface Outlook {
-  queue_item_id: string;
-  waiting_for: string;
-  waiting_until: Date | null;
-  expected_send_at: Date | null;
-  holiday_name: string | null;
-  error_code: string | null;
-  attempt: number;
-  max_attempts: number;
-}
 
 // Sunday 2026-11-01 in Israel (winter time, UTC+2): 20:00 local is 18:00Z, the window opens Monday 09:00 (07:00Z).
 const SUNDAY_EVENING = '2026-11-01T18:00:00Z';

@@ -65,3 +65,15 @@ export async function seedDueItems(
   const leads = await createLeads(db, options.count, clientOf(options.userId), 'due');
   return insertItems(db, leads, { scheduledFor: "now() - interval '1 minute'", maxAttempts: options.maxAttempts, priority: options.priority }, options.userId);
 }
+
+/** A row of public.queue_outlook as node-postgres returns it. */
+export interface OutlookRow {
+  queue_item_id: string;
+  waiting_for: string;
+  waiting_until: Date | null;
+  expected_send_at: Date | null;
+  holiday_name: string | null;
+  error_code: string | null;
+  attempt: number;
+  max_attempts: number;
+}
