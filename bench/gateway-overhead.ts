@@ -1,21 +1,26 @@
 /**
- * `npx tsx bench/gateway-overhead.ts [--runs=500]`: what the local gateway costs per call.
- * The same select (20 leads of the caller's client, RLS on) timed three ways, one call at a time:
- *   direct     pg connection that already is the signed-in user (role + claims set once)
- *   direct-tx  pg, one transaction per call with role + claims set, as PostgREST does
- *   gateway    supabase-js -> gateway -> REST handler -> Postgres (HTTP keep-alive)
- * plus two probes that split the difference: plain fetch of /health (HTTP + routing only) and
- * plain fetch of the same /rest/v1 URL (everything but supabase-js).
- * Prints medians and p95 and writes bench/results/gateway-overhead.json.
+ * `npx tsx bench/gateway-overhead.ts [--runs=500]`: what the local gateway costs per call, for a select and for an rpc
+ * with arguments. Each read is timed these ways, interleaved call by call (so load drifts alike on all of them):
+ *   direct      pg connection that already is the signed-in user (role + claims set once), a named prepared
+ *               statement (as bench suite 3 pairs its gateway calls)
+ *   direct-tx   pg, one transaction per call with role + claims set, as PostgREST does (unnamed statements)
+ *   gateway     supabase-js -> gateway -> REST handler -> Postgres (HTTP keep-alive), prepared statements on
+ *               (PostgREST's db-prepared-statements default)
+ *   unprepared  the same through a second gateway with preparedStatements: false (every statement parsed and planned
+ *               per request, as the REST handler did before it prepared them)
+ * The select also gets two probes that split the difference: plain fetch of /health (HTTP + routing only) and plain
+ * fetch of the same /rest/v1 URL (everything but supabase-js). The rpcs are queue_status(for_client) and
+ * queue_list_counts(for_client) over the seeded Demo client. Prints medians and p95, the load average, and writes
+ * bench/results/gateway-overhead.json (top-level fields: the select; `rpc`: the rpcs).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { ANON_KEY, createGateway, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
+import { ANON_KEY, createGateway, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, type Gateway } from '@leads-queue/local-supabase';
 
 /** The repository root (this file's folder is bench). */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -23,23 +28,49 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const ADMIN = { id: 'a0000000-0000-4000-8000-000000000001', email: 'test@test.test' };
 const SQL = 'select id, name, phone from public.leads where client_id = $1 order by name limit 20';
+/** The rpcs with arguments: the statement direct, and the call supabase-js makes. */
+const RPCS = {
+  queue_status: { sql: 'select * from public.queue_status($1)', args: { for_client: DEMO_CLIENT } },
+  queue_list_counts: { sql: 'select * from public.queue_list_counts($1)', args: { for_client: DEMO_CLIENT } },
+} as const;
 
-function stats(samples: number[]): { median: number; p95: number } {
+interface Stats {
+  median: number;
+  p95: number;
+}
+
+function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
   return { median: Number(at(0.5).toFixed(3)), p95: Number(at(0.95).toFixed(3)) };
 }
 
-async function sample(runs: number, work: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < Math.min(50, runs); i += 1) await work();
-  const out: number[] = [];
+/** Every variant once per round, in the same order, after 50 warm-up rounds. */
+async function sampleInterleaved<K extends string>(runs: number, variants: Record<K, () => Promise<unknown>>): Promise<Record<K, Stats>> {
+  const names = Object.keys(variants) as K[];
+  for (let i = 0; i < Math.min(50, runs); i += 1) for (const name of names) await variants[name]();
+  const out = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < runs; i += 1) {
-    const start = performance.now();
-    await work();
-    out.push(performance.now() - start);
+    for (const name of names) {
+      const start = performance.now();
+      await variants[name]();
+      out[name].push(performance.now() - start);
+    }
   }
-  return out;
+  return Object.fromEntries(names.map((name) => [name, stats(out[name])])) as Record<K, Stats>;
 }
+
+async function signedIn(gateway: Gateway): Promise<SupabaseClient> {
+  const supabase = createClient(gateway.url, ANON_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: WebSocket as never },
+  });
+  const { error } = await supabase.auth.signInWithPassword({ email: ADMIN.email, password: 'testtesttest' });
+  if (error) throw error;
+  return supabase;
+}
+
+const loadAverage = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 500);
@@ -54,9 +85,11 @@ async function main(): Promise<void> {
     authenticator.username = 'authenticator';
     authenticator.password = 'postgres';
     const pool = new pg.Pool({ connectionString: authenticator.toString(), max: 10 });
+    const unpreparedPool = new pg.Pool({ connectionString: authenticator.toString(), max: 10 });
     const authPool = new pg.Pool({ connectionString: url, max: 2 });
-    for (const each of [pool, authPool]) each.on('error', () => {});
+    for (const each of [pool, unpreparedPool, authPool]) each.on('error', () => {});
     const gateway = await createGateway({ pool, authPool, databaseUrl: url, realtime: false });
+    const unpreparedGateway = await createGateway({ pool: unpreparedPool, authPool, databaseUrl: url, realtime: false, preparedStatements: false });
 
     const direct = new pg.Client({ connectionString: authenticator.toString() });
     await direct.connect();
@@ -64,26 +97,27 @@ async function main(): Promise<void> {
 
     const txClient = new pg.Client({ connectionString: authenticator.toString() });
     await txClient.connect();
-    const directTx = async () => {
+    const directTx = (sql: string) => async () => {
       await txClient.query('begin isolation level read committed read only');
       await txClient.query(
         `select set_config('search_path', 'public, extensions', true), set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
         [JSON.stringify(claims)],
       );
-      await txClient.query(SQL, [DEMO_CLIENT]);
+      await txClient.query(sql, [DEMO_CLIENT]);
       await txClient.query('commit');
     };
 
-    const supabase = createClient(gateway.url, ANON_KEY, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport: WebSocket as never },
-    });
-    const { error: signInError } = await supabase.auth.signInWithPassword({ email: ADMIN.email, password: 'testtesttest' });
-    if (signInError) throw signInError;
-    const viaGateway = async () => {
-      const { data, error } = await supabase.from('leads').select('id,name,phone').eq('client_id', DEMO_CLIENT).order('name').limit(20);
+    const supabase = await signedIn(gateway);
+    const unprepared = await signedIn(unpreparedGateway);
+    const select = (client: SupabaseClient) => async () => {
+      const { data, error } = await client.from('leads').select('id,name,phone').eq('client_id', DEMO_CLIENT).order('name').limit(20);
       if (error) throw new Error(`gateway select failed: ${error.message}`);
       if (!data || data.length === 0) throw new Error('gateway select returned no rows');
+    };
+    const rpc = (client: SupabaseClient, name: keyof typeof RPCS) => async () => {
+      const { data, error } = await client.rpc(name, RPCS[name].args);
+      if (error) throw new Error(`gateway rpc ${name} failed: ${error.message}`);
+      if (!Array.isArray(data) || data.length === 0) throw new Error(`gateway rpc ${name} returned no rows`);
     };
 
     const token = (await supabase.auth.getSession()).data.session!.access_token;
@@ -98,35 +132,73 @@ async function main(): Promise<void> {
       await (await fetch(`${gateway.url}/health`)).arrayBuffer();
     };
 
-    const results = {
-      runs,
-      direct: stats(await sample(runs, () => direct.query(SQL, [DEMO_CLIENT]))),
-      directTx: stats(await sample(runs, directTx)),
-      health: stats(await sample(runs, health)),
-      fetchRest: stats(await sample(runs, plainFetch)),
-      gateway: stats(await sample(runs, viaGateway)),
-    };
+    const loadBefore = loadAverage();
+    const results = await sampleInterleaved(runs, {
+      direct: () => direct.query({ name: 'select', text: SQL, values: [DEMO_CLIENT] }),
+      directTx: directTx(SQL),
+      health,
+      fetchRest: plainFetch,
+      gateway: select(supabase),
+      gatewayUnprepared: select(unprepared),
+    });
+    const rpcResults = {} as Record<keyof typeof RPCS, Record<'direct' | 'directTx' | 'gateway' | 'gatewayUnprepared', Stats>>;
+    for (const name of Object.keys(RPCS) as Array<keyof typeof RPCS>) {
+      rpcResults[name] = await sampleInterleaved(runs, {
+        direct: () => direct.query({ name, text: RPCS[name].sql, values: [DEMO_CLIENT] }),
+        directTx: directTx(RPCS[name].sql),
+        gateway: rpc(supabase, name),
+        gatewayUnprepared: rpc(unprepared, name),
+      });
+    }
+    const loadAfter = loadAverage();
+    const minus = (a: number, b: number) => Number((a - b).toFixed(3));
     const overhead = {
-      vsDirect: Number((results.gateway.median - results.direct.median).toFixed(3)),
-      vsDirectTx: Number((results.gateway.median - results.directTx.median).toFixed(3)),
+      vsDirect: minus(results.gateway.median, results.direct.median),
+      vsDirectTx: minus(results.gateway.median, results.directTx.median),
+      unpreparedVsDirect: minus(results.gatewayUnprepared.median, results.direct.median),
     };
-    const report = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...results, overheadMedianMs: overhead };
-    console.log(`select of 20 leads as test@test.test, ${runs} sequential calls each (ms):`);
+    const rpcOverhead = Object.fromEntries(
+      Object.entries(rpcResults).map(([name, r]) => [
+        name,
+        { vsDirect: minus(r.gateway.median, r.direct.median), unpreparedVsDirect: minus(r.gatewayUnprepared.median, r.direct.median) },
+      ]),
+    );
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      ...results,
+      overheadMedianMs: overhead,
+      rpc: { ...rpcResults, overheadMedianMs: rpcOverhead },
+    };
+    console.log(`load average (1/5/15 min) before ${loadBefore}, after ${loadAfter}`);
+    console.log(`select of 20 leads as test@test.test, ${runs} interleaved calls each (ms):`);
     console.table({
       direct: results.direct,
       'direct-tx': results.directTx,
       'fetch /health': results.health,
       'fetch /rest/v1': results.fetchRest,
       'supabase-js via gateway': results.gateway,
+      'supabase-js via gateway, unprepared': results.gatewayUnprepared,
     });
-    console.log(`median overhead of supabase-js through the gateway: +${overhead.vsDirect} ms vs a direct pg query, +${overhead.vsDirectTx} ms vs a PostgREST-style transaction`);
+    for (const [name, r] of Object.entries(rpcResults)) {
+      console.log(`rpc ${name}(for_client) as test@test.test, ${runs} interleaved calls each (ms):`);
+      console.table({ direct: r.direct, 'direct-tx': r.directTx, 'supabase-js via gateway': r.gateway, 'supabase-js via gateway, unprepared': r.gatewayUnprepared });
+    }
+    console.log(
+      `median overhead over a direct prepared statement: select +${overhead.vsDirect} ms (unprepared +${overhead.unpreparedVsDirect}); ` +
+        Object.entries(rpcOverhead).map(([name, o]) => `${name} +${o.vsDirect} ms (unprepared +${o.unpreparedVsDirect})`).join('; '),
+    );
     await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(path.join(ROOT, 'bench', 'results', 'gateway-overhead.json'), `${JSON.stringify(report, null, 2)}\n`);
 
     await direct.end();
     await txClient.end();
     await gateway.close();
+    await unpreparedGateway.close();
     await pool.end();
+    await unpreparedPool.end();
     await authPool.end();
   } finally {
     await server.stop();

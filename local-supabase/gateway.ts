@@ -34,6 +34,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** One log line per request (method, path, status, ms). */
   logRequests?: boolean;
+  /** PostgREST's db-prepared-statements for /rest/v1 (default on, as PostgREST's); off re-plans every statement. */
+  preparedStatements?: boolean;
 }
 
 export interface Gateway {
@@ -165,7 +167,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let functions: FunctionsHost | null = null;
 
   const mailbox = options.mailbox ?? new Mailbox();
-  const rest = createRestHandler({ pool: options.pool, schemas: config.api.schemas, maxRows: config.api.maxRows, log });
+  const rest = createRestHandler({
+    pool: options.pool,
+    schemas: config.api.schemas,
+    maxRows: config.api.maxRows,
+    ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
+    log,
+  });
   const auth = createAuthHandler({ pool: options.authPool, config, mailbox, issuer: () => `${publicUrl}/auth/v1`, now });
   const tokens = new TokenCache();
 

@@ -21,8 +21,15 @@ interface Probe {
   health: { median: number; p95: number };
   fetchRest: { median: number; p95: number };
   gateway: { median: number; p95: number };
+  /** Through a second gateway with prepared statements off (absent in probes before they were measured). */
+  gatewayUnprepared?: { median: number; p95: number };
   overheadMedianMs: { vsDirect: number; vsDirectTx: number };
+  /** Rpcs with arguments, by name: direct (prepared), per-call transaction, and both gateways. */
+  rpc?: Record<string, unknown>;
 }
+
+type Pair = { median: number; p95: number };
+type RpcProbe = { direct: Pair; directTx: Pair; gateway: Pair; gatewayUnprepared: Pair };
 
 export async function gatewaySuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '3b. Gateway overhead (bench/gateway-overhead.ts)';
@@ -42,12 +49,21 @@ export async function gatewaySuite(ctx: BenchContext): Promise<SuiteResult> {
   row('fetch /health (HTTP + routing only)', probe.health);
   row('fetch /rest/v1 (no supabase-js)', probe.fetchRest);
   row('supabase-js → gateway → REST → Postgres', probe.gateway);
+  if (probe.gatewayUnprepared) row('the same, prepared statements off', probe.gatewayUnprepared);
+  for (const [fn, value] of Object.entries(probe.rpc ?? {})) {
+    if (fn === 'overheadMedianMs') continue;
+    const rpc = value as RpcProbe;
+    row(`rpc ${fn}(for_client): direct (prepared)`, rpc.direct);
+    row(`rpc ${fn}: direct, one transaction per call`, rpc.directTx);
+    row(`rpc ${fn}: supabase-js → gateway`, rpc.gateway);
+    row(`rpc ${fn}: supabase-js → gateway, prepared statements off`, rpc.gatewayUnprepared);
+  }
   result.budgets.push({
     label: 'gateway overhead < 3 ms p50 (vs direct per-call transaction)',
     value: `${fmt(probe.overheadMedianMs.vsDirectTx, 2)} ms`,
     met: probe.overheadMedianMs.vsDirectTx < 3,
   });
-  result.notes.push(`The stack helper's probe, ${probe.runs} runs: the same 20-lead select as the Demo admin (RLS on) on the seeded database; see bench/gateway-overhead.ts.`);
+  result.notes.push(`The stack helper's probe, ${probe.runs} runs: the same 20-lead select and two rpcs with arguments (queue_status, queue_list_counts) as the Demo admin (RLS on) on the seeded database, interleaved; see bench/gateway-overhead.ts.`);
   result.data = probe;
   return result;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { GatewayRequest, GatewayResponse, RequestAuth, ServiceHandler } from '../types.ts';
 import { connectionFailure, fromPgError, isPgError, PgrstError } from './errors.ts';
@@ -10,6 +11,11 @@ export interface RestHandlerOptions {
   schemas?: string[];
   /** Hard cap on rows returned by one read (PostgREST db-max-rows). */
   maxRows?: number;
+  /**
+   * PostgREST's db-prepared-statements (on by default): each connection parses and plans a statement text once and
+   * then only binds and executes it; off, every request's statements are parsed and planned anew.
+   */
+  preparedStatements?: boolean;
   log?: (line: string) => void;
 }
 
@@ -40,6 +46,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const schemas = options.schemas ?? ['public'];
   const maxRows = options.maxRows ?? 1000;
   const cache = new SchemaCacheHolder(options.pool, schemas, options.log);
+  const prepared = options.preparedStatements ?? true;
   const ready = cache.listen().catch(() => {});
 
   const handle = async (request: GatewayRequest, auth: RequestAuth): Promise<GatewayResponse> => {
@@ -64,7 +71,14 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         if (!(error instanceof PgrstError) || !STALE_CODES.has(error.code)) throw error;
         plan = planRequest(input, await cache.reload());
       }
-      const outcome = await execute(options.pool, plan, auth, request, pathname).catch((error: unknown) => {
+      const run = (current: Plan) => execute(options.pool, { cache, prepared }, current, auth, request, pathname);
+      const outcome = await run(plan).catch(async (error: unknown) => {
+        if (prepared && isStalePlan(error)) {
+          // A prepared statement whose result type the DDL changed failed before it ran, and the transaction was
+          // rolled back: with the schema reloaded (which flushes the prepared statements) the request runs again.
+          plan = planRequest(input, await cache.reload());
+          return run(plan);
+        }
         // Postgres saying an object is gone means the cache is stale: refresh it for the next request.
         if (isPgError(error) && DB_STALE_CODES.has(error.code ?? '')) void cache.reload().catch(() => {});
         throw error;
@@ -84,8 +98,60 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
 
 const RESPONSE_GUCS = "nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status";
 
-async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
-  const client = await pool.connect();
+/** Distinct statements one connection keeps prepared; past it the connection is retired at its next checkout. */
+const MAX_PREPARED = 1000;
+
+/** What this handler prepared on a pooled connection, and under which schema cache load. */
+interface PreparedTag {
+  generation: number;
+  names: Set<string>;
+}
+const preparedOn = new WeakMap<pg.PoolClient, PreparedTag>();
+
+interface Session {
+  cache: SchemaCacheHolder;
+  prepared: boolean;
+}
+
+/**
+ * A pooled connection whose prepared statements are current. Statements prepared before the last schema cache load
+ * go with their connection, as PostgREST flushes its pool when it reloads the schema cache: a statement whose
+ * result type DDL changed would otherwise fail with "cached plan must not change result type".
+ */
+async function checkout(pool: pg.Pool, session: Session): Promise<{ client: pg.PoolClient; tag: PreparedTag | null }> {
+  for (;;) {
+    const client = await pool.connect();
+    if (!session.prepared) return { client, tag: null };
+    const generation = session.cache.generation;
+    let tag = preparedOn.get(client);
+    if (tag && (tag.generation !== generation || tag.names.size >= MAX_PREPARED)) {
+      preparedOn.delete(client);
+      client.release(true);
+      continue;
+    }
+    if (!tag) {
+      tag = { generation, names: new Set() };
+      preparedOn.set(client, tag);
+    }
+    return { client, tag };
+  }
+}
+
+/** Runs one parameterised statement: prepared once per connection under a name derived from its text, or unnamed. */
+function query<R extends pg.QueryResultRow>(client: pg.PoolClient, tag: PreparedTag | null, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  if (!tag) return client.query<R>(text, values);
+  const name = `pgrst_${createHash('sha1').update(text).digest('hex')}`;
+  tag.names.add(name);
+  return client.query<R>({ name, text, values });
+}
+
+/** Bind found a prepared statement's result type changed by DDL (nothing ran: PostgreSQL checks before executing). */
+function isStalePlan(error: unknown): boolean {
+  return isPgError(error) && error.code === '0A000' && (error as { routine?: string }).routine === 'RevalidateCachedQuery';
+}
+
+async function execute(pool: pg.Pool, session: Session, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
+  const { client, tag } = await checkout(pool, session);
   let open = false;
   let broken: Error | undefined;
   try {
@@ -97,7 +163,9 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
     const values = [plan.schema === 'public' ? 'public, extensions' : `${quoteSchema(plan.schema)}, public, extensions`, ...settings.flat()];
     const roleSettings = settings.map((_, index) => `set_config($${index * 2 + 2}, $${index * 2 + 3}, true), `).join('');
     const at = values.length;
-    await client.query(
+    await query(
+      client,
+      tag,
       `select set_config('search_path', $1, true), ${roleSettings}set_config('role', $${at + 1}, true), set_config('request.jwt.claims', $${at + 2}, true),
               set_config('request.method', $${at + 3}, true), set_config('request.path', $${at + 4}, true), set_config('request.headers', $${at + 5}, true)`,
       [...values, auth.role, JSON.stringify({ ...auth.claims, role: auth.role }), request.method, path, JSON.stringify(request.headers)],
@@ -116,7 +184,7 @@ async function execute(pool: pg.Pool, plan: Plan, auth: RequestAuth, request: Ga
       // PostgREST's main statement does); a table write's data-modifying WITH cannot sit in a subquery.
       const oneRow = (plan.result === 'page' || plan.result === 'scalar') && (plan.readOnly || plan.request.target.kind === 'rpc');
       const text = oneRow ? `select _m.*, ${RESPONSE_GUCS} from (${statement.text}) as _m` : statement.text;
-      const result = await client.query(text, statement.values);
+      const result = await query(client, tag, text, statement.values);
       if (oneRow) gucRow = result.rows[0] ?? {};
       if (plan.result === 'affected') {
         outcome.pageCount += result.rowCount ?? 0;

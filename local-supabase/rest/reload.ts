@@ -14,6 +14,8 @@ export class SchemaCacheHolder {
   private listener: pg.Client | null = null;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
+  /** Counts the loads: statements prepared under an older one are flushed with their connections (see handler.ts). */
+  generation = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -36,6 +38,7 @@ export class SchemaCacheHolder {
     this.loading = loadSchemaCache(this.pool, this.schemas).then(
       (cache) => {
         this.current = cache;
+        this.generation += 1;
         this.loading = null;
         return cache;
       },
