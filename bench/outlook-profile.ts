@@ -2,14 +2,17 @@
  * `npx tsx bench/outlook-profile.ts [rows] [runs] [dataDir]`: queue_outlook for a page of 50 pending items (the first
  * page of the pending tab and a deep one) and queue_drain, as admin0 and the manager of client 0, over suite 3's
  * dashboard fixture at `rows` rows: p50/p95 of `runs` direct calls in the role with the JWT claims (as PostgREST runs
- * them), the walk it replaced (private.pair_outlook_walk) timed a few times on the same pages, and EXPLAIN of the hot
- * statement (private.pair_ranks, which counts the due items ahead). LQ_OUTLOOK_FUNCS=1 adds the time per function of the
- * manager's page and drain. With a dataDir the loaded server is kept and reused.
+ * them) and the backend's CPU a call, the walk it replaced (private.pair_outlook_walk) timed a few times on the same
+ * pages, and EXPLAIN of the hot statement (private.pair_ranks, which counts the due items ahead). LQ_OUTLOOK_FUNCS=1 adds the time per function of the
+ * manager's page and drain. With a dataDir the loaded server is kept and reused (the branch's newer migrations applied).
+ * Every call is asked at one `at`: LQ_OUTLOOK_AT, else the time the fixture was loaded (its times are relative to it), so
+ * runs on a reused dir compare at any hour: asked at now(), items came due and the drain's walk shrank as the clock moved.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
+import { applyMigrations, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
 import { connectAs, fmt, percentile, sample } from './lib.ts';
 import { loadDashboardData } from './suites/dashboard.ts';
 
@@ -36,7 +39,14 @@ try {
     // The bulk load runs with triggers off: queue_drain reads the pairs' waiting counts from the kept counters.
     await withClient(url, (db) => db.query('select private.recount_queue_statuses()'));
     console.log(`loaded ${rows} rows in ${(ms / 1000).toFixed(1)} s`);
+  } else {
+    const applied = await applyMigrations(url);
+    if (applied.length > 0) console.log(`applied ${applied.join(', ')}`);
   }
+  // The fixture's clock: its users are created at the load's now(), the times of its items relative to it.
+  const at = process.env.LQ_OUTLOOK_AT ?? await withClient(url, async (db) => (await db.query<{ at: Date }>(
+    `select min(created_at) as at from auth.users where email like '%@bench.test'`)).rows[0]!.at.toISOString());
+  console.log(`at ${at}`);
   await withClient(url, (db) => db.query('grant execute on function private.pair_outlook_walk(uuid, uuid, uuid[], timestamptz) to authenticated'));
 
   // The caller's pending items newest first (the pending tab's order), read as the superuser with the caller's filter.
@@ -58,22 +68,33 @@ try {
 
   const walkSql = `select o.* from (select q.user_id, q.client_id, array_agg(q.id) as ids from public.whatsapp_message_queue q
       where q.status in ('pending', 'queued', 'processing') and q.id = any ($1) group by q.user_id, q.client_id) p,
-      lateral private.pair_outlook_walk(p.user_id, p.client_id, p.ids, now()) o`;
+      lateral private.pair_outlook_walk(p.user_id, p.client_id, p.ids, $2) o`;
   const stat = (values: number[]) => `p50 ${fmt(percentile(values, 50))} ms, p95 ${fmt(percentile(values, 95))} ms`;
   for (const who of ['admin', 'manager'] as const) {
     const db = await connectAs(url, ACTORS[who]);
+    // The backend's CPU per call (utime + stime of its process, Linux): steadier than the wall clock on a shared machine.
+    const pid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const cpuMs = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    };
+    const timed = async (work: () => Promise<unknown>) => {
+      const before = cpuMs();
+      const values = await sample(runs, 2, work);
+      return `${stat(values)}, backend CPU ${fmt((cpuMs() - before) / (runs + 2), 2)} ms a call`;
+    };
     try {
       for (const [name, ids] of Object.entries(pages[who])) {
-        const fast = await sample(runs, 2, () => db.query('select * from public.queue_outlook($1, $2)', [ids, CLIENT0]));
-        const same = WALK_RUNS === 0 ? 'not compared' : JSON.stringify((await db.query('select * from public.queue_outlook($1, $2) order by 1', [ids, CLIENT0])).rows.map((r) => r.expected_send_at))
-          === JSON.stringify((await db.query(`${walkSql} order by 1`, [ids])).rows.map((r) => r.expected_send_at));
-        const walk = await sample(WALK_RUNS, 0, () => db.query(walkSql, [ids]));
+        const fast = await timed(() => db.query('select * from public.queue_outlook($1, $2, $3)', [ids, CLIENT0, at]));
+        const same = WALK_RUNS === 0 ? 'not compared' : JSON.stringify((await db.query('select * from public.queue_outlook($1, $2, $3) order by 1', [ids, CLIENT0, at])).rows.map((r) => r.expected_send_at))
+          === JSON.stringify((await db.query(`${walkSql} order by 1`, [ids, at])).rows.map((r) => r.expected_send_at));
+        const walk = await sample(WALK_RUNS, 0, () => db.query(walkSql, [ids, at]));
         const old = WALK_RUNS === 0 ? 'not timed' : stat(walk);
-        console.log(`${who} ${name} page (${ids.length} items): queue_outlook ${stat(fast)}; old walk ${old}; same expected_send_at: ${same}`);
+        console.log(`${who} ${name} page (${ids.length} items): queue_outlook ${fast}; old walk ${old}; same expected_send_at: ${same}`);
       }
-      const drain = await sample(runs, 2, () => db.query('select * from public.queue_drain($1)', [CLIENT0]));
-      const answer = (await db.query('select * from public.queue_drain($1)', [CLIENT0])).rows[0];
-      console.log(`${who} queue_drain: ${stat(drain)} (${JSON.stringify(answer)})`);
+      const drain = await timed(() => db.query('select * from public.queue_drain($1, $2)', [CLIENT0, at]));
+      const answer = (await db.query('select * from public.queue_drain($1, $2)', [CLIENT0, at])).rows[0];
+      console.log(`${who} queue_drain: ${drain} (${JSON.stringify(answer)})`);
     } finally {
       await db.end();
     }
@@ -84,8 +105,8 @@ try {
     const db = await connectAs(url, ACTORS.manager);
     try {
       for (const [name, sql, args] of [
-        ['manager first page', 'select count(*) from public.queue_outlook($1, $2)', [pages.manager.first, CLIENT0]],
-        ['manager drain', 'select * from public.queue_drain($1)', [CLIENT0]],
+        ['manager first page', 'select count(*) from public.queue_outlook($1, $2, $3)', [pages.manager.first, CLIENT0, at]],
+        ['manager drain', 'select * from public.queue_drain($1, $2)', [CLIENT0, at]],
       ] as const) {
         await db.query(`reset role; set track_functions = 'all'; set role authenticated`);
         await db.query('begin');
@@ -112,8 +133,8 @@ try {
     await db.query(`select set_config('auto_explain.log_min_duration', '0', false), set_config('auto_explain.log_analyze', 'on', false),
       set_config('auto_explain.log_buffers', 'on', false), set_config('auto_explain.log_nested_statements', 'on', false),
       set_config('client_min_messages', 'log', false), set_config('request.jwt.claims', '{"role":"service_role"}', false)`);
-    await db.query('select count(*) from private.pair_ranks($1, $2, $3, private.next_minute(now()), $4, $5, $6)',
-      [ACTORS.admin.id, CLIENT0, pages.admin.deep, last!.priority, last!.scheduled_for, last!.id]);
+    await db.query('select count(*) from private.pair_ranks($1, $2, $3, private.next_minute($7), $4, $5, $6)',
+      [ACTORS.admin.id, CLIENT0, pages.admin.deep, last!.priority, last!.scheduled_for, last!.id, at]);
     return logged.filter((message) => message.includes('WindowAgg')).join('\n');
   });
   console.log(`EXPLAIN of pair_ranks's count (admin0, deep page):\n${plan}`);
