@@ -12,7 +12,7 @@
  * `--dashboard=<rows>` loads bench suite 3's fixture first and asks as its admin0 for client 0 (with queue_alerts and
  * queue_admin_status). Besides the gateway, each read is run direct on one connection that is the user for the session
  * (the plain statement, and the gateway's own main statement text) and in a transaction per call as the handler runs it
- * (`tx`: begin read write, settings local, statement, commit, on an authenticator connection).
+ * (`tx`: begin read write, settings local, statement, commit, on an authenticator connection; and the same read only).
  * `node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/gateway-steps.ts` profiles the same process.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -162,8 +162,8 @@ async function main(): Promise<void> {
     // One transaction per call on an authenticator connection, as the handler runs it (read write, settings local).
     const txClient = new pg.Client({ connectionString: authenticator.toString() });
     await txClient.connect();
-    const inTx = async (text: string, values: unknown[], statementName: string) => {
-      await txClient.query('begin isolation level read committed read write');
+    const inTx = async (text: string, values: unknown[], statementName: string, mode = 'read write') => {
+      await txClient.query(`begin isolation level read committed ${mode}`);
       await txClient.query({
         name: 'tx_settings',
         text: `select set_config('search_path', 'public, extensions', true), set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     }
     catching = null;
     pg.Client.prototype.query = original as typeof pg.Client.prototype.query;
-    const directTimes = Object.fromEntries(names.map((name) => [name, { plain: [] as number[], wrapped: [] as number[], txPlain: [] as number[], txWrapped: [] as number[], superPlain: [] as number[] }]));
+    const directTimes = Object.fromEntries(names.map((name) => [name, { plain: [] as number[], wrapped: [] as number[], txPlain: [] as number[], txWrapped: [] as number[], superPlain: [] as number[], txReadOnly: [] as number[] }]));
     const timed = async (list: number[], run: () => Promise<unknown>) => {
       const start = performance.now();
       await run();
@@ -204,6 +204,7 @@ async function main(): Promise<void> {
         await timed(directTimes[name]!.superPlain, () => superDirect.query({ name: `plain_${name}`, text: plainSql[name]!, values: [forClient] }));
         await timed(directTimes[name]!.txPlain, () => inTx(plainSql[name]!, [forClient], `plain_${name}`));
         await timed(directTimes[name]!.txWrapped, () => inTx(mains[name]!.text, mains[name]!.values, `wrapped_${name}`));
+        await timed(directTimes[name]!.txReadOnly, () => inTx(plainSql[name]!, [forClient], `plain_${name}`, 'read only'));
       }
     }
     const loadAfter = loadAverage();
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
       row['direct as superuser'] = cell(directTimes[name]!.superPlain);
       row['tx plain'] = cell(directTimes[name]!.txPlain);
       row['tx main text'] = cell(directTimes[name]!.txWrapped);
+      row['tx plain, read only'] = cell(directTimes[name]!.txReadOnly);
       table[name] = row;
     }
     console.log('median / p95 ms per call:');
