@@ -121,7 +121,8 @@ class PlanCache {
   plan(input: PlanInput, cache: SchemaCache): Plan {
     if (input.body.length > PLAN_CACHE_BODY_BYTES) return planRequest(input, cache);
     const { method, path, params, headers } = input.raw;
-    // latin1 maps each byte to one character: equal keys are equal bodies.
+    // Every header planRequest reads (parse.ts, plan.ts) belongs in the key; latin1 maps each byte to one character,
+    // so equal keys are equal bodies.
     const key = JSON.stringify([method, path, params, headers.accept, headers.prefer, headers.range, headers['accept-profile'], headers['content-profile'], headers['content-type'], input.body.toString('latin1')]);
     let plans = this.byCache.get(cache);
     if (!plans) {
