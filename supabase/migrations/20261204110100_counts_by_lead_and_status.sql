@@ -1,0 +1,25 @@
+-- A broad term's counts for a manager ('Lead 12': 3,707 of client 0's 83,334 leads, 14,828 of its 333,336 items, at
+-- 1,000,000 items) read the matching leads' items from queue_lead_list_idx: (lead_id) include (client_id, user_id,
+-- status, created_at, id), 100 MB, 80-byte entries, never deduplicated (it has INCLUDE columns). Lead ids are random,
+-- so the entries lay on 3,154 leaf pages spread over all clients' items: 3,154 descents, 9,741 buffers, 11.5-12.5 ms of
+-- a ~18 ms call. PostgreSQL 18 moves from one array key to the next within a leaf page without descending again, and
+-- sorts the array itself (the ids' order changed nothing measurable); what counts is the leaf pages the leads' entries
+-- lie on and the entries the scan steps through: about 2 us a lead (300 ids 0.6 ms, 1,000 1.8, 3,707 7-8).
+-- queue_lead_status_idx (client_id, lead_id, status) holds only what the counts read, deduplicated (a lead's items of
+-- one status share an entry), 35 MB, the client's items together: the same lookup reads client 0's 1,480 leaf pages
+-- almost in a row, 873 descents, 3,188 buffers. The statement alone (private.queue_list_search_counts' for a caller who
+-- sees the whole client), direct as the owner, 200 runs, the other indexes dropped in a rolled-back transaction, load
+-- 2.5: queue_lead_list_idx 12.4 / 12.8 ms p50; (lead_id, status) 10.2 (2,124 descents over the whole table); (client_id,
+-- lead_id) include (user_id, status, created_at, id) 13.2 (as wide as today's); (client_id, lead_id, status, user_id)
+-- 10.5-10.8 (68 MB: the owner splits the entries); (client_id, lead_id, status) 8.5-9.0.
+-- The whole call with and without it, interleaved on one fixture (bench/counts-lookup-old-new.ts, 10 rounds of 20
+-- calls a side, load 3.9-4.2): the manager's 'Lead 12' 16.1 -> 13.0 ms of the backend's CPU a call (p50 17.7 -> 13.7
+-- ms), the same answers; the admin's, 'Lead 1' (walked) and narrow or phone terms unchanged (their plans do not read it).
+-- The planner takes it for the manager's lookup by itself (the smaller index for the same condition); an admin's
+-- lookup (several owners) still reads queue_lead_list_idx, which has the owner; an admin alone walks their keys.
+-- What a send pays: one more index entry on the claim and one on the settle (a status update is never HOT, and writes
+-- the 11 other indexes as well). bench/processor-pg-profile.ts 400 2000 --direct --shard=25, alternated without and
+-- with it (load 2.6-4.1): the backend's CPU 1.08 / 1.08 ms a send without, 1.01 / 1.03 / 1.20 with (within the runs'
+-- spread); WAL 234,863 records / 30.5 MB without, 242,550-243,398 / 31.6-31.7 MB with for the same 4,000 sends and
+-- commits: two records and ~280 bytes a send (3.6 %).
+create index queue_lead_status_idx on public.whatsapp_message_queue (client_id, lead_id, status);
