@@ -8,6 +8,8 @@
  *               (PostgREST's db-prepared-statements default)
  *   unprepared  the same through a second gateway with preparedStatements: false (every statement parsed and planned
  *               per request, as the REST handler did before it prepared them)
+ *   unplanned   the same through a third gateway with planCache: false (every request planned anew in Node, as the
+ *               REST handler did before it kept plans)
  * The select also gets two probes that split the difference: plain fetch of /health (HTTP + routing only) and plain
  * fetch of the same /rest/v1 URL (everything but supabase-js). The rpcs are queue_status(for_client) and
  * queue_list_counts(for_client) over the seeded Demo client. Prints medians and p95, the load average, and writes
@@ -86,10 +88,12 @@ async function main(): Promise<void> {
     authenticator.password = 'postgres';
     const pool = new pg.Pool({ connectionString: authenticator.toString(), max: 10 });
     const unpreparedPool = new pg.Pool({ connectionString: authenticator.toString(), max: 10 });
+    const unplannedPool = new pg.Pool({ connectionString: authenticator.toString(), max: 10 });
     const authPool = new pg.Pool({ connectionString: url, max: 2 });
-    for (const each of [pool, unpreparedPool, authPool]) each.on('error', () => {});
+    for (const each of [pool, unpreparedPool, unplannedPool, authPool]) each.on('error', () => {});
     const gateway = await createGateway({ pool, authPool, databaseUrl: url, realtime: false });
     const unpreparedGateway = await createGateway({ pool: unpreparedPool, authPool, databaseUrl: url, realtime: false, preparedStatements: false });
+    const unplannedGateway = await createGateway({ pool: unplannedPool, authPool, databaseUrl: url, realtime: false, planCache: false });
 
     const direct = new pg.Client({ connectionString: authenticator.toString() });
     await direct.connect();
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
 
     const supabase = await signedIn(gateway);
     const unprepared = await signedIn(unpreparedGateway);
+    const unplanned = await signedIn(unplannedGateway);
     const select = (client: SupabaseClient) => async () => {
       const { data, error } = await client.from('leads').select('id,name,phone').eq('client_id', DEMO_CLIENT).order('name').limit(20);
       if (error) throw new Error(`gateway select failed: ${error.message}`);
@@ -140,14 +145,16 @@ async function main(): Promise<void> {
       fetchRest: plainFetch,
       gateway: select(supabase),
       gatewayUnprepared: select(unprepared),
+      gatewayUnplanned: select(unplanned),
     });
-    const rpcResults = {} as Record<keyof typeof RPCS, Record<'direct' | 'directTx' | 'gateway' | 'gatewayUnprepared', Stats>>;
+    const rpcResults = {} as Record<keyof typeof RPCS, Record<'direct' | 'directTx' | 'gateway' | 'gatewayUnprepared' | 'gatewayUnplanned', Stats>>;
     for (const name of Object.keys(RPCS) as Array<keyof typeof RPCS>) {
       rpcResults[name] = await sampleInterleaved(runs, {
         direct: () => direct.query({ name, text: RPCS[name].sql, values: [DEMO_CLIENT] }),
         directTx: directTx(RPCS[name].sql),
         gateway: rpc(supabase, name),
         gatewayUnprepared: rpc(unprepared, name),
+        gatewayUnplanned: rpc(unplanned, name),
       });
     }
     const loadAfter = loadAverage();
@@ -156,11 +163,16 @@ async function main(): Promise<void> {
       vsDirect: minus(results.gateway.median, results.direct.median),
       vsDirectTx: minus(results.gateway.median, results.directTx.median),
       unpreparedVsDirect: minus(results.gatewayUnprepared.median, results.direct.median),
+      unplannedVsDirect: minus(results.gatewayUnplanned.median, results.direct.median),
     };
     const rpcOverhead = Object.fromEntries(
       Object.entries(rpcResults).map(([name, r]) => [
         name,
-        { vsDirect: minus(r.gateway.median, r.direct.median), unpreparedVsDirect: minus(r.gatewayUnprepared.median, r.direct.median) },
+        {
+          vsDirect: minus(r.gateway.median, r.direct.median),
+          unpreparedVsDirect: minus(r.gatewayUnprepared.median, r.direct.median),
+          unplannedVsDirect: minus(r.gatewayUnplanned.median, r.direct.median),
+        },
       ]),
     );
     const report = {
@@ -181,14 +193,23 @@ async function main(): Promise<void> {
       'fetch /rest/v1': results.fetchRest,
       'supabase-js via gateway': results.gateway,
       'supabase-js via gateway, unprepared': results.gatewayUnprepared,
+      'supabase-js via gateway, plans not kept': results.gatewayUnplanned,
     });
     for (const [name, r] of Object.entries(rpcResults)) {
       console.log(`rpc ${name}(for_client) as test@test.test, ${runs} interleaved calls each (ms):`);
-      console.table({ direct: r.direct, 'direct-tx': r.directTx, 'supabase-js via gateway': r.gateway, 'supabase-js via gateway, unprepared': r.gatewayUnprepared });
+      console.table({
+        direct: r.direct,
+        'direct-tx': r.directTx,
+        'supabase-js via gateway': r.gateway,
+        'supabase-js via gateway, unprepared': r.gatewayUnprepared,
+        'supabase-js via gateway, plans not kept': r.gatewayUnplanned,
+      });
     }
     console.log(
-      `median overhead over a direct prepared statement: select +${overhead.vsDirect} ms (unprepared +${overhead.unpreparedVsDirect}); ` +
-        Object.entries(rpcOverhead).map(([name, o]) => `${name} +${o.vsDirect} ms (unprepared +${o.unpreparedVsDirect})`).join('; '),
+      `median overhead over a direct prepared statement: select +${overhead.vsDirect} ms (unprepared +${overhead.unpreparedVsDirect}, plans not kept +${overhead.unplannedVsDirect}); ` +
+        Object.entries(rpcOverhead)
+          .map(([name, o]) => `${name} +${o.vsDirect} ms (unprepared +${o.unpreparedVsDirect}, plans not kept +${o.unplannedVsDirect})`)
+          .join('; '),
     );
     await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(path.join(ROOT, 'bench', 'results', 'gateway-overhead.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -197,8 +218,10 @@ async function main(): Promise<void> {
     await txClient.end();
     await gateway.close();
     await unpreparedGateway.close();
+    await unplannedGateway.close();
     await pool.end();
     await unpreparedPool.end();
+    await unplannedPool.end();
     await authPool.end();
   } finally {
     await server.stop();

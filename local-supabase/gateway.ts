@@ -36,6 +36,13 @@ export interface GatewayOptions {
   logRequests?: boolean;
   /** PostgREST's db-prepared-statements for /rest/v1 (default on, as PostgREST's); off re-plans every statement. */
   preparedStatements?: boolean;
+  /** The REST handler keeps the plans of identical requests (default on; see RestHandlerOptions.planCache). */
+  planCache?: boolean;
+  /**
+   * Called with a step's name as a request passes it (route, body, authed, then the REST handler's: see
+   * RestHandlerOptions.mark), for bench/gateway-steps.ts to time the steps; absent, nothing is timed.
+   */
+  mark?: (step: string) => void;
 }
 
 export interface Gateway {
@@ -172,12 +179,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     schemas: config.api.schemas,
     maxRows: config.api.maxRows,
     ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
+    ...(options.planCache === undefined ? {} : { planCache: options.planCache }),
+    ...(options.mark ? { mark: options.mark } : {}),
     log,
   });
   const auth = createAuthHandler({ pool: options.authPool, config, mailbox, issuer: () => `${publicUrl}/auth/v1`, now });
   const tokens = new TokenCache();
+  const mark = options.mark;
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    mark?.('route');
     const url = new URL(req.url ?? '/', publicUrl || 'http://127.0.0.1');
     const path = url.pathname;
     const cors = corsHeaders(req.headers.origin);
@@ -226,12 +237,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       send(res, json(413, { message: 'Request body is larger than the limit' }), cors, false);
       return;
     }
+    mark?.('body');
     const headers = lowerHeaders(req);
     const authorization = mapAuthorization(headers);
     if (authorization) headers.authorization = authorization;
     else delete headers.authorization;
     const caller = await callerAuth(tokens, authorization, now);
     const request: GatewayRequest = { method, url, headers, body };
+    mark?.('authed');
 
     let response: GatewayResponse;
     let passThrough = false;

@@ -23,13 +23,15 @@ interface Probe {
   gateway: { median: number; p95: number };
   /** Through a second gateway with prepared statements off (absent in probes before they were measured). */
   gatewayUnprepared?: { median: number; p95: number };
+  /** Through a third gateway that plans every request anew (absent in probes before plans were kept). */
+  gatewayUnplanned?: { median: number; p95: number };
   overheadMedianMs: { vsDirect: number; vsDirectTx: number };
   /** Rpcs with arguments, by name: direct (prepared), per-call transaction, and both gateways. */
   rpc?: Record<string, unknown>;
 }
 
 type Pair = { median: number; p95: number };
-type RpcProbe = { direct: Pair; directTx: Pair; gateway: Pair; gatewayUnprepared: Pair };
+type RpcProbe = { direct: Pair; directTx: Pair; gateway: Pair; gatewayUnprepared: Pair; gatewayUnplanned?: Pair };
 
 export async function gatewaySuite(ctx: BenchContext): Promise<SuiteResult> {
   const name = '3b. Gateway overhead (bench/gateway-overhead.ts)';
@@ -50,6 +52,7 @@ export async function gatewaySuite(ctx: BenchContext): Promise<SuiteResult> {
   row('fetch /rest/v1 (no supabase-js)', probe.fetchRest);
   row('supabase-js → gateway → REST → Postgres', probe.gateway);
   if (probe.gatewayUnprepared) row('the same, prepared statements off', probe.gatewayUnprepared);
+  if (probe.gatewayUnplanned) row('the same, every request planned anew (plans not kept)', probe.gatewayUnplanned);
   for (const [fn, value] of Object.entries(probe.rpc ?? {})) {
     if (fn === 'overheadMedianMs') continue;
     const rpc = value as RpcProbe;
@@ -57,6 +60,7 @@ export async function gatewaySuite(ctx: BenchContext): Promise<SuiteResult> {
     row(`rpc ${fn}: direct, one transaction per call`, rpc.directTx);
     row(`rpc ${fn}: supabase-js → gateway`, rpc.gateway);
     row(`rpc ${fn}: supabase-js → gateway, prepared statements off`, rpc.gatewayUnprepared);
+    if (rpc.gatewayUnplanned) row(`rpc ${fn}: supabase-js → gateway, plans not kept`, rpc.gatewayUnplanned);
   }
   result.budgets.push({
     label: 'gateway overhead < 3 ms p50 (vs direct per-call transaction)',

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { GatewayRequest, GatewayResponse, RequestAuth, ServiceHandler } from '../types.ts';
 import { connectionFailure, fromPgError, isPgError, PgrstError } from './errors.ts';
-import { planRequest, type Plan, type Statement } from './plan.ts';
+import { planRequest, type Plan, type PlanInput, type Statement } from './plan.ts';
+import type { SchemaCache } from './schema.ts';
 import { SchemaCacheHolder } from './reload.ts';
 
 export interface RestHandlerOptions {
@@ -16,7 +17,18 @@ export interface RestHandlerOptions {
    * then only binds and executes it; off, every request's statements are parsed and planned anew.
    */
   preparedStatements?: boolean;
+  /**
+   * Keep the plan of a request (its statements' text and values, the answer's shape) for identical requests under the
+   * same schema cache load (default on): planning is a pure function of the request and the cache, and cost the
+   * handler about 0.2 ms a request (bench/gateway-steps.ts). Off, every request is planned anew.
+   */
+  planCache?: boolean;
   log?: (line: string) => void;
+  /**
+   * Called with a step's name as a request passes it: handle, planned, checkout, checked, begun, set, mained, gucs,
+   * committed, executed (bench/gateway-steps.ts times the steps between them).
+   */
+  mark?: (step: string) => void;
 }
 
 export interface RestHandler extends ServiceHandler {
@@ -48,8 +60,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const cache = new SchemaCacheHolder(options.pool, schemas, options.log);
   const prepared = options.preparedStatements ?? true;
   const ready = cache.listen().catch(() => {});
+  const mark = options.mark;
+  const plans = (options.planCache ?? true) ? new PlanCache() : null;
+  const session: Session = { cache, prepared, ...(mark ? { mark } : {}) };
 
   const handle = async (request: GatewayRequest, auth: RequestAuth): Promise<GatewayResponse> => {
+    mark?.('handle');
     try {
       if (request.body.length > MAX_BODY_BYTES) {
         throw new PgrstError(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -66,12 +82,13 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       };
       let plan: Plan;
       try {
-        plan = planRequest(input, await cache.get());
+        plan = plans ? plans.plan(input, await cache.get()) : planRequest(input, await cache.get());
       } catch (error) {
         if (!(error instanceof PgrstError) || !STALE_CODES.has(error.code)) throw error;
         plan = planRequest(input, await cache.reload());
       }
-      const run = (current: Plan) => execute(options.pool, { cache, prepared }, current, auth, request, pathname);
+      mark?.('planned');
+      const run = (current: Plan) => execute(options.pool, session, current, auth, request, pathname);
       const outcome = await run(plan).catch(async (error: unknown) => {
         if (prepared && isStalePlan(error)) {
           // A prepared statement whose result type the DDL changed failed before it ran, and the transaction was
@@ -83,6 +100,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         if (isPgError(error) && DB_STALE_CODES.has(error.code ?? '')) void cache.reload().catch(() => {});
         throw error;
       });
+      mark?.('executed');
       const response = respond(plan, outcome);
       return {
         ...response,
@@ -95,6 +113,32 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   };
   return Object.assign(handle, { ready, close: () => cache.close() });
 }
+
+/** Plans kept per schema cache load: an identical request (method, path, query, the headers a plan reads, body) reuses one. */
+class PlanCache {
+  private readonly byCache = new WeakMap<SchemaCache, Map<string, Plan>>();
+
+  plan(input: PlanInput, cache: SchemaCache): Plan {
+    if (input.body.length > PLAN_CACHE_BODY_BYTES) return planRequest(input, cache);
+    const { method, path, params, headers } = input.raw;
+    // Every header planRequest reads (parse.ts, plan.ts) belongs in the key; latin1 maps each byte to one character,
+    // so equal keys are equal bodies.
+    const key = JSON.stringify([method, path, params, headers.accept, headers.prefer, headers.range, headers['accept-profile'], headers['content-profile'], headers['content-type'], input.body.toString('latin1')]);
+    let plans = this.byCache.get(cache);
+    if (!plans) {
+      plans = new Map();
+      this.byCache.set(cache, plans);
+    }
+    const hit = plans.get(key);
+    if (hit) return hit;
+    const plan = planRequest(input, cache);
+    if (plans.size >= PLAN_CACHE_ENTRIES) plans.delete(plans.keys().next().value!);
+    plans.set(key, plan);
+    return plan;
+  }
+}
+const PLAN_CACHE_ENTRIES = 500;
+const PLAN_CACHE_BODY_BYTES = 16 * 1024;
 
 const RESPONSE_GUCS = "nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status";
 
@@ -111,6 +155,7 @@ const preparedOn = new WeakMap<pg.PoolClient, PreparedTag>();
 interface Session {
   cache: SchemaCacheHolder;
   prepared: boolean;
+  mark?: (step: string) => void;
 }
 
 /**
@@ -140,9 +185,21 @@ async function checkout(pool: pg.Pool, session: Session): Promise<{ client: pg.P
 /** Runs one parameterised statement: prepared once per connection under a name derived from its text, or unnamed. */
 function query<R extends pg.QueryResultRow>(client: pg.PoolClient, tag: PreparedTag | null, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
   if (!tag) return client.query<R>(text, values);
-  const name = `pgrst_${createHash('sha1').update(text).digest('hex')}`;
+  const name = statementName(text);
   tag.names.add(name);
   return client.query<R>({ name, text, values });
+}
+
+/** The name a statement text is prepared under (its sha1), remembered for the texts seen last. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `pgrst_${createHash('sha1').update(text).digest('hex')}`;
+    if (statementNames.size >= MAX_PREPARED) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Bind found a prepared statement's result type changed by DDL (nothing ran: PostgreSQL checks before executing). */
@@ -151,12 +208,16 @@ function isStalePlan(error: unknown): boolean {
 }
 
 async function execute(pool: pg.Pool, session: Session, plan: Plan, auth: RequestAuth, request: GatewayRequest, path: string): Promise<Outcome> {
+  const mark = session.mark;
+  mark?.('checkout');
   const { client, tag } = await checkout(pool, session);
+  mark?.('checked');
   let open = false;
   let broken: Error | undefined;
   try {
     await client.query(`begin isolation level read committed ${plan.readOnly ? 'read only' : 'read write'}`);
     open = true;
+    mark?.('begun');
     // As PostgREST's txVarQuery: one statement sets the search path, the role's own settings (before the role, see
     // PostgREST#3045), the role, the claims and the request's method, path and headers.
     const settings = plan.roleSettings?.get(auth.role) ?? [];
@@ -170,6 +231,7 @@ async function execute(pool: pg.Pool, session: Session, plan: Plan, auth: Reques
               set_config('request.method', $${at + 3}, true), set_config('request.path', $${at + 4}, true), set_config('request.headers', $${at + 5}, true)`,
       [...values, auth.role, JSON.stringify({ ...auth.claims, role: auth.role }), request.method, path, JSON.stringify(request.headers)],
     );
+    mark?.('set');
     if (plan.request.plan) {
       const body = await explain(client, plan);
       // EXPLAIN ANALYZE runs the statement: what it wrote is rolled back.
@@ -213,9 +275,12 @@ async function execute(pool: pg.Pool, session: Session, plan: Plan, auth: Reques
       open = false;
       throw new PgrstError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${outcome.pageCount} rows`);
     }
+    mark?.('mained');
     gucRow ??= (await client.query<{ response_headers: string | null; response_status: string | null }>(`select ${RESPONSE_GUCS}`)).rows[0];
     Object.assign(outcome, responseGucs(gucRow?.response_headers ?? null, gucRow?.response_status ?? null));
+    mark?.('gucs');
     await client.query(plan.request.prefer.tx === 'rollback' ? 'rollback' : 'commit');
+    mark?.('committed');
     open = false;
     return outcome;
   } catch (error) {

@@ -182,7 +182,10 @@ function planRpc(input: PlanInput, cache: SchemaCache, name: string): Plan {
   const request = parseRequest(input.raw, new Set(fromQuery ? fn.args.map((arg) => arg.name) : []));
   const args: Record<string, unknown> = fromQuery ? Object.fromEntries(request.rpcArgs) : ((body as Record<string, unknown> | undefined) ?? {});
   const rawBody = unnamed && !fromQuery ? input.body : null;
-  const base: PlanBase = { request, schema, readOnly: fromQuery, singleValue: false, countsInserted: false, maxRows: input.maxRows };
+  // As PostgREST's txMode: GET and HEAD read only; POST read write only for a volatile function (a stable or immutable
+  // one cannot write, and PostgreSQL refuses a volatile function it calls that tries: 25006, answered 405).
+  const readOnly = fromQuery || fn.volatility !== 'v';
+  const base: PlanBase = { request, schema, readOnly, singleValue: false, countsInserted: false, maxRows: input.maxRows };
   const call = (params: Params) => callSql(params, fn, args, rawBody);
   if (fn.returnKind === 'void') {
     const params = new Params();

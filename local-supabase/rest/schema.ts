@@ -53,6 +53,8 @@ export interface DbFunction {
   returnColumns: Map<string, Column>;
   /** `rows 1` on a set-returning function: a computed relationship to one row. */
   singleRow: boolean;
+  /** pg_proc.provolatile: i immutable, s stable, v volatile (a POST call to i or s runs read only, as PostgREST's). */
+  volatility: 'i' | 's' | 'v';
 }
 
 /** A function of one row of `relation`: selected like a column (field) or embedded (relationship). */
@@ -129,7 +131,7 @@ const FUNCTIONS_SQL = `
          array(select t.typrelid::int8 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(oid, ord)
                join pg_type t on t.oid = u.oid order by u.ord)::int8[] as arg_relids,
          format_type(p.prorettype, null) as return_type, rt.typtype as return_typtype, rt.typrelid::int8 as return_relid,
-         p.prorows = 1 as single_row
+         p.prorows = 1 as single_row, p.provolatile as volatility
   from pg_proc p
   join pg_namespace n on n.oid = p.pronamespace
   join pg_type rt on rt.oid = p.prorettype
@@ -298,6 +300,7 @@ function toFunction(row: Record<string, unknown>, byOid: Map<string, Relation>):
     returnType,
     returnColumns: relation ? relation.columns : outputs,
     singleRow: Boolean(row.single_row),
+    volatility: row.volatility === 'i' || row.volatility === 's' ? row.volatility : 'v',
   };
   if (relation && ['r', 'v', 'm', 'f', 'p'].includes(relation.kind)) fn.returnRelation = { schema: relation.schema, name: relation.name };
   return fn;

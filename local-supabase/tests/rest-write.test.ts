@@ -271,8 +271,22 @@ describe('rest row level security', () => {
     });
     const response = await raw('/rpc/rf_whoami', { headers: { 'x-test-agent': 'probe' } });
     expect(await response.json()).toMatchObject({ role: 'anon', sub: null, timeout: '3s', agent: 'probe' });
-    const write = await alice.rpc('rf_whoami');
-    expect(write.data).toMatchObject({ method: 'POST', readonly: 'off' });
+    // POST to a stable (or immutable) function is read only too, as PostgREST's txMode; read write for a volatile one.
+    const post = await alice.rpc('rf_whoami');
+    expect(post.data).toMatchObject({ method: 'POST', readonly: 'on' });
+    expect((await alice.rpc('rf_tx_read_only')).data).toBe('off');
+    expect((await alice.rpc('rf_tx_read_only', {}, { get: true })).data).toBe('on');
+  });
+
+  it('refuses a write under a stable function called by POST (405, 25006) and keeps nothing of it', async () => {
+    const message = `stable write ${Date.now()}`;
+    const refused = await alice.rpc('rf_stable_log', { message });
+    expect(refused.status).toBe(405);
+    expect(refused.error).toMatchObject({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' });
+    const volatile = await alice.rpc('rf_write_log', { message });
+    expect(volatile.status).toBe(200);
+    const { rows } = await stack.pool.query<{ n: string }>('select count(*) as n from public.rf_log where message = $1', [message]);
+    expect(Number(rows[0]?.n)).toBe(1);
   });
 });
 

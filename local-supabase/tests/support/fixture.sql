@@ -147,3 +147,8 @@ create function public.rf_retitle_drafts(suffix text) returns setof public.rf_bo
   as $$ update public.rf_books set title = title || suffix where status = 'draft' returning * $$;
 create function public.rf_log_twice(message text) returns void language sql volatile
   as $$ insert into public.rf_log (message) values (message), (message) $$;
+
+-- The access mode of a POST call (PostgREST's txMode): read write for a volatile function only; a stable function
+-- that calls a writer fails in its read-only transaction.
+create function public.rf_tx_read_only() returns text language sql volatile as $$ select current_setting('transaction_read_only') $$;
+create function public.rf_stable_log(message text) returns int language sql stable as $$ select public.rf_write_log(message) $$;
