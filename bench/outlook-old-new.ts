@@ -5,6 +5,7 @@
  * bench/outlook-profile.ts loaded and kept in `dataDir`. Each of `rounds` rounds runs `per` calls of new then old for
  * every page (the order swapped every round); reports p50/p95 of the wall time and the backend's CPU a call of each,
  * and whether both answered the same rows, column by column. LQ_OUTLOOK_REAPPLY names a migration to run again first.
+ * LQ_OUTLOOK_OLD=pairs takes 20261203130100's functions as the old ones (one private.pairs_outlook call a call).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,8 +28,18 @@ const lift = (file: string, name: string) => {
   const start = sql.indexOf(`create or replace function ${name}(`);
   if (start < 0) throw new Error(`${name} not in ${file}`);
   return sql.slice(start, sql.indexOf('\n$$;', start) + 4).replaceAll('private.pair_outlook(', 'private.pair_outlook_old(')
+    .replaceAll('private.pairs_outlook(', 'private.pairs_outlook_old(')
     .replaceAll('public.queue_outlook(', 'public.queue_outlook_old(').replaceAll('public.queue_drain(', 'public.queue_drain_old(');
 };
+// LQ_OUTLOOK_OLD=pairs: the old functions are 20261203130100's (one private.pairs_outlook call a call, the ranks one
+// private.pair_ranks call a pair); by default those before it (one private.pair_outlook call a pair).
+const OLD = process.env.LQ_OUTLOOK_OLD === 'pairs'
+  ? [lift('20261203130100_outlook_pairs_in_one_call.sql', 'private.pairs_outlook'),
+    lift('20261203130100_outlook_pairs_in_one_call.sql', 'public.queue_outlook'),
+    lift('20261203130100_outlook_pairs_in_one_call.sql', 'public.queue_drain')]
+  : [lift('20261202220100_outlook_batch_by_each_future_item.sql', 'private.pair_outlook'),
+    lift('20261202220300_outlook_stopped_pairs_in_sql.sql', 'public.queue_outlook'),
+    lift('20261202190200_drain_skips_stopped_pairs.sql', 'public.queue_drain')];
 
 const server = await startEmbeddedPostgres({ dataDir });
 const url = databaseUrl(server.url, 'bench_outlook');
@@ -44,9 +55,7 @@ try {
   const at = process.env.LQ_OUTLOOK_AT ?? await withClient(url, async (db) => (await db.query<{ at: Date }>(
     `select min(created_at) as at from auth.users where email like '%@bench.test'`)).rows[0]!.at.toISOString());
   const pages = await withClient(url, async (db) => {
-    for (const sql of [lift('20261202220100_outlook_batch_by_each_future_item.sql', 'private.pair_outlook'),
-      lift('20261202220300_outlook_stopped_pairs_in_sql.sql', 'public.queue_outlook'),
-      lift('20261202190200_drain_skips_stopped_pairs.sql', 'public.queue_drain')]) await db.query(sql);
+    for (const sql of OLD) await db.query(sql);
     const page = async (owner: string | null, deep: boolean) => (await db.query<{ id: string }>(
       `select id from public.whatsapp_message_queue where client_id = $1 and status = 'pending' and ($2::uuid is null or user_id = $2)
         order by created_at desc, id desc

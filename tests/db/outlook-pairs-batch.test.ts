@@ -12,6 +12,9 @@ import { DEMO_ADMIN_ID, DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../suppor
 // queue_outlook of 20261202220300, queue_drain of 20261202190200), are loaded here under other names and must give the
 // same answers, column by column, on pages mixing many pairs: admins of different settings (pacing, window, time zone,
 // holiday calendar, capacity), paused, departed, over capacity, a client paused, the send bucket low.
+// 20261204100200 reads the due items ahead of every pair's wanted items in pairs_outlook's one statement for its pairs'
+// inputs (and restates the per-pair input functions there): 20261203130100's pairs_outlook, queue_outlook and queue_drain
+// are loaded as *_prev and must give the same answers too, including a pair whose gaps the caps do not settle.
 
 const db = withDatabase();
 
@@ -29,6 +32,9 @@ const OLD = [
   lift('20261202190200_drain_skips_stopped_pairs.sql', 'public.queue_drain'),
 ].map((sql) => sql.replaceAll('private.pair_outlook(', 'private.pair_outlook_old(')
   .replaceAll('public.queue_outlook(', 'public.queue_outlook_old(').replaceAll('public.queue_drain(', 'public.queue_drain_old('));
+const PREV = ['private.pairs_outlook', 'public.queue_outlook', 'public.queue_drain']
+  .map((name) => lift('20261203130100_outlook_pairs_in_one_call.sql', name).replaceAll('private.pairs_outlook(', 'private.pairs_outlook_prev(')
+    .replaceAll('public.queue_outlook(', 'public.queue_outlook_prev(').replaceAll('public.queue_drain(', 'public.queue_drain_prev('));
 
 // Thursday 2026-09-24, 09:30 in Israel; and Yom Kippur, Monday 2026-09-21, 11:00.
 const THURSDAY = '2026-09-24T06:30:00Z';
@@ -60,7 +66,7 @@ async function mixed(userId: string, at: string, due = 6): Promise<string[]> {
 const settings = (userId: string, change: string) => db.pool.query(`update public.user_queue_settings set ${change} where user_id = $1`, [userId]);
 
 beforeAll(async () => {
-  for (const sql of OLD) await db.pool.query(sql);
+  for (const sql of [...OLD, ...PREV]) await db.pool.query(sql);
 });
 beforeEach(() => resetQueueState(db.pool, { max_capacity: 100, daily_target: 100, processing_delay_ms: 2000, rate_limit_per_hour: 1000,
   holiday_calendar: 'none', business_hours: hours('00:00', '24:00') }));
@@ -100,7 +106,9 @@ async function both(actor: Actor, ids: string[] | null, client: string | null, a
     const old = byId((await c.query<Row>('select * from queue_outlook_old($1, $2, $3)', [ids, client, at])).rows);
     const drain = (await c.query('select * from queue_drain($1, $2)', [client, at])).rows;
     const oldDrain = (await c.query('select * from queue_drain_old($1, $2)', [client, at])).rows;
-    return { fresh, old, drain, oldDrain };
+    const prev = byId((await c.query<Row>('select * from queue_outlook_prev($1, $2, $3)', [ids, client, at])).rows);
+    const prevDrain = (await c.query('select * from queue_drain_prev($1, $2)', [client, at])).rows;
+    return { fresh, old, drain, oldDrain, prev, prevDrain };
   });
 }
 
@@ -123,10 +131,12 @@ describe('private.pairs_outlook: all the running pairs of a call at once', () =>
         ['service_role', null, null],
         ['service_role', [...page, ...foreign], DEMO_CLIENT_ID],
       ] as [Actor, string[] | null, string | null][]) {
-        const { fresh, old, drain, oldDrain } = await both(actor, ids, client, at);
+        const { fresh, old, drain, oldDrain, prev, prevDrain } = await both(actor, ids, client, at);
         expect(fresh.length).toBeGreaterThan(0);
         expect(fresh).toEqual(old);
         expect(drain).toEqual(oldDrain);
+        expect(fresh).toEqual(prev);
+        expect(drain).toEqual(prevDrain);
         for (const row of fresh) reasons.add(row.waiting_for);
       }
       // The page reaches every kind of answer the projection gives.
@@ -134,6 +144,34 @@ describe('private.pairs_outlook: all the running pairs of a call at once', () =>
         'daily_capacity', 'client_paused', ...(at === YOM_KIPPUR ? ['holiday'] : ['outside_hours', 'send_budget'])]));
     });
   }
+
+  it('a pair whose long due blocks the caps do not settle (counted in full) among pairs the caps settle', async () => {
+    const { page } = await manyPairs(THURSDAY);
+    // 600 'high' items due, one later, 700 'normal' items due and the newest items of the page behind them: the later
+    // row splits the due items ahead over two gaps over the cap (500), so the pair is counted in full (20261202220200).
+    await items(DEMO_ADMIN_ID, 600, THURSDAY, { priority: 'high', scheduledFor: `timestamptz '${THURSDAY}' - interval '3 hours'` });
+    await items(DEMO_ADMIN_ID, 1, THURSDAY, { priority: 'high', scheduledFor: `timestamptz '${THURSDAY}' + interval '7 minutes'` });
+    await items(DEMO_ADMIN_ID, 700, THURSDAY, { scheduledFor: `timestamptz '${THURSDAY}' - interval '2 hours'` });
+    const newest = await items(DEMO_ADMIN_ID, 5, THURSDAY);
+    const ids = [...page, ...newest];
+    for (const [actor, client] of [[USERS.demoManager, DEMO_CLIENT_ID], ['service_role', null]] as [Actor, string | null][]) {
+      const { fresh, old, drain, oldDrain, prev, prevDrain } = await both(actor, ids, client, THURSDAY);
+      expect(fresh).toEqual(old);
+      expect(fresh).toEqual(prev);
+      expect(drain).toEqual(oldDrain);
+      expect(drain).toEqual(prevDrain);
+      // Counted in full: the answers do not move when the kept pending count is off (the caps' path reads it).
+      await db.pool.query(`update public.queue_status_counts set items = items + 7 where user_id = $1 and client_id = $2 and status = 'pending'`,
+        [DEMO_ADMIN_ID, DEMO_CLIENT_ID]);
+      try {
+        expect((await both(actor, ids, client, THURSDAY)).fresh).toEqual(fresh);
+      } finally {
+        await db.pool.query(`update public.queue_status_counts set items = items - 7 where user_id = $1 and client_id = $2 and status = 'pending'`,
+          [DEMO_ADMIN_ID, DEMO_CLIENT_ID]);
+      }
+      expect(fresh.filter((row) => newest.includes(row.queue_item_id)).every((row) => row.expected_send_at !== null)).toBe(true);
+    }
+  });
 
   it('private.pair_outlook gives for one pair what it gave before; a pair the caller cannot read gives nothing', async () => {
     const mine = await mixed(DEMO_ADMIN_ID, THURSDAY, 40);
