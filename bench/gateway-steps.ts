@@ -13,6 +13,8 @@
  * queue_admin_status). Besides the gateway, each read is run direct on one connection that is the user for the session
  * (the plain statement, and the gateway's own main statement text) and in a transaction per call as the handler runs it
  * (`tx`: begin read write, settings local, statement, commit, on an authenticator connection; and the same read only).
+ * `--search=<term>` asks queue_list_counts for that term (the fixture's counters recounted and list keys rebuilt, as suite
+ * 3c does), `--email=<address>` signs in as another of the fixture's users (manager0@bench.test).
  * `node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/gateway-steps.ts` profiles the same process.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
   const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 500);
   const serverLog = process.argv.includes('--server-log');
   const fixtureRows = Number(process.argv.find((a) => a.startsWith('--dashboard='))?.slice('--dashboard='.length) ?? 0);
+  const search = process.argv.find((a) => a.startsWith('--search='))?.slice('--search='.length);
+  const email = process.argv.find((a) => a.startsWith('--email='))?.slice('--email='.length);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lq-bench-gwsteps-'));
   const logLines: string[] = [];
   let capture = false;
@@ -82,6 +86,14 @@ async function main(): Promise<void> {
     if (fixtureRows > 0) {
       const ms = await loadDashboardData(url, fixtureRows);
       console.log(`loaded bench suite 3's fixture of ${fixtureRows} queue rows in ${(ms / 1000).toFixed(1)} s`);
+      if (search !== undefined) {
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query('select private.recount_queue_statuses()');
+        await admin.query('select private.rebuild_queue_list_keys()');
+        await admin.query('vacuum analyze');
+        await admin.end();
+      }
     }
     if (serverLog) {
       const admin = new pg.Client({ connectionString: url });
@@ -108,7 +120,7 @@ async function main(): Promise<void> {
     });
 
     const supabase = createClient(gateway.url, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } });
-    const { error } = await supabase.auth.signInWithPassword(fixtureRows > 0 ? BENCH_ADMIN : ADMIN);
+    const { error } = await supabase.auth.signInWithPassword(fixtureRows > 0 ? { ...BENCH_ADMIN, ...(email ? { email } : {}) } : ADMIN);
     if (error) throw error;
     const token = (await supabase.auth.getSession()).data.session!.access_token;
     const headers = { apikey: ANON_KEY, authorization: `Bearer ${token}`, 'accept-profile': 'public', 'content-profile': 'public', 'content-type': 'application/json' };
@@ -117,7 +129,7 @@ async function main(): Promise<void> {
     const calls: Record<string, () => Promise<Response>> = {
       select: () => fetch(`${gateway.url}/rest/v1/leads?select=id,name,phone&client_id=eq.${forClient}&order=name.asc&limit=20`, { headers }),
       queue_status: post('queue_status', { for_client: forClient }),
-      queue_list_counts: post('queue_list_counts', { for_client: forClient }),
+      queue_list_counts: post('queue_list_counts', { for_client: forClient, ...(search !== undefined ? { search } : {}) }),
       ...(fixtureRows > 0 ? { queue_alerts: post('queue_alerts', { for_client: forClient }), queue_admin_status: post('queue_admin_status', { for_client: forClient }) } : {}),
     };
     const once = async (name: string, into?: Sample[]): Promise<void> => {
@@ -155,7 +167,7 @@ async function main(): Promise<void> {
     const plainSql: Record<string, string> = {
       select: 'select id, name, phone from public.leads where client_id = $1 order by name limit 20',
       queue_status: 'select * from public.queue_status($1)',
-      queue_list_counts: 'select * from public.queue_list_counts($1)',
+      queue_list_counts: search !== undefined ? 'select * from public.queue_list_counts($1, $2)' : 'select * from public.queue_list_counts($1)',
       queue_alerts: 'select * from public.queue_alerts($1)',
       queue_admin_status: 'select * from public.queue_admin_status($1)',
     };
@@ -194,17 +206,18 @@ async function main(): Promise<void> {
       await run();
       list.push(performance.now() - start);
     };
+    const plainValues = (name: string) => (name === 'queue_list_counts' && search !== undefined ? [forClient, search] : [forClient]);
     const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]]));
     const loadBefore = loadAverage();
     for (let i = 0; i < runs; i += 1) {
       for (const name of names) {
         await once(name, samples[name]);
-        await timed(directTimes[name]!.plain, () => direct.query({ name: `plain_${name}`, text: plainSql[name]!, values: [forClient] }));
+        await timed(directTimes[name]!.plain, () => direct.query({ name: `plain_${name}`, text: plainSql[name]!, values: plainValues(name) }));
         await timed(directTimes[name]!.wrapped, () => direct.query({ name: `wrapped_${name}`, text: mains[name]!.text, values: mains[name]!.values }));
-        await timed(directTimes[name]!.superPlain, () => superDirect.query({ name: `plain_${name}`, text: plainSql[name]!, values: [forClient] }));
-        await timed(directTimes[name]!.txPlain, () => inTx(plainSql[name]!, [forClient], `plain_${name}`));
+        await timed(directTimes[name]!.superPlain, () => superDirect.query({ name: `plain_${name}`, text: plainSql[name]!, values: plainValues(name) }));
+        await timed(directTimes[name]!.txPlain, () => inTx(plainSql[name]!, plainValues(name), `plain_${name}`));
         await timed(directTimes[name]!.txWrapped, () => inTx(mains[name]!.text, mains[name]!.values, `wrapped_${name}`));
-        await timed(directTimes[name]!.txReadOnly, () => inTx(plainSql[name]!, [forClient], `plain_${name}`, 'read only'));
+        await timed(directTimes[name]!.txReadOnly, () => inTx(plainSql[name]!, plainValues(name), `plain_${name}`, 'read only'));
       }
     }
     const loadAfter = loadAverage();
