@@ -6,20 +6,16 @@
  * round), each side in one transaction; reports p50/p95 of the wall time and the backend's CPU a call of each, and
  * whether both answered the same. LQ_COUNTS_TERMS ('|'-separated) chooses the terms.
  */
-import { readFileSync } from 'node:fs';
 import { applyMigrations, databaseUrl, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
-import { claims, fmt, percentile } from './lib.ts';
+import { backendCpu, BENCH_ACTORS, BENCH_CLIENT0, claims, fmt, loadAverage, percentile } from './lib.ts';
 import pg from 'pg';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: counts-lookup-old-new.ts <dataDir> [rounds] [per]');
 const rounds = Number(process.argv[3] ?? 10);
 const per = Number(process.argv[4] ?? 20);
-const CLIENT0 = '00000000-0000-4000-9000-000000000000';
-const ACTORS = {
-  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
-  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
-} as const;
+const CLIENT0 = BENCH_CLIENT0;
+const ACTORS = BENCH_ACTORS;
 const TERMS = (process.env.LQ_COUNTS_TERMS ?? 'Lead 12|Lead 1|Lead 12345|050-0012345').split('|');
 
 const server = await startEmbeddedPostgres({ dataDir, port: Number(process.env.LQ_COUNTS_PORT ?? 0) || undefined });
@@ -30,18 +26,13 @@ try {
     await withClient(url, (db) => db.query('vacuum analyze public.whatsapp_message_queue'));
     console.log(`applied ${applied.join(', ')}`);
   }
-  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`${rounds} rounds of ${per} calls a side, load ${load()}`);
+  console.log(`${rounds} rounds of ${per} calls a side, load ${loadAverage()}`);
   for (const who of ['admin', 'manager'] as const) {
     // The superuser's connection: it drops the index in the old side's transaction, then takes the caller's role.
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     const c = claims(ACTORS[who]);
-    const pid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-    const cpuMs = () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
+    const cpuMs = await backendCpu(db);
     const side = async <T>(old: boolean, work: () => Promise<T>): Promise<T> => {
       await db.query('begin');
       try {
@@ -85,7 +76,7 @@ try {
       await db.end();
     }
   }
-  console.log(`load ${load()}`);
+  console.log(`load ${loadAverage()}`);
 } finally {
   await server.stop();
 }

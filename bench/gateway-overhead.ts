@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { loadAverage, percentile } from './lib.ts';
 import { ANON_KEY, createGateway, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, type Gateway } from '@leads-queue/local-supabase';
 
 /** The repository root (this file's folder is bench). */
@@ -42,9 +43,7 @@ interface Stats {
 }
 
 function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-  return { median: Number(at(0.5).toFixed(3)), p95: Number(at(0.95).toFixed(3)) };
+  return { median: Number(percentile(samples, 50).toFixed(3)), p95: Number(percentile(samples, 95).toFixed(3)) };
 }
 
 /** Every variant once per round, in the same order, after 50 warm-up rounds. */
@@ -71,8 +70,6 @@ async function signedIn(gateway: Gateway): Promise<SupabaseClient> {
   if (error) throw error;
   return supabase;
 }
-
-const loadAverage = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 500);

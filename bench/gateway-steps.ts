@@ -24,13 +24,14 @@ import path from 'node:path';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { BENCH_CLIENT0, loadAverage, percentile } from './lib.ts';
 import { loadDashboardData } from './suites/dashboard.ts';
 import { ANON_KEY, createGateway, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres } from '@leads-queue/local-supabase';
 
 const DEMO_CLIENT = '11111111-1111-4111-8111-111111111111';
 const ADMIN = { email: 'test@test.test', password: 'testtesttest' };
 /** Bench suite 3's fixture (`--dashboard=<rows>`): admin0 of client 0 asks for client 0. */
-const CLIENT0 = '00000000-0000-4000-9000-000000000000';
+const CLIENT0 = BENCH_CLIENT0;
 const BENCH_ADMIN = { email: 'admin0@bench.test', password: 'testtesttest' };
 
 type Step = 'begin' | 'set_config' | 'main' | 'commit' | 'other';
@@ -54,15 +55,8 @@ function stepOf(text: string): Step {
   return 'other';
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-};
-const p95 = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
-};
-const loadAverage = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+const median = (values: number[]): number => (values.length === 0 ? 0 : percentile(values, 50));
+const p95 = (values: number[]): number => (values.length === 0 ? 0 : percentile(values, 95));
 
 async function main(): Promise<void> {
   const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 500);

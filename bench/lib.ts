@@ -1,4 +1,5 @@
 /** Shared bench plumbing: the result model, timing, percentiles and connections that act like PostgREST. */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,4 +165,26 @@ export async function nestedPlans(url: string, userId: string, text: string, val
   } finally {
     await db.end();
   }
+}
+
+/** Bench suite 3's fixture (bench/dashboard-data.sql): client 0, its admin0 and its manager. */
+export const BENCH_CLIENT0 = '00000000-0000-4000-9000-000000000000';
+export const BENCH_ACTORS = {
+  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
+  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
+} as const;
+
+/** The load average (1, 5, 15 min) as "a b c". */
+export const loadAverage = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+
+/**
+ * The CPU a connection's backend has used so far, in ms (utime + stime of its process, Linux): steadier than the wall
+ * clock on a shared machine. Read it before and after a call.
+ */
+export async function backendCpu(db: pg.Client): Promise<() => number> {
+  const pid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  return () => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
 }

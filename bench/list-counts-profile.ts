@@ -10,17 +10,14 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyMigrations, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
-import { connectAs, fmt, percentile, sample } from './lib.ts';
+import { BENCH_ACTORS, BENCH_CLIENT0, connectAs, fmt, percentile, sample } from './lib.ts';
 import { loadDashboardData } from './suites/dashboard.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const runs = Number(process.argv[3] ?? 30);
 const dataDir = process.argv[4] ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'lq-counts-')), 'data');
-const CLIENT0 = '00000000-0000-4000-9000-000000000000';
-const ACTORS = {
-  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
-  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
-} as const;
+const CLIENT0 = BENCH_CLIENT0;
+const ACTORS = BENCH_ACTORS;
 const TERMS = (process.env.LQ_COUNTS_TERMS ?? 'Lead 12|Lead 1|Lead 12345|דנה 1345|050-0012345').split('|');
 
 const server = await startEmbeddedPostgres({ dataDir, port: Number(process.env.LQ_COUNTS_PORT ?? 0) || undefined });

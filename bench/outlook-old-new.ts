@@ -10,17 +10,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyMigrations, databaseUrl, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
-import { connectAs, fmt, percentile } from './lib.ts';
+import { backendCpu, BENCH_ACTORS, BENCH_CLIENT0, connectAs, fmt, percentile } from './lib.ts';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: outlook-old-new.ts <dataDir> [rounds] [per]');
 const rounds = Number(process.argv[3] ?? 10);
 const per = Number(process.argv[4] ?? 10);
-const CLIENT0 = '00000000-0000-4000-9000-000000000000';
-const ACTORS = {
-  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
-  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
-} as const;
+const CLIENT0 = BENCH_CLIENT0;
+const ACTORS = BENCH_ACTORS;
 
 const MIGRATIONS = path.resolve(import.meta.dirname, '../supabase/migrations');
 const lift = (file: string, name: string) => {
@@ -68,11 +65,7 @@ try {
   console.log(`at ${at}, ${rounds} rounds of ${per} calls each`);
   for (const who of ['admin', 'manager'] as const) {
     const db = await connectAs(url, ACTORS[who]);
-    const pid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-    const cpuMs = () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
+    const cpuMs = await backendCpu(db);
     try {
       const cases: [string, (suffix: string) => [string, unknown[]]][] = [
         ['first page', (x) => [`select * from public.queue_outlook${x}($1, $2, $3) order by 1`, [pages[who].first, CLIENT0, at]]],

@@ -8,22 +8,18 @@
  * Every call is asked at one `at`: LQ_OUTLOOK_AT, else the time the fixture was loaded (its times are relative to it), so
  * runs on a reused dir compare at any hour: asked at now(), items came due and the drain's walk shrank as the clock moved.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyMigrations, databaseUrl, recreateDatabase, resetDatabase, startEmbeddedPostgres, withClient } from '@leads-queue/local-supabase';
-import { connectAs, fmt, percentile, sample } from './lib.ts';
+import { backendCpu, BENCH_ACTORS, BENCH_CLIENT0, connectAs, fmt, percentile, sample } from './lib.ts';
 import { loadDashboardData } from './suites/dashboard.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const runs = Number(process.argv[3] ?? 30);
 const dataDir = process.argv[4] ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'lq-outlook-')), 'data');
-const CLIENT0 = '00000000-0000-4000-9000-000000000000';
-const ACTORS = {
-  admin: { id: '00000000-0000-4000-a000-000000000000', email: 'admin0@bench.test' },
-  manager: { id: '00000000-0000-4000-b000-000000000000', email: 'manager0@bench.test' },
-} as const;
+const CLIENT0 = BENCH_CLIENT0;
+const ACTORS = BENCH_ACTORS;
 // LQ_OUTLOOK_WALK=0 leaves the old walk out (a manager's page took it 20-28 s at 1M rows).
 const WALK_RUNS = process.env.LQ_OUTLOOK_WALK === '0' ? 0 : 3;
 
@@ -72,12 +68,7 @@ try {
   const stat = (values: number[]) => `p50 ${fmt(percentile(values, 50))} ms, p95 ${fmt(percentile(values, 95))} ms`;
   for (const who of ['admin', 'manager'] as const) {
     const db = await connectAs(url, ACTORS[who]);
-    // The backend's CPU per call (utime + stime of its process, Linux): steadier than the wall clock on a shared machine.
-    const pid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-    const cpuMs = () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
+    const cpuMs = await backendCpu(db);
     const timed = async (work: () => Promise<unknown>) => {
       const before = cpuMs();
       const values = await sample(runs, 2, work);

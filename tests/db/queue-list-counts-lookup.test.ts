@@ -1,25 +1,15 @@
 import type pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '@leads-queue/local-supabase';
-import { claimsFor, withDatabase } from '../support/db.ts';
+import { actAs, withDatabase } from '../support/db.ts';
 import { createRunningAdmins } from '../support/admins.ts';
 import { insertItems } from '../support/queueItems.ts';
 import { resetQueueState } from '../support/queueState.ts';
+import { countsTruth, listCounts, namedLeads, type Counts } from '../support/searchCounts.ts';
 import { DEMO_CLIENT_ID, OTHER_CLIENT_ID, USERS } from '../support/seed.ts';
 import type { Actor } from '../support/roles.ts';
 
 const db = withDatabase();
-
-type Counts = Record<string, string>;
-
-/** Leads of a client named `${prefix} n` (n = 1..count) with phones `${phonePrefix}` + n on 4 digits; their ids in n order. */
-async function namedLeads(count: number, prefix: string, phonePrefix: string, client = DEMO_CLIENT_ID): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `insert into leads (client_id, name, phone)
-     select $1, $2 || ' ' || n, $3 || lpad(n::text, 4, '0') from generate_series(1, $4) n order by n returning id`,
-    [client, prefix, phonePrefix, count]);
-  return rows.map((row) => row.id);
-}
 
 /** Every status a lead can hold at once: finished items of several owners, and at most one active item. */
 async function itemsOfEveryStatus(leads: string[], owners: string[]): Promise<void> {
@@ -42,26 +32,9 @@ async function countsOf(actor: Actor, term: string, plan: 'planned' | 'index' | 
   return inTransaction(db.pool, async (c: pg.PoolClient) => {
     if (plan !== 'planned') await c.query('set local enable_seqscan = off; set local enable_bitmapscan = off');
     if (plan === 'without queue_lead_status_idx') await c.query('drop index public.queue_lead_status_idx');
-    const claims = claimsFor(actor);
-    await c.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
-      [String(claims.role), JSON.stringify(claims)]);
-    const { rows } = await c.query<{ status: string; items: string; capped: boolean }>(
-      'select status::text, items::text, capped from queue_list_counts($1, $2)', [client, term]);
-    return Object.fromEntries(rows.map((row) => [row.status, `${row.items}${row.capped ? '+' : ''}`]));
+    await actAs(c, actor);
+    return listCounts(c, client, term);
   }, { commit: false });
-}
-
-/** The same counts by a direct query (superuser): the client's items of `owners` (all of them when null) whose lead matches. */
-async function truth(term: { name?: string; phone?: string }, owners: string[] | null): Promise<Counts> {
-  const { rows } = await db.pool.query<{ status: string; items: string }>(
-    `select s.status::text, count(q.id)::text as items
-       from unnest(enum_range(null::queue_item_status)) s(status)
-       left join (whatsapp_message_queue q join leads l on l.id = q.lead_id)
-              on q.status = s.status and q.client_id = $1 and ($2::uuid[] is null or q.user_id = any ($2))
-             and (lower(l.name) like '%' || $3 || '%' or l.phone like '%' || $4 || '%')
-      group by s.status order by s.status`,
-    [DEMO_CLIENT_ID, owners, term.name ?? null, term.phone ?? null]);
-  return Object.fromEntries(rows.map((row) => [row.status, row.items]));
 }
 
 beforeEach(() => resetQueueState(db.pool));
@@ -69,12 +42,12 @@ beforeEach(() => resetQueueState(db.pool));
 describe('a search term’s counts by status', () => {
   it('are the same read from queue_lead_status_idx as before it, for broad, narrow, phone and Hebrew terms, every caller and a departed admin', async () => {
     const [second, departed] = await createRunningAdmins(db.pool, 2);
-    const broad = await namedLeads(40, 'Tally', '+97250555');
-    const hebrew = await namedLeads(6, 'דנה', '+97252777');
+    const broad = await namedLeads(db.pool, 40, 'Tally', '+97250555');
+    const hebrew = await namedLeads(db.pool, 6, 'דנה', '+97252777');
     await itemsOfEveryStatus(broad, [USERS.demoAdmin.id, second!, departed!]);
     await itemsOfEveryStatus(hebrew, [departed!, USERS.demoAdmin.id]);
     // Another client's leads of the same names and phones are never counted.
-    const elsewhere = await namedLeads(40, 'Tally', '+97250555', OTHER_CLIENT_ID);
+    const elsewhere = await namedLeads(db.pool, 40, 'Tally', '+97250555', OTHER_CLIENT_ID);
     await itemsOfEveryStatus(elsewhere, [USERS.otherAdmin.id]);
     await db.pool.query('delete from client_members where user_id = $1', [departed]);
     await db.pool.query('analyze whatsapp_message_queue, leads');
@@ -91,8 +64,8 @@ describe('a search term’s counts by status', () => {
     const everyone = null;
     const demoAdmins = [USERS.demoAdmin.id, departed!];
     for (const [term, match] of terms) {
-      const manager = await truth(match, everyone);
-      const admin = await truth(match, demoAdmins);
+      const manager = await countsTruth(db.pool, match, everyone);
+      const admin = await countsTruth(db.pool, match, demoAdmins);
       for (const plan of ['planned', 'index', 'without queue_lead_status_idx'] as const) {
         expect({ term, plan, counts: await countsOf(USERS.demoManager, term, plan) }).toEqual({ term, plan, counts: manager });
         expect({ term, plan, counts: await countsOf(USERS.demoAdmin, term, plan) }).toEqual({ term, plan, counts: admin });
@@ -103,11 +76,11 @@ describe('a search term’s counts by status', () => {
       }
     }
     // The fixture is what the comparison needs: a broad term counts items of every status.
-    expect(Object.values(await truth({ name: 'tally' }, everyone)).filter((items) => Number(items) > 0)).toHaveLength(6);
+    expect(Object.values(await countsTruth(db.pool, { name: 'tally' }, everyone)).filter((items) => Number(items) > 0)).toHaveLength(6);
   });
 
   it('reads a manager’s lookup from queue_lead_status_idx, the client’s items of the leads and their status alone', async () => {
-    const leads = await namedLeads(3_000, 'Many', '+97253111');
+    const leads = await namedLeads(db.pool, 3_000, 'Many', '+97253111');
     await db.pool.query(
       `insert into whatsapp_message_queue (lead_id, client_id, user_id, status, processed_at)
        select l, $2, $3, s::queue_item_status, now() from unnest($1::uuid[]) l, unnest(array['sent', 'sent', 'failed']) s`,
@@ -120,6 +93,6 @@ describe('a search term’s counts by status', () => {
       [DEMO_CLIENT_ID, leads.slice(0, 300)]);
     const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
     expect(plan).toContain('Index Only Scan using queue_lead_status_idx');
-    expect(await countsOf(USERS.demoManager, 'Many 1', 'planned')).toEqual(await truth({ name: 'many 1' }, null));
+    expect(await countsOf(USERS.demoManager, 'Many 1', 'planned')).toEqual(await countsTruth(db.pool, { name: 'many 1' }, null));
   });
 });

@@ -2,19 +2,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { as, withDatabase } from '../support/db.ts';
 import { insertItems } from '../support/queueItems.ts';
 import { resetQueueState } from '../support/queueState.ts';
+import { listCounts, namedLeads, type Counts } from '../support/searchCounts.ts';
 import { DEMO_CLIENT_ID, USERS } from '../support/seed.ts';
 import type { Actor } from '../support/roles.ts';
 
 const db = withDatabase();
-
-/** Leads of the demo client named `Quill n` with phones `phones` + n on 4 digits. */
-async function quillLeads(count: number, phones = '+97254444'): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `insert into leads (client_id, name, phone)
-     select $1, 'Quill ' || n, $3 || lpad(n::text, 4, '0') from generate_series(1, $2) n order by n returning id`,
-    [DEMO_CLIENT_ID, count, phones]);
-  return rows.map((row) => row.id);
-}
 
 async function pageOf(actor: Actor, search: string | null): Promise<string[]> {
   return as(db.pool, actor, async (c) => {
@@ -23,11 +15,9 @@ async function pageOf(actor: Actor, search: string | null): Promise<string[]> {
   });
 }
 
-async function countsOf(actor: Actor, search: string | null): Promise<Record<string, string>> {
+async function countsOf(actor: Actor, search: string | null): Promise<Counts> {
   return as(db.pool, actor, async (c) => {
-    const { rows } = await c.query<{ status: string; items: string; capped: boolean }>(
-      'select status::text, items::text, capped from queue_list_counts($1, $2)', [DEMO_CLIENT_ID, search]);
-    return Object.fromEntries(rows.map((row) => [row.status, `${row.items}${row.capped ? '+' : ''}`]));
+    return listCounts(c, DEMO_CLIENT_ID, search);
   });
 }
 
@@ -35,7 +25,7 @@ beforeEach(() => resetQueueState(db.pool));
 
 describe('the service role’s search of the queue list', () => {
   it('answers the client’s items, as the manager’s search does, for a name term, a phone term and no term (and its page without a term holds every admin’s items)', async () => {
-    const leads = await quillLeads(12);
+    const leads = await namedLeads(db.pool, 12, 'Quill', '+97254444');
     await insertItems(db.pool, leads.slice(0, 5), { status: 'sent' });
     await insertItems(db.pool, leads.slice(3, 12), { status: 'pending' });
     for (const term of ['quill 1', 'Quill', '544440007', null]) {
@@ -51,7 +41,7 @@ describe('the service role’s search of the queue list', () => {
   });
 
   it('still answers nothing to an admin of another client', async () => {
-    const leads = await quillLeads(3, '+97254445');
+    const leads = await namedLeads(db.pool, 3, 'Quill', '+97254445');
     await insertItems(db.pool, leads, { status: 'pending' });
     expect(await pageOf(USERS.otherAdmin, 'quill')).toEqual([]);
     expect(Object.values(await countsOf(USERS.otherAdmin, 'quill')).every((items) => items === '0')).toBe(true);

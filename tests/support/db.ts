@@ -23,17 +23,22 @@ export function as<T>(
   work: (client: pg.PoolClient) => Promise<T>,
   options: { commit?: boolean } = {},
 ): Promise<T> {
-  const claims = claimsFor(actor);
   return inTransaction(
     pool,
     async (client) => {
-      await client.query(
-        `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
-        [String(claims.role), JSON.stringify(claims)],
-      );
+      await actAs(client, actor);
       return work(client);
     },
     { commit: options.commit ?? false },
+  );
+}
+
+/** Makes the open transaction on `client` act as PostgREST does for this caller: role switched, claims set (local). */
+export async function actAs(client: Pick<pg.PoolClient, 'query'>, actor: Actor): Promise<void> {
+  const claims = claimsFor(actor);
+  await client.query(
+    `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('search_path', 'public, extensions', true)`,
+    [String(claims.role), JSON.stringify(claims)],
   );
 }
 
